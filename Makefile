@@ -1,0 +1,46 @@
+# `make run` and `make test` bootstrap everything they need into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HOST ?= 127.0.0.1
+export PORT ?= 8000
+
+.PHONY: run test lint format messages bench-submit bench-scoring clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/rating-portal db upgrade
+	$(BIN)/rating-portal demo-data
+	$(BIN)/rating-portal demo-users
+	$(BIN)/rating-portal serve
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(STAMP)
+	$(BIN)/python -m portal.catalogs
+
+bench-submit: $(STAMP)
+	$(BIN)/python bench/submit_load.py
+
+bench-scoring: $(STAMP)
+	$(BIN)/python bench/scoring_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,118 @@
+"""Composition root: `create_app(settings)` builds the Litestar app; `main()` is the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from portal import api as portal_api
+from portal import cli as portal_cli
+from portal import routes as portal_routes
+from portal.db import make_engine, make_sessionmaker
+from portal.errors import error_page
+from portal.i18n import install_i18n
+from portal.security import FormSigner
+from portal.service import Clock, utc_now
+from portal.settings import REPO_ROOT, Settings, SettingsError
+from portal.web import Portal, provide_db, provide_portal, set_request_language
+from scoring import cli as scoring_cli
+from staff_admin import api as staff_api
+from staff_admin import cli as staff_cli
+from staff_admin import routes as staff_routes
+from staff_admin.audit_log import routes as audit_log_routes
+from staff_admin.complaints import cli as complaints_cli
+from staff_admin.complaints import routes as complaints_routes
+from staff_admin.dashboard import routes as dashboard_routes
+from staff_admin.masterdata import routes as masterdata_routes
+from staff_admin.periods import routes as periods_routes
+from staff_admin.public import routes as public_routes
+from staff_admin.review import routes as review_routes
+
+TEMPLATES_DIR = REPO_ROOT / "templates"
+STATIC_DIR = REPO_ROOT / "static"
+
+
+def template_environment(directory: Path = TEMPLATES_DIR) -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    install_i18n(environment)
+    return environment
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Litestar:
+    """The one place the app is put together; `litestar run` calls it without arguments."""
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    portal = Portal(
+        settings=settings,
+        clock=clock,
+        signer=FormSigner(settings.secret_key, settings.form_max_age_seconds),
+        sessions=make_sessionmaker(engine),
+    )
+    return Litestar(
+        route_handlers=[
+            portal_routes.CitizenController,
+            portal_routes.TicketController,
+            portal_routes.KioskController,
+            portal_api.TicketApiController,
+            staff_api.ResultsApiController,
+            staff_routes.StaffController,
+            dashboard_routes.DashboardController,
+            dashboard_routes.RatingsController,
+            public_routes.PublicResultsController,
+            *masterdata_routes.CONTROLLERS,
+            periods_routes.PeriodsController,
+            periods_routes.HrImportController,
+            review_routes.ReviewController,
+            review_routes.OfficerController,
+            review_routes.AppealsController,
+            complaints_routes.ComplaintsController,
+            audit_log_routes.AuditLogController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        dependencies={"db": Provide(provide_db), "portal": Provide(provide_portal, sync_to_thread=False)},
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(template_environment()),
+        ),
+        before_request=set_request_language,
+        exception_handlers={Exception: portal_api.for_api_paths(error_page)},
+        openapi_config=portal_api.openapi_config(),
+        include_in_schema=False,  # only the /api controllers opt in
+        state=State({"portal": portal}),
+        on_shutdown=[engine.dispose],
+        debug=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`rating-portal`: every package adds its commands; handlers get the app factory."""
+    parser = argparse.ArgumentParser(prog="rating-portal", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    portal_cli.register(commands, create_app)
+    scoring_cli.register(commands, create_app)
+    staff_cli.register(commands, create_app)
+    complaints_cli.register(commands, create_app)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        parser.exit(2, f"rating-portal: configuration error: {error}\n")
+    return args.handler(args, settings) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Time and peak memory of `rating-portal score` on the database path (SQLite and PostgreSQL).
+
+    .venv/bin/python bench/scoring_db_bench.py                          # 100k and 1M, both engines
+    .venv/bin/python bench/scoring_db_bench.py --sizes 100000 --backends sqlite
+
+For each size and engine: a fresh database is migrated, filled with simulated ratings (honest traffic
+plus labelled attacks, scoring.simulate) and then scored by the real command in a child process. Wall
+time and the child's peak resident memory (os.wait4) are reported; loading the data is not timed.
+PostgreSQL comes from BENCH_POSTGRES_URL (default: the local server, database `test`, used only to
+create and drop a scratch database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, insert, make_url, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from portal import migrate  # noqa: E402
+from portal.db import make_engine, make_sessionmaker  # noqa: E402
+from portal.models import Counter, Employee, Rating, Unit  # noqa: E402
+from scoring.simulate import SimConfig, simulate  # noqa: E402
+
+ZONES = {420: "Asia/Jakarta", 480: "Asia/Makassar", 540: "Asia/Jayapura"}
+SECRET = "bench-secret-key-0123456789-0123456789"  # noqa: S105  (a scratch database)
+
+
+def scratch_database(backend: str, workdir: Path) -> tuple[str, callable]:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}", lambda: None
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = f"rp_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(server).set(database=name).render_as_string(hide_password=False), drop
+
+
+def load(url: str, size: int) -> str:
+    """Fills the database with about `size` simulated ratings; returns the period to score."""
+    config = SimConfig(seed=1, n_honest=size, n_units=max(6, size // 3000))
+    sim = simulate(config)
+    c = sim.columns
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        units: dict[str, int] = {}
+        for label in sorted(set(c["unit_id"].tolist())):
+            if label not in units:
+                unit = Unit(code=label[:40], name=f"Unit {label}")
+                session.add(unit)
+                session.flush()
+                units[label] = unit.id
+        zone_of_unit = dict(zip(c["unit_id"].tolist(), c["offset_min"].tolist(), strict=True))
+        counters: dict[tuple[str, str], int] = {}
+        for unit_label, counter_label in sorted(
+            set(zip(c["unit_id"].tolist(), c["counter_id"].tolist(), strict=True))
+        ):
+            counter = Counter(
+                unit_id=units[unit_label],
+                name=counter_label,
+                timezone=ZONES[zone_of_unit[unit_label]],
+                opening_hours={str(d): [["08:00", "15:00"]] for d in range(5)},
+            )
+            session.add(counter)
+            session.flush()
+            counters[(unit_label, counter_label)] = counter.id
+        employees: dict[str, int] = {}
+        for index, (label, unit_label) in enumerate(
+            sorted(
+                {(e, u) for e, u in zip(c["employee_id"].tolist(), c["unit_id"].tolist(), strict=True) if e}
+            )
+        ):
+            if label in employees:
+                continue
+            block = index // 999
+            nip = f"{1960 + block % 30}0101{2000 + block % 20}01{1 + index % 2}{index % 999 + 1:03d}"
+            employee = Employee(nip=nip, name=f"Officer {label}", unit_id=units[unit_label])
+            session.add(employee)
+            session.flush()
+            employees[label] = employee.id
+        session.commit()
+
+        submitted = c["ts"].astype("datetime64[s]").astype(dt.datetime)
+        outside = _outside_hours(c["ts"], c["offset_min"])
+        rows = []
+        table = Rating.__table__
+        for i in range(len(sim)):
+            employee = c["employee_id"][i]
+            answers = c["answers"][i]
+            seconds = c["form_seconds"][i]
+            rows.append(
+                {
+                    "submission_key": f"b{i}",
+                    "counter_id": counters[(c["unit_id"][i], c["counter_id"][i])],
+                    "unit_id": units[c["unit_id"][i]],
+                    "employee_id": employees.get(employee) if employee else None,
+                    "attribution": "roster" if employee else "none",
+                    "channel": c["channel"][i],
+                    "submitted_at": submitted[i].replace(tzinfo=dt.UTC),
+                    "outside_hours": bool(outside[i]),
+                    "overall": int(c["overall"][i]),
+                    **{f"u{k + 1}": (int(answers[k]) or None) for k in range(9)},
+                    "form_seconds": None if np.isnan(seconds) else float(seconds),
+                    "device_hash": c["device_hash"][i] or None,
+                    "network_hash": c["network_hash"][i] or None,
+                    "language": "id",
+                    "excluded": False,
+                    "reasons": "",
+                }
+            )
+            if len(rows) == 20_000:
+                session.execute(insert(table), rows)
+                rows = []
+        if rows:
+            session.execute(insert(table), rows)
+        session.commit()
+    engine.dispose()
+    first = config.start
+    first -= dt.timedelta(days=7)  # late raters and local offsets spill over the edges
+    last = config.start + dt.timedelta(weeks=config.weeks + 2)
+    return f"{first.isoformat()}..{last.isoformat()}"
+
+
+def _outside_hours(ts: np.ndarray, offset_min: np.ndarray) -> np.ndarray:
+    local = ts + offset_min.astype(np.int64) * 60
+    hour = (local // 3600) % 24
+    weekday = ((local // 86_400) + 3) % 7  # 1970-01-01 was a Thursday
+    return (weekday >= 5) | (hour < 8) | (hour >= 15)
+
+
+def run_child(args: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
+    with tempfile.TemporaryFile("w+") as log:
+        started = time.perf_counter()
+        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        log.seek(0)
+        return elapsed, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status), log.read().strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
+    )
+    args = parser.parse_args()
+    command = [str(Path(sys.executable).parent / "rating-portal"), "score", "--period"]
+    for backend in args.backends:
+        for size in sorted(args.sizes):
+            with tempfile.TemporaryDirectory() as workdir:
+                url, drop = scratch_database(backend, Path(workdir))
+                try:
+                    migrate.upgrade(url)
+                    started = time.perf_counter()
+                    period = load(url, size)
+                    loaded = time.perf_counter() - started
+                    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "PERIOD_TIMEZONE": "UTC"}
+                    elapsed, rss, status, output = run_child([*command, period], env)
+                    print(
+                        f"{backend:10} {size:>9,} ratings (loaded in {loaded:5.0f} s): "
+                        f"score {elapsed:6.1f} s wall, "
+                        f"peak RSS {rss / 2**20:6.0f} MiB, exit {status}"
+                    )
+                    print(f"           {output.splitlines()[-1] if output else ''}")
+                finally:
+                    drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,469 @@
+"""Load benchmark of the citizen flow: GET a counter's form, POST a rating (docs/performance.md).
+
+    python bench/submit_load.py [--duration 10] [--backends sqlite,postgresql] [--workers 1,2]
+
+Per backend and worker count: a fresh database (a SQLite file, or a PostgreSQL database created on
+BENCH_POSTGRES_URL and dropped after), migrated, with three counters and an officer on duty at each;
+the app served by uvicorn on loopback as `rating-portal serve` serves it. Then:
+  saturated  wrk (bench/wrk/citizen.lua, one thread so the server keeps most of the CPU) runs citizens
+             as fast as they are answered; pairs/s is compared with a bare Litestar endpoint
+             (bench/bare_app.py) served and loaded the same way;
+  steady     an open-loop generator (asyncio, raw HTTP/1.1, a new connection per citizen) starts
+             citizens at a fixed rate whatever the answers do; latency counts from the scheduled
+             start, so a slow server cannot hide its queue (no coordinated omission).
+Ratings stored are counted in the database and compared with the 303 answers. The machine is shared:
+each run waits for it to be idle and reports the CPU other processes used meanwhile. Needs `wrk`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+import math
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
+
+from portal.db import make_engine, make_sessionmaker, normalise_url  # noqa: E402
+from portal.hours import STANDARD_OFFICE_HOURS  # noqa: E402
+from portal.models import Counter, DutyShift, Employee, Rating, Unit  # noqa: E402
+
+SECRET = "bench-secret-key-" + "x" * 32
+FORM_TOKEN = re.compile(rb'name="form_token" value="([^"]+)"')
+ACTION = re.compile(rb'<form[^>]*? action="([^"]+)"')
+DEVICE = re.compile(rb"rp_device=([^;]+)")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# --- the machine -----------------------------------------------------------------------------------
+
+
+def cpu(server_pid: int | None = None) -> dict[str, float]:
+    """CPU seconds so far: the whole machine (busy), the server's process group, our children, us."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    usage = {"busy": (sum(fields[:8]) - fields[3] - fields[4] - fields[7]) / TICK, "server": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            after = stat.read_text().rsplit(")", 1)[1].split()
+            if server_pid and int(after[2]) == server_pid:
+                usage["server"] += (int(after[11]) + int(after[12])) / TICK
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage | {"load": children.ru_utime + children.ru_stime, "self": time.process_time()}
+
+
+def others(before: dict[str, float], after: dict[str, float], seconds: float) -> float:
+    """Cores used by processes that are not part of this benchmark."""
+    ours = sum(after[k] - before[k] for k in ("server", "load", "self"))
+    return max(0.0, (after["busy"] - before["busy"] - ours) / seconds)
+
+
+def wait_until_idle(limit: float, patience: float) -> float:
+    """Waits (up to `patience` s) until other processes use under `limit` cores; returns what they use."""
+    deadline = time.monotonic() + patience
+    while True:
+        before = cpu()
+        time.sleep(1)
+        busy = others(before, cpu(), 1)
+        if busy < limit or time.monotonic() > deadline:
+            return busy
+
+
+# --- servers and databases -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def uvicorn(app: str, port: int, workers: int) -> list[str]:
+    """Served as `rating-portal serve` serves it: uvicorn, no access log, no proxy headers."""
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    return [*command, "--workers", str(workers), "--no-access-log", "--no-proxy-headers"]
+
+
+@contextlib.contextmanager
+def server(command: list[str], env: dict[str, str], port: int, ready_path: str, log: Path):
+    """Runs a server in its own process group until the block ends; waits until it answers."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{log.read_text()[-3000:]}")
+            url = f"http://127.0.0.1:{port}{ready_path}"
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    break
+            time.sleep(0.2)
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, workdir: Path, pg_server: str):
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    server_url = normalise_url(pg_server)
+    name = f"rp_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seed(url: str) -> list[str]:
+    """One unit, three counters, an officer on duty at each now (ratings get attributed)."""
+    engine, now = make_engine(url), datetime.now(UTC)
+    with make_sessionmaker(engine)() as db:
+        unit = Unit(code="BENCH", name="Dinas Kependudukan dan Pencatatan Sipil")
+        db.add(unit)
+        db.flush()
+        counters = [
+            Counter(unit_id=unit.id, name=f"Loket {i}", opening_hours=STANDARD_OFFICE_HOURS) for i in "123"
+        ]
+        staff = [Employee(nip=f"19850312201001200{i}", name=f"Petugas {i}", unit_id=unit.id) for i in "123"]
+        db.add_all(counters + staff)
+        db.flush()
+        for counter, officer, before in zip(counters, staff, staff[1:] + staff[:1], strict=True):
+            for who, start, end in ((before, -24, -12), (officer, -12, 12)):
+                starts, ends = now + timedelta(hours=start), now + timedelta(hours=end)
+                db.add(DutyShift(employee_id=who.id, counter_id=counter.id, starts_at=starts, ends_at=ends))
+        db.commit()
+        tokens = [c.public_token for c in counters]
+    engine.dispose()
+    return tokens
+
+
+def count_ratings(url: str) -> tuple[int, int]:
+    """Ratings stored, and how many of them are attributed to the officer on duty."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        roster = func.count().filter(Rating.attribution == "roster")
+        total, attributed = conn.execute(select(func.count(), roster).select_from(Rating)).one()
+    engine.dispose()
+    return total, attributed
+
+
+# --- load generators -------------------------------------------------------------------------------
+
+
+def run_wrk(args: argparse.Namespace, port: int, script: str, seconds: int, extra: list[str]) -> dict:
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "5s"]
+    command += ["-s", str(REPO / "bench" / "wrk" / script), f"http://127.0.0.1:{port}/", "--", *extra]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next((x for x in output.splitlines() if x.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary:\n{output}")
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    result |= {"p50_ms": result["p50_us"] / 1e3, "p99_ms": result["p99_us"] / 1e3}
+    errors = result.pop("errors")  # "status" (answers >= 400) is counted per status by citizen.lua
+    result["socket_errors"] = errors["connect"] + errors["read"] + errors["write"] + errors["timeout"]
+    result["status_errors"] = errors["status"]
+    return result
+
+
+def saturate(args: argparse.Namespace, port: int, tokens: list[str], seconds: int) -> dict:
+    """Citizens as fast as they are answered; POSTs stop at stop_at, then 2 s of form GETs drain."""
+    stop_at = math.ceil(time.time()) + seconds
+    started = time.time()
+    result = run_wrk(args, port, "citizen.lua", stop_at - int(started) + 2, [str(stop_at), *tokens])
+    result["window_s"] = stop_at - started
+    result["pairs_per_s"] = result["see_other_in_window"] / result["window_s"]
+    unexpected = sum(n for status, n in result["statuses"].items() if status not in {"200", "303"})
+    result["unanswered_posts"] = max(0, result["posts"] - result["see_other"] - unexpected)  # stalled
+    result["errors"] = unexpected + result["other_200"] + result["bad_form"] + result["socket_errors"]
+    result["errors"] += result["unanswered_posts"]
+    return result
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+    if length is None:
+        raise RuntimeError("answer without Content-Length")
+    return int(head.split(b" ", 2)[1]), head, await reader.readexactly(int(length.group(1)))
+
+
+async def citizen(port: int, path: str, scheduled: float, out: dict) -> None:
+    """One citizen: a new connection, the form, the rating with the cookie the form came with."""
+    loop, outcome = asyncio.get_running_loop(), "303"
+    try:
+        async with asyncio.timeout(10):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            common = f"Host: 127.0.0.1:{port}\r\nAccept-Language: id-ID,id;q=0.9\r\n"
+            writer.write(f"GET {path} HTTP/1.1\r\n{common}\r\n".encode())
+            status, head, body = await read_answer(reader)
+            got_form = loop.time()
+            out["get_ms"].append((got_form - scheduled) * 1000)
+            token, action, device = FORM_TOKEN.search(body), ACTION.search(body), DEVICE.search(head)
+            if status != 200 or not (token and action and device):
+                outcome = f"GET {status}"
+            else:
+                form = b"form_token=" + token.group(1) + b"&overall=4&u6=4&u7=3&comment=&website="
+                cookie = f"Cookie: rp_device={device.group(1).decode()}\r\n"
+                request = (
+                    f"POST {action.group(1).decode()} HTTP/1.1\r\n{common}{cookie}"
+                    f"Content-Length: {len(form)}\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
+                )
+                writer.write(request.encode() + form)
+                status, _, _ = await read_answer(reader)
+                out["post_ms"].append((loop.time() - got_form) * 1000)
+                outcome = "303" if status == 303 else f"POST {status}"
+            writer.close()
+    except (OSError, asyncio.IncompleteReadError, RuntimeError, TimeoutError) as error:
+        outcome = type(error).__name__
+    out["outcomes"][outcome] = out["outcomes"].get(outcome, 0) + 1
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    values = sorted(values)
+    return values[max(0, math.ceil(q / 100 * len(values)) - 1)] if values else None
+
+
+async def steady(port: int, tokens: list[str], rate: float, seconds: float) -> dict:
+    """Starts `rate` citizens a second for `seconds`, whatever the answers do (open loop)."""
+    loop = asyncio.get_running_loop()
+    out: dict = {"get_ms": [], "post_ms": [], "outcomes": {}}
+    start, tasks, lag = loop.time() + 0.1, [], 0.0
+    for i in range(int(rate * seconds)):
+        scheduled = start + i / rate
+        await asyncio.sleep(max(0.0, scheduled - loop.time()))
+        lag = max(lag, loop.time() - scheduled)
+        tasks.append(asyncio.create_task(citizen(port, f"/r/{tokens[i % len(tokens)]}", scheduled, out)))
+    await asyncio.gather(*tasks)
+    see_other = out["outcomes"].pop("303", 0)
+    result = {
+        "started": len(tasks),
+        "see_other": see_other,
+        "errors": out["outcomes"],
+        "max_lag_ms": lag * 1000,
+    }
+    for kind in ("get", "post"):
+        result |= {f"{kind}_p{q}_ms": percentile(out[f"{kind}_ms"], q) for q in (50, 99)}
+    return result
+
+
+# --- one configuration ----------------------------------------------------------------------------
+
+
+def measured(proc: subprocess.Popen, run, *run_args) -> dict:
+    """Runs a load once the machine is idle; adds server CPU per request/pair and others' CPU."""
+    idle_before = wait_until_idle(0.15, 120)
+    before, wall = cpu(proc.pid), time.monotonic()
+    result = run(*run_args)
+    after, wall = cpu(proc.pid), time.monotonic() - wall
+    result |= {"idle_before_cores": idle_before, "others_cores": others(before, after, wall)}
+    result["server_cores"] = (after["server"] - before["server"]) / wall
+    result["server_cpu_s"], result["load_cpu_s"] = (
+        after["server"] - before["server"],
+        after["load"] - before["load"],
+    )
+    return result
+
+
+def bare(args: argparse.Namespace, workers: int, workdir: Path) -> dict:
+    port = free_port()
+    command = uvicorn("bench.bare_app:app", port, workers)
+    with server(command, dict(os.environ), port, "/", workdir / f"bare-{workers}.log") as proc:
+        run_wrk(args, port, "constant.lua", 2, [])  # warm-up
+        result = measured(proc, run_wrk, args, port, "constant.lua", args.duration, [])
+    result["requests_per_s"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = result["socket_errors"] + result["status_errors"]
+    result["server_ms_per_request"] = result["server_cpu_s"] * 1000 / result["requests"]
+    return result
+
+
+def portal(args: argparse.Namespace, backend: str, workers: int, workdir: Path) -> dict:
+    with fresh_database(backend, workdir, args.pg_url) as url:
+        port = free_port()
+        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET, APP_ENV="production", PORT=str(port))
+        env |= {
+            "VAR_DIR": str(workdir),
+            "BASE_URL": f"http://127.0.0.1:{port}",
+            "DEVICE_THROTTLE_SECONDS": "0",
+        }
+        env |= {"SUBMIT_FLOOD_LIMIT_PER_MINUTE": "100000000"}  # every citizen comes from 127.0.0.1
+        migrate = [sys.executable, "-m", "app", "db", "upgrade"]
+        subprocess.run(migrate, cwd=REPO, env=env, check=True, capture_output=True)
+        tokens = seed(url)
+        log = workdir / "server.log"
+        with server(
+            [*uvicorn(args.app, port, workers), "--factory"], env, port, f"/r/{tokens[0]}", log
+        ) as proc:
+            saturate(args, port, tokens, 2)  # warm-up: every worker renders and stores
+            before, _ = count_ratings(url)
+            sat = measured(proc, saturate, args, port, tokens, args.duration)
+            after, _ = count_ratings(url)
+            sat["stored"] = after - before
+            sat["server_ms_per_pair"] = sat["server_cpu_s"] * 1000 / max(1, sat["see_other"])
+            std = measured(proc, lambda: asyncio.run(steady(port, tokens, args.rate, args.duration)))
+            total, attributed = count_ratings(url)
+            std["stored"] = total - after
+        tracebacks = log.read_text(errors="replace").count("Traceback")
+        if tracebacks:  # keep the log for a post-mortem
+            shutil.copy(log, REPO / "bench" / "out" / f"server-{backend}-{workers}.log")
+    return {
+        "saturated": sat,
+        "steady": std,
+        "total": total,
+        "attributed": attributed,
+        "tracebacks": tracebacks,
+    }
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+
+def table(title: str, columns: str, rows: list[list]) -> None:
+    """Columns as "header:width:format ..." (format applies to numbers; None prints as -)."""
+    spec = [c.split(":") for c in columns.split()]
+    print(f"\n{title}\n" + "".join(f"{h.replace('_', ' '):>{w}}" for h, w, _ in spec))
+    for row in rows:
+        print(
+            "".join(
+                f"{'-' if v is None else format(v, f) if f else v:>{w}}"
+                for v, (_, w, f) in zip(row, spec, strict=True)
+            )
+        )
+
+
+def report(results: dict, args: argparse.Namespace) -> bool:
+    load = f"wrk -t{args.threads} -c{args.connections}, {args.duration} s"
+    keys = ("requests_per_s", "p50_ms", "p99_ms", "errors", "server_ms_per_request", "others_cores")
+    rows = [[w, *(r[k] for k in keys)] for w, r in results["bare"].items()]
+    columns = "workers:8: req/s:8:.0f p50_ms:8:.1f p99_ms:8:.1f errors:8: srv_ms/req:11:.2f others:8:.2f"
+    table(f"Bare endpoint: {load}", columns, rows)
+    ok, rows = True, []
+    for name, run in results["portal"].items():
+        backend, workers = name.split("/")
+        sat = run["saturated"]
+        ceiling = results["bare"][workers]
+        run["ratio"] = sat["pairs_per_s"] / ceiling["requests_per_s"]
+        # What the ratio would be if the server had the CPU to itself (robust on a shared machine).
+        run["cpu_ratio"] = ceiling["server_ms_per_request"] / sat["server_ms_per_pair"]
+        run["lost"] = max(0, sat["see_other"] - sat["stored"])
+        keys = ("p50_ms", "p99_ms", "errors", "see_other", "stored")
+        row = [backend, workers, sat["pairs_per_s"], run["ratio"], *(sat[k] for k in keys), run["lost"]]
+        rows.append([*row, sat["server_ms_per_pair"], run["cpu_ratio"], sat["others_cores"]])
+        ok &= run["ratio"] >= 0.1 and sat["errors"] == 0 and sat["stored"] == sat["see_other"]
+    columns = "backend:11: workers:8: pairs/s:8:.0f ratio:7:.3f p50_ms:8:.1f p99_ms:8:.1f errors:7: 303s:7: "
+    columns += "stored:7: lost:5: srv_ms/pair:12:.1f cpu_ratio:10:.3f others:7:.2f"
+    table(
+        f"Saturated citizens: {load}; pair = form GET + rating POST answered 303; p50/p99 of both",
+        columns,
+        rows,
+    )
+    rows = []
+    for name, run in results["portal"].items():
+        std, errors = run["steady"], sum(run["steady"]["errors"].values())
+        latency = (std[k] for k in ("get_p50_ms", "get_p99_ms", "post_p50_ms", "post_p99_ms"))
+        counts = (std[k] for k in ("see_other", "stored", "max_lag_ms", "others_cores"))
+        rows.append([*name.split("/"), *latency, errors, *counts])
+        p99 = max(std["get_p99_ms"] or math.inf, std["post_p99_ms"] or math.inf)
+        ok &= errors == 0 and std["stored"] == std["see_other"] and p99 <= 50 and not run["tracebacks"]
+    columns = (
+        "backend:11: workers:8: GET_p50:8:.1f p99:7:.1f POST_p50:9:.1f p99:7:.1f errors:7: 303s:7: stored:7: "
+    )
+    columns += "lag_ms:7:.1f others:7:.2f"
+    title = f"Steady: {args.rate:g} citizens/s for {args.duration} s, open loop, a connection per citizen; "
+    table(title + "GET ms from the scheduled start, POST ms from sending it", columns, rows)
+    for name, run in results["portal"].items():
+        if run["steady"]["errors"] or run["tracebacks"]:
+            print(f"{name}: steady errors {run['steady']['errors']}, server tracebacks {run['tracebacks']}")
+        if run["attributed"] != run["total"]:
+            print(f"{name}: {run['attributed']} of {run['total']} ratings attributed to the officer on duty")
+    print(
+        "\nothers: cores used by processes outside the benchmark during the run (the machine may be shared)"
+    )
+    print("cpu ratio: bare server CPU per request / server CPU per pair (the ratio on a machine of its own)")
+    verdict = "MET" if ok else "NOT MET"
+    print(f"Targets (no errors, none lost, pairs/s >= 0.1 x bare req/s, steady p99 <= 50 ms): {verdict}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run (default 10)")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql (default both)")
+    parser.add_argument("--workers", default="1,2", help="uvicorn worker counts (default 1,2)")
+    parser.add_argument("--connections", type=int, default=50, help="wrk connections (default 50)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument("--rate", type=float, default=200, help="steady citizens per second (default 200)")
+    parser.add_argument(
+        "--app", default="app:create_app", help="app factory to serve (default app:create_app)"
+    )
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres")
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk (Debian, Ubuntu) or brew install wrk")
+    fast = {name: importlib.util.find_spec(name) is not None for name in ("httptools", "uvloop")}
+    http = os.environ.get("UVICORN_HTTP") or ("httptools" if fast["httptools"] else "h11")
+    loop = os.environ.get("UVICORN_LOOP") or ("uvloop" if fast["uvloop"] else "asyncio")
+    machine = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "executable": sys.executable}
+    machine |= {"uvicorn": version("uvicorn"), "http": http, "loop": loop, "litestar": version("litestar")}
+    results: dict = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine}
+    results |= {"args": vars(args) | {"pg_url": None}, "bare": {}, "portal": {}}
+    print(
+        f"Python {machine['python']} ({sys.executable}), uvicorn {machine['uvicorn']} (http {http}, ", end=""
+    )
+    print(f"loop {loop}), Litestar {machine['litestar']}, {machine['cpus']} CPUs")
+    (REPO / "bench" / "out").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rp-bench-") as tmp:
+        for n in (int(w) for w in args.workers.split(",")):
+            print(f"bare endpoint, {n} worker(s)", flush=True)
+            results["bare"][str(n)] = bare(args, n, Path(tmp))
+        for backend in args.backends.split(","):
+            for n in (int(w) for w in args.workers.split(",")):
+                print(f"{backend}, {n} worker(s)", flush=True)
+                workdir = Path(tmp) / f"{backend}-{n}"
+                workdir.mkdir()
+                results["portal"][f"{backend}/{n}"] = portal(args, backend, n, workdir)
+    ok = report(results, args)
+    out = REPO / "bench" / "out" / f"submit_load-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"results: {out.relative_to(REPO)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""Citizen-facing pages under /r/{token}: thin handlers over portal.service."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, TooManyRequestsException
+from litestar.params import Body, FromPath, FromQuery, SkipValidation
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from portal import proofs, qr, service
+from portal.forms import N_, FormErrors, parse_rating_form
+from portal.models import SKM_ELEMENTS
+from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
+from portal.security import DEVICE_COOKIE, FormStampError, client_address, new_device_token
+from portal.web import Portal, render
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Db = NamedDependency[SkipValidation[Session]]
+PortalDep = NamedDependency[SkipValidation[Portal]]
+
+
+def _page(db: Session, portal: Portal, token: str) -> service.CounterPage:
+    try:
+        return service.counter_page(db, token, portal.clock())
+    except service.UnknownCounter:
+        raise NotFoundException("unknown counter") from None
+
+
+def _form(
+    request: Request,
+    page: service.CounterPage,
+    portal: Portal,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    proof: str | None = None,
+    action: str | None = None,
+) -> Template:
+    cookies = []
+    if not request.cookies.get(DEVICE_COOKIE):
+        cookies.append(portal.cookie(DEVICE_COOKIE, new_device_token()))
+    return render(
+        request,
+        "portal/rate.html",
+        {
+            "page": page,
+            "form_token": portal.signer.sign(page.counter_id, portal.clock().timestamp(), proof),
+            "form_action": action or request.app.route_reverse("portal:submit", token=page.token),
+            "values": values or {},
+            "errors": errors or {},
+            "overall_choices": OVERALL_CHOICES,
+            "questions": SKM_QUESTIONS,
+            "retention_days": portal.settings.contact_retention_days,
+            "detail_open": any((values or {}).get(u) for u in SKM_ELEMENTS)
+            or any(u in (errors or {}) for u in SKM_ELEMENTS),
+        },
+        status_code=status_code,
+        cookies=cookies,
+    )
+
+
+_EXPIRED = {"form": N_("This page was open for too long. Please check your answers and submit again.")}
+
+
+def _values(data: dict[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def _citizen(request: Request, portal: Portal) -> service.Citizen:
+    return service.Citizen(
+        device_token=request.cookies.get(DEVICE_COOKIE),
+        address=client_address(
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            portal.settings.trusted_proxies,
+        ),
+        language=request.state.language,
+    )
+
+
+def _submitted_proof(portal: Portal, data: dict[str, Any], kind: str) -> str | None:
+    """The proof signed into a submitted form, kept when the form is shown again with errors."""
+    token = data.get("form_token")
+    if not isinstance(token, str):
+        return None
+    try:
+        proof = portal.signer.verify(token, portal.clock().timestamp()).proof
+    except FormStampError:
+        return None
+    return proof if proof and proof.startswith(kind) else None
+
+
+def _qr_url(request: Request, portal: Portal, token: str) -> str:
+    return qr.rating_url(portal.settings.base_url, request.app.route_reverse("portal:rate", token=token))
+
+
+class CitizenController(Controller):
+    """The pages a citizen sees after scanning a counter's code."""
+
+    path = "/r"
+
+    @get("/{token:str}", name="portal:rate", sync_to_thread=True)
+    def rating_form(
+        self,
+        request: Request,
+        token: FromPath[str],
+        db: Db,
+        portal: PortalDep,
+        k: FromQuery[str | None] = None,
+    ) -> Template:
+        page = _page(db, portal, token)
+        proof = None
+        if k is not None:  # scanned from the counter's kiosk screen
+            try:
+                proof = service.kiosk_proof(db, portal.settings, portal.clock(), token, k)
+            except service.ProofRejected:
+                return render(request, "portal/rescan.html", {"page": page}, status_code=410)
+        return _form(request, page, portal, proof=proof)
+
+    @post("/{token:str}", name="portal:submit", sync_to_thread=True, status_code=303)
+    def submit_rating(
+        self, request: Request, token: FromPath[str], data: FormData, db: Db, portal: PortalDep
+    ) -> Response:
+        page = _page(db, portal, token)
+        proof = _submitted_proof(portal, data, "k:")
+        try:
+            rating = parse_rating_form(data)
+        except FormErrors as invalid:
+            return _form(request, page, portal, invalid.values, invalid.errors, status_code=422, proof=proof)
+        try:
+            outcome = service.submit_rating(
+                db, portal.settings, portal.signer, portal.clock(), token, rating, _citizen(request, portal)
+            )
+        except service.Flooded:
+            raise TooManyRequestsException("too many ratings from this network") from None
+        except service.FormExpired:
+            return _form(request, page, portal, _values(data), _EXPIRED, status_code=422)
+        if outcome is service.SubmitOutcome.THROTTLED:
+            return render(request, "portal/already_rated.html", {"page": page})
+        return Redirect(
+            request.url_for("portal:thanks", token=token) + f"?lang={request.state.language}", status_code=303
+        )
+
+    @get("/{token:str}/terima-kasih", name="portal:thanks", sync_to_thread=True)
+    def thanks(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
+        return render(request, "portal/thanks.html", {"page": _page(db, portal, token)})
+
+    @get("/{token:str}/poster", name="portal:poster", sync_to_thread=True)
+    def poster(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
+        page = _page(db, portal, token)
+        url = _qr_url(request, portal, token)
+        return render(
+            request, "portal/poster.html", {"page": page, "rating_url": url, "qr_svg": qr.qr_svg_inline(url)}
+        )
+
+    @get("/{token:str}/qr.png", name="portal:qr_png", sync_to_thread=True)
+    def qr_png(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Response:
+        _page(db, portal, token)
+        return Response(qr.qr_png(_qr_url(request, portal, token)), media_type="image/png")
+
+    @get("/{token:str}/qr.svg", name="portal:qr_svg", sync_to_thread=True)
+    def qr_svg(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Response:
+        _page(db, portal, token)
+        return Response(qr.qr_svg(_qr_url(request, portal, token)), media_type="image/svg+xml")
+
+
+class TicketController(Controller):
+    """The rating page behind a queue slip's QR code: one ticket, one rating, bound to its officer."""
+
+    path = "/t"
+
+    def _page(self, request: Request, db: Session, portal: Portal, token: str) -> tuple[int, Any]:
+        try:
+            return service.ticket_page(db, portal.settings, portal.clock(), token)
+        except service.ProofRejected as rejected:
+            if rejected.reason == "forged":
+                raise NotFoundException("unknown ticket") from None
+            raise _TicketClosed(rejected.reason) from None
+
+    @get("/{token:str}", name="portal:ticket", sync_to_thread=True)
+    def ticket_form(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
+        try:
+            ticket_id, page = self._page(request, db, portal, token)
+        except _TicketClosed as closed:
+            return _closed_ticket(request, db, portal, token, closed.reason)
+        return _ticket_form(request, page, portal, token, ticket_id)
+
+    @post("/{token:str}", name="portal:ticket_submit", sync_to_thread=True, status_code=303)
+    def ticket_submit(
+        self, request: Request, token: FromPath[str], data: FormData, db: Db, portal: PortalDep
+    ) -> Response:
+        try:
+            rating = parse_rating_form(data)
+        except FormErrors as invalid:
+            return self._form_again(request, db, portal, token, invalid.values, invalid.errors)
+        try:
+            outcome = service.submit_ticket_rating(
+                db, portal.settings, portal.signer, portal.clock(), token, rating, _citizen(request, portal)
+            )
+        except service.Flooded:
+            raise TooManyRequestsException("too many ratings from this network") from None
+        except service.FormExpired:
+            return self._form_again(request, db, portal, token, _values(data), _EXPIRED)
+        except service.ProofRejected as rejected:
+            if rejected.reason == "forged":
+                raise NotFoundException("unknown ticket") from None
+            return _closed_ticket(request, db, portal, token, rejected.reason)
+        if outcome is service.SubmitOutcome.ALREADY_USED:
+            return _closed_ticket(request, db, portal, token, "reused")
+        return Redirect(
+            request.url_for("portal:ticket_thanks", token=token) + f"?lang={request.state.language}",
+            status_code=303,
+        )
+
+    def _form_again(
+        self, request: Request, db: Session, portal: Portal, token: str, values: dict, errors: dict
+    ) -> Template:
+        try:
+            ticket_id, page = self._page(request, db, portal, token)
+        except _TicketClosed as closed:
+            return _closed_ticket(request, db, portal, token, closed.reason)
+        return _ticket_form(request, page, portal, token, ticket_id, values, errors, 422)
+
+    @get("/{token:str}/terima-kasih", name="portal:ticket_thanks", sync_to_thread=True)
+    def ticket_thanks(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
+        try:
+            page = service.ticket_thanks_page(db, portal.settings, portal.clock(), token)
+        except service.UnknownCounter:
+            raise NotFoundException("unknown ticket") from None
+        return render(request, "portal/thanks.html", {"page": page})
+
+
+class _TicketClosed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _ticket_form(
+    request: Request,
+    page: service.CounterPage,
+    portal: Portal,
+    token: str,
+    ticket_id: int,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    action = request.app.route_reverse("portal:ticket_submit", token=token)
+    return _form(request, page, portal, values, errors, status_code, proof=f"t:{ticket_id}", action=action)
+
+
+def _closed_ticket(request: Request, db: Session, portal: Portal, token: str, reason: str) -> Template:
+    page = service.ticket_thanks_page(db, portal.settings, portal.clock(), token)
+    if reason == "expired":
+        return render(request, "portal/ticket_expired.html", {"page": page}, status_code=410)
+    return render(request, "portal/ticket_used.html", {"page": page})
+
+
+class KioskController(Controller):
+    """The display of a registered counter screen: the counter and a QR code that changes every step."""
+
+    path = "/kiosk"
+
+    @get("/{credential:str}", name="portal:kiosk", sync_to_thread=True)
+    def screen(self, request: Request, credential: FromPath[str], db: Db, portal: PortalDep) -> Template:
+        screen = _screen(db, portal, credential)
+        url = _kiosk_url(request, portal, screen)
+        return render(
+            request,
+            "portal/kiosk.html",
+            {
+                "page": screen.page,
+                "qr_svg": qr.qr_svg_inline(url),
+                "rating_url": url,
+                # reload just after the code changes (used when JavaScript is off)
+                "refresh_in": max(1, int(screen.refresh_in) + 1),
+                "valid_for": int(screen.refresh_in) + portal.settings.kiosk_grace_seconds,
+                "code_url": request.app.route_reverse("portal:kiosk_code", credential=credential),
+            },
+        )
+
+    @get("/{credential:str}/code", name="portal:kiosk_code", sync_to_thread=True)
+    def code(self, request: Request, credential: FromPath[str], db: Db, portal: PortalDep) -> Response:
+        """The current code for the screen's script: it swaps the picture without reloading the page."""
+        screen = _screen(db, portal, credential)
+        url = _kiosk_url(request, portal, screen)
+        return Response(
+            {
+                "step": screen.step,
+                "rating_url": url,
+                "svg": qr.qr_svg_inline(url),
+                "refresh_in": round(screen.refresh_in, 3),
+                "valid_for": round(screen.refresh_in + portal.settings.kiosk_grace_seconds, 3),
+                "officer": screen.page.officer.name if screen.page.officer else None,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+def _screen(db: Session, portal: Portal, credential: str) -> proofs.KioskScreen:
+    try:
+        return proofs.kiosk_screen(db, portal.settings, portal.clock(), credential)
+    except proofs.NotFound:
+        raise NotFoundException("unknown or revoked kiosk") from None
+
+
+def _kiosk_url(request: Request, portal: Portal, screen: proofs.KioskScreen) -> str:
+    path = request.app.route_reverse("portal:rate", token=screen.page.token)
+    return qr.rating_url(portal.settings.base_url, f"{path}?k={screen.code}")

@@ -1,0 +1,116 @@
+"""Abuse signals without identities: keyed hashes and the signed rating form (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+DEVICE_COOKIE = "rp_device"
+
+
+def keyed_hash(secret_key: str, purpose: str, value: str) -> str:
+    """HMAC-SHA256 so the stored value cannot be reversed by trying all addresses or cookies."""
+    return hmac.new(secret_key.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def network_prefix(address: str | None) -> str | None:
+    """The /24 (IPv4) or /64 (IPv6) network of an address; the address itself is never kept."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 64
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    if "*" in trusted:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in trusted)
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str | None:
+    """The citizen's address: the peer, unless the peer is a trusted proxy; then the nearest
+    untrusted hop of X-Forwarded-For (hops further left could be forged by the client)."""
+    if not peer or not trusted or not forwarded_for or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def network_hash(secret_key: str, address: str | None) -> str | None:
+    prefix = network_prefix(address)
+    return None if prefix is None else keyed_hash(secret_key, "network", prefix)
+
+
+def device_hash(secret_key: str, device_token: str | None) -> str | None:
+    return None if not device_token else keyed_hash(secret_key, "device", device_token)
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class FormStamp:
+    """What the server signs into every rating form it renders."""
+
+    counter_id: int
+    nonce: str
+    rendered_at: float  # POSIX seconds
+    # The proof of presence checked when the form was shown: None (poster), "k:STEP" (kiosk code),
+    # "t:TICKET_ID" (ticket). Signed with the rest, so it cannot be added to a poster form.
+    proof: str | None = None
+
+
+class FormStampError(ValueError):
+    def __init__(self, expired: bool) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+class FormSigner:
+    def __init__(self, secret_key: str, max_age_seconds: int) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="rating-form")
+        self._max_age = max_age_seconds
+
+    def sign(self, counter_id: int, rendered_at: float, proof: str | None = None) -> str:
+        payload: list[object] = [counter_id, secrets.token_urlsafe(18), round(rendered_at, 3)]
+        if proof is not None:
+            payload.append(proof)
+        return self._serializer.dumps(payload)
+
+    def verify(self, token: str, now: float) -> FormStamp:
+        # Age is checked against our own clock (not itsdangerous's) so tests can move time.
+        try:
+            counter_id, nonce, rendered_at, *rest = self._serializer.loads(token)
+        except (BadSignature, ValueError, TypeError):
+            raise FormStampError(expired=False) from None
+        proof = rest[0] if len(rest) == 1 else None
+        if not (
+            isinstance(counter_id, int)
+            and isinstance(nonce, str)
+            and isinstance(rendered_at, float | int)
+            and len(rest) <= 1
+            and (proof is None or isinstance(proof, str))
+        ):
+            raise FormStampError(expired=False)
+        if now - rendered_at > self._max_age:
+            raise FormStampError(expired=True)
+        return FormStamp(counter_id, nonce, float(rendered_at), proof)

@@ -1,0 +1,395 @@
+"""The citizen side's rules: what a counter page shows, and storing a rating exactly once."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.channels import KioskCodeRejected, ticket_token, verify_kiosk_code
+from portal.followup import open_case_if_needed
+from portal.forms import RatingInput
+from portal.hours import is_open
+from portal.models import (
+    Counter,
+    DutyShift,
+    Employee,
+    KioskDevice,
+    RateLimitHit,
+    Rating,
+    RatingTicket,
+    RejectedProof,
+    Unit,
+)
+from portal.security import FormSigner, FormStampError, device_hash, keyed_hash, network_hash
+from portal.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class OfficerView:
+    name: str
+    photo_path: str | None
+
+
+@dataclass(frozen=True)
+class CounterPage:
+    counter_id: int
+    token: str
+    counter_name: str
+    unit_name: str
+    officer: OfficerView | None
+    is_open: bool
+
+
+class UnknownCounter(LookupError):
+    """No active counter has this token (never had one, or it was rotated)."""
+
+
+class FormExpired(ValueError):
+    """The signed form is too old or was tampered with; the citizen submits a fresh one."""
+
+
+class Flooded(RuntimeError):
+    """Too many submissions from one network in a minute."""
+
+
+class ProofRejected(ValueError):
+    """A kiosk code or ticket turned away at the door (and counted). `reason` is a stable code."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(f"{kind}:{reason}")
+        self.kind = kind
+        self.reason = reason
+
+
+class SubmitOutcome(enum.Enum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the same form again: the first one counts
+    THROTTLED = "throttled"  # this device rated this counter moments ago
+    IGNORED = "ignored"  # honeypot filled: a bot, answered like a success
+    ALREADY_USED = "already_used"  # a ticket rates once: this is a second use, nothing stored
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """What we know about the sender, before hashing: never stored as is."""
+
+    device_token: str | None
+    address: str | None
+    language: str
+
+
+def _counter(session: Session, token: str) -> Counter:
+    counter = session.scalar(select(Counter).where(Counter.public_token == token, Counter.active.is_(True)))
+    if counter is None:
+        raise UnknownCounter(token)
+    return counter
+
+
+def officer_on_duty(session: Session, counter_id: int, moment: datetime) -> Employee | None:
+    """The employee whose shift [starts_at, ends_at) covers the moment; the latest start wins overlaps."""
+    return session.scalar(
+        select(Employee)
+        .join(DutyShift, DutyShift.employee_id == Employee.id)
+        .where(DutyShift.counter_id == counter_id, DutyShift.starts_at <= moment, DutyShift.ends_at > moment)
+        .order_by(DutyShift.starts_at.desc(), DutyShift.id.desc())
+        .limit(1)
+    )
+
+
+def page_for_counter(
+    session: Session, counter: Counter, officer: Employee | None, now: datetime
+) -> CounterPage:
+    unit_name = session.scalar(select(Unit.name).where(Unit.id == counter.unit_id))
+    return CounterPage(
+        counter_id=counter.id,
+        token=counter.public_token,
+        counter_name=counter.name,
+        unit_name=unit_name or "",
+        officer=OfficerView(officer.name, officer.photo_path) if officer else None,
+        is_open=is_open(counter.opening_hours, counter.timezone, now),
+    )
+
+
+def counter_page(session: Session, token: str, now: datetime) -> CounterPage:
+    counter = _counter(session, token)
+    return page_for_counter(session, counter, officer_on_duty(session, counter.id, now), now)
+
+
+def kiosk_proof(session: Session, settings: Settings, now: datetime, token: str, code: str) -> str:
+    """Checks the code a citizen scanned from a counter's kiosk screen; returns the proof to sign into
+    the form ("k:STEP"). Raises ProofRejected (counted) for a forged or stale code, or when the
+    counter has no registered screen any more."""
+    counter = _counter(session, token)
+    try:
+        proof = verify_kiosk_code(
+            settings.secret_key,
+            counter.id,
+            code,
+            now.timestamp(),
+            settings.kiosk_step_seconds,
+            settings.kiosk_grace_seconds,
+        )
+    except KioskCodeRejected as rejected:
+        record_rejection(session, "kiosk", rejected.reason, counter.id, now)
+        raise ProofRejected("kiosk", rejected.reason) from None
+    has_screen = session.scalar(
+        select(KioskDevice.id)
+        .where(KioskDevice.counter_id == counter.id, KioskDevice.revoked_at.is_(None))
+        .limit(1)
+    )
+    if has_screen is None:
+        record_rejection(session, "kiosk", "revoked", counter.id, now)
+        raise ProofRejected("kiosk", "revoked")
+    return f"k:{proof.step}"
+
+
+def _upsert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def count_hit(session: Session, key: str, window_seconds: int, now: datetime) -> tuple[int, int]:
+    """Counts one hit against `key`'s fixed window, shared by every app process; commits. Returns
+    (hits so far in this window, seconds until the window ends)."""
+    window = int(now.timestamp()) // window_seconds
+    statement = (
+        _upsert(session)(RateLimitHit)
+        .values(key=key, window_start=window, hits=1)
+        .on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": RateLimitHit.hits + 1})
+        .returning(RateLimitHit.hits)
+    )
+    hits = session.execute(statement).scalar_one()
+    if hits == 1:  # first hit of a new window: forget the old ones
+        session.execute(
+            delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.window_start < window)
+        )
+    session.commit()
+    retry_after = (window + 1) * window_seconds - int(now.timestamp())
+    return hits, max(1, retry_after)
+
+
+def allow_submission(session: Session, network: str | None, limit_per_minute: int, now: datetime) -> bool:
+    """Counts a POST against its network's fixed one-minute window, shared by every app process."""
+    hits, _ = count_hit(session, f"submit:{network or 'unknown'}", 60, now)
+    return hits <= limit_per_minute
+
+
+def record_rejection(session: Session, kind: str, reason: str, counter_id: int | None, now: datetime) -> None:
+    """Counts a proof turned away at the door (per day, kind, reason, counter); commits."""
+    session.rollback()
+    statement = (
+        _upsert(session)(RejectedProof)
+        .values(day=now.date(), kind=kind, reason=reason, counter_id=counter_id or 0, hits=1, last_at=now)
+        .on_conflict_do_update(
+            index_elements=["day", "kind", "reason", "counter_id"],
+            set_={"hits": RejectedProof.hits + 1, "last_at": now},
+        )
+    )
+    session.execute(statement)
+    session.commit()
+
+
+def submit_rating(
+    session: Session,
+    settings: Settings,
+    signer: FormSigner,
+    now: datetime,
+    token: str,
+    rating: RatingInput,
+    citizen: Citizen,
+) -> SubmitOutcome:
+    network = network_hash(settings.secret_key, citizen.address)
+    if not allow_submission(session, network, settings.submit_flood_limit_per_minute, now):
+        raise Flooded
+    counter = _counter(session, token)
+    try:
+        stamp = signer.verify(rating.form_token, now.timestamp())
+    except FormStampError as error:
+        raise FormExpired from error
+    if stamp.counter_id != counter.id or (stamp.proof is not None and not stamp.proof.startswith("k:")):
+        raise FormExpired  # another counter's form, or a ticket's form posted to the counter page
+    if rating.honeypot_filled:
+        return SubmitOutcome.IGNORED
+    if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is not None:
+        return SubmitOutcome.DUPLICATE
+
+    device = device_hash(settings.secret_key, citizen.device_token)
+    if device and settings.device_throttle_seconds:
+        since = now - timedelta(seconds=settings.device_throttle_seconds)
+        recent = session.scalar(
+            select(Rating.id)
+            .where(
+                Rating.counter_id == counter.id, Rating.device_hash == device, Rating.submitted_at >= since
+            )
+            .limit(1)
+        )
+        if recent is not None:
+            return SubmitOutcome.THROTTLED
+
+    # Attributed to whoever was on duty when the form was shown: the officer the citizen saw.
+    rendered_at = datetime.fromtimestamp(stamp.rendered_at, UTC)
+    officer = officer_on_duty(session, counter.id, rendered_at)
+    stored = Rating(
+        submission_key=stamp.nonce,
+        counter_id=counter.id,
+        unit_id=counter.unit_id,
+        employee_id=officer.id if officer else None,
+        attribution="roster" if officer else "none",
+        channel="kiosk" if stamp.proof else "poster",
+        submitted_at=now,
+        outside_hours=not is_open(counter.opening_hours, counter.timezone, now),
+        overall=rating.overall,
+        **rating.answers,
+        comment=rating.comment,
+        form_seconds=round(max(0.0, now.timestamp() - stamp.rendered_at), 3),
+        device_hash=device,
+        network_hash=network,
+        language=citizen.language,
+    )
+    session.add(stored)
+    try:
+        open_case_if_needed(session, settings, stored, rating, now)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        # The same form raced in on another connection: it is stored once. Anything else is a bug.
+        if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is None:
+            raise
+        return SubmitOutcome.DUPLICATE
+    return SubmitOutcome.STORED
+
+
+def ticket_hash(secret_key: str, token: str) -> str:
+    return keyed_hash(secret_key, "ticket", token)
+
+
+def ticket_url_token(settings: Settings, ticket: RatingTicket) -> str:
+    return ticket_token(settings.secret_key, ticket.token_seed)
+
+
+def _ticket(session: Session, settings: Settings, token: str, now: datetime) -> RatingTicket:
+    ticket = session.scalar(
+        select(RatingTicket).where(RatingTicket.token_hash == ticket_hash(settings.secret_key, token))
+    )
+    if ticket is None:
+        record_rejection(session, "ticket", "forged", None, now)
+        raise ProofRejected("ticket", "forged")
+    return ticket
+
+
+def ticket_page(session: Session, settings: Settings, now: datetime, token: str) -> tuple[int, CounterPage]:
+    """The rating page behind a queue slip: (ticket id, page showing the ticket's officer). Raises
+    ProofRejected (counted): forged, expired, or reused (the ticket has rated already)."""
+    ticket = _ticket(session, settings, token, now)
+    if ticket.used_at is not None:
+        record_rejection(session, "ticket", "reused", ticket.counter_id, now)
+        raise ProofRejected("ticket", "reused")
+    if now >= ticket.expires_at:
+        record_rejection(session, "ticket", "expired", ticket.counter_id, now)
+        raise ProofRejected("ticket", "expired")
+    counter = session.get_one(Counter, ticket.counter_id)
+    officer = session.get(Employee, ticket.employee_id) if ticket.employee_id else None
+    return ticket.id, page_for_counter(session, counter, officer, now)
+
+
+def ticket_thanks_page(session: Session, settings: Settings, now: datetime, token: str) -> CounterPage:
+    ticket = session.scalar(
+        select(RatingTicket).where(RatingTicket.token_hash == ticket_hash(settings.secret_key, token))
+    )
+    if ticket is None:
+        raise UnknownCounter(token)
+    counter = session.get_one(Counter, ticket.counter_id)
+    officer = session.get(Employee, ticket.employee_id) if ticket.employee_id else None
+    return page_for_counter(session, counter, officer, now)
+
+
+def submit_ticket_rating(
+    session: Session,
+    settings: Settings,
+    signer: FormSigner,
+    now: datetime,
+    token: str,
+    rating: RatingInput,
+    citizen: Citizen,
+) -> SubmitOutcome:
+    """Stores the one rating a ticket allows, attributed to the ticket's officer. The ticket is claimed
+    by one atomic UPDATE ... WHERE used_at IS NULL in the rating's transaction, so two submissions at
+    the same moment store one rating; the other is ALREADY_USED (or DUPLICATE for the same form)."""
+    network = network_hash(settings.secret_key, citizen.address)
+    if not allow_submission(session, network, settings.submit_flood_limit_per_minute, now):
+        raise Flooded
+    ticket = _ticket(session, settings, token, now)
+    try:
+        stamp = signer.verify(rating.form_token, now.timestamp())
+    except FormStampError as error:
+        raise FormExpired from error
+    if stamp.counter_id != ticket.counter_id or stamp.proof != f"t:{ticket.id}":
+        raise FormExpired
+    if rating.honeypot_filled:
+        return SubmitOutcome.IGNORED
+    if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is not None:
+        return SubmitOutcome.DUPLICATE
+    if ticket.used_at is None and now >= ticket.expires_at:
+        record_rejection(session, "ticket", "expired", ticket.counter_id, now)
+        raise ProofRejected("ticket", "expired")
+    counter = session.get_one(Counter, ticket.counter_id)
+
+    claimed = session.execute(
+        update(RatingTicket)
+        .where(RatingTicket.id == ticket.id, RatingTicket.used_at.is_(None), RatingTicket.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is not None:
+            return SubmitOutcome.DUPLICATE
+        record_rejection(session, "ticket", "reused", ticket.counter_id, now)
+        return SubmitOutcome.ALREADY_USED
+    stored = Rating(
+        submission_key=stamp.nonce,
+        counter_id=counter.id,
+        unit_id=ticket.unit_id,
+        employee_id=ticket.employee_id,
+        attribution="ticket" if ticket.employee_id else "none",
+        channel="ticket",
+        submitted_at=now,
+        outside_hours=not is_open(counter.opening_hours, counter.timezone, now),
+        overall=rating.overall,
+        **rating.answers,
+        comment=rating.comment,
+        form_seconds=round(max(0.0, now.timestamp() - stamp.rendered_at), 3),
+        device_hash=device_hash(settings.secret_key, citizen.device_token),
+        network_hash=network,
+        language=citizen.language,
+    )
+    session.add(stored)
+    try:
+        session.flush()
+        session.execute(
+            update(RatingTicket)
+            .where(RatingTicket.id == ticket.id)
+            .values(rating_id=stored.id)
+            .execution_options(synchronize_session=False)
+        )
+        open_case_if_needed(session, settings, stored, rating, now)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is None:
+            raise
+        return SubmitOutcome.DUPLICATE
+    return SubmitOutcome.STORED

@@ -1,0 +1,113 @@
+"""The one call the database shell and the CSV command make: ratings in, flags and scores out.
+
+from scoring.pipeline import RatingTable, ScoringParams, score_table
+table = RatingTable.from_records(rows)          # or RatingTable.from_columns(...)
+result = score_table(table, ScoringParams(), served={"DUKCAPIL": 5400})
+for flag in result.flags: ...                   # Flag(rating_id, excluded, anomaly_score, reasons)
+result.officers                                 # list of dicts, keys = scores.csv columns
+result.units                                    # list of dicts, keys = units.csv columns
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from scoring.aggregate import officer_records, unit_records
+from scoring.anomaly import officer_anomalies
+from scoring.params import ScoringParams
+from scoring.reasons import DETECTOR_VERSION, EXCLUDING_MASK, REASON_BIT, reasons_from_mask
+from scoring.rules import run_rules
+from scoring.table import RatingTable
+
+__all__ = ["Flag", "FlagTable", "RatingTable", "ScoringParams", "ScoringResult", "run", "score_table"]
+
+# Weight of the officer-week model in a rating's anomaly score; below 0.5 so that the model alone never
+# looks like a fired rule.
+_ANOMALY_WEIGHT = 0.45
+
+
+class Flag(NamedTuple):
+    rating_id: str
+    excluded: bool
+    anomaly_score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FlagTable:
+    """Per-rating outcome in table order. Iterating yields Flag tuples."""
+
+    rating_id: np.ndarray
+    excluded: np.ndarray  # bool
+    anomaly_score: np.ndarray  # float 0..1; >= 0.5 iff an excluding rule fired
+    reason_mask: np.ndarray  # uint16 bits of reasons.REASON_BIT
+
+    def __len__(self) -> int:
+        return len(self.rating_id)
+
+    def __iter__(self) -> Iterator[Flag]:
+        lookup = _reason_lookup(self.reason_mask)
+        for rating_id, excluded, score, mask in zip(
+            self.rating_id,
+            self.excluded.tolist(),
+            self.anomaly_score.tolist(),
+            self.reason_mask.tolist(),
+            strict=True,
+        ):
+            yield Flag(rating_id, excluded, score, lookup[mask])
+
+    def reasons(self) -> list[tuple[str, ...]]:
+        lookup = _reason_lookup(self.reason_mask)
+        return [lookup[mask] for mask in self.reason_mask.tolist()]
+
+    def by_rating_id(self) -> dict[str, Flag]:
+        return {flag.rating_id: flag for flag in self}
+
+
+def _reason_lookup(masks: np.ndarray) -> dict[int, tuple[str, ...]]:
+    return {int(mask): reasons_from_mask(int(mask)) for mask in np.unique(masks)}
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringResult:
+    flags: FlagTable
+    officers: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+    detector_version: str
+    params: ScoringParams
+
+
+def detect(table: RatingTable, params: ScoringParams) -> FlagTable:
+    """Rules first; the officer-week model then marks for review among what the rules kept."""
+    rules = run_rules(table, params)
+    excluded = (rules.reason_mask & EXCLUDING_MASK) != 0
+    anomalies = officer_anomalies(table, ~excluded, params)
+    mask = rules.reason_mask | np.where(
+        anomalies.marked, np.uint16(REASON_BIT["officer_anomaly"]), np.uint16(0)
+    )
+    score = np.maximum(rules.strength, _ANOMALY_WEIGHT * anomalies.window_score)
+    return FlagTable(table.rating_id, excluded, np.round(score, 4), mask.astype(np.uint16))
+
+
+def score_table(
+    table: RatingTable, params: ScoringParams | None = None, *, served: Mapping[str, int] | None = None
+) -> ScoringResult:
+    """Detect, then aggregate what was not excluded. served: people served per unit_id (the N of the
+    sample target); units without an entry use their number of ratings. Deterministic."""
+    params = params or ScoringParams()
+    flags = detect(table, params)
+    used = ~flags.excluded
+    return ScoringResult(
+        flags=flags,
+        officers=officer_records(table, used, params),
+        units=unit_records(table, used, served),
+        detector_version=DETECTOR_VERSION,
+        params=params,
+    )
+
+
+run = score_table

@@ -1,0 +1,330 @@
+"""The thin database shell around the pure core: read a period's ratings, write flags and results.
+
+A run replaces the period's previous results in one transaction, so a failure (or a kill) leaves
+the previous results intact. Manual decisions of reviewers win over the detector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter as Tally
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from portal.models import SKM_ELEMENTS, Counter, Rating
+from scoring import freeze
+from scoring.aggregate import officer_records, unit_records
+from scoring.csvio import write_ratings_csv
+from scoring.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
+from scoring.params import ScoringParams
+from scoring.periods import Period
+from scoring.pipeline import FlagTable, detect
+from scoring.reasons import DETECTOR_VERSION
+from scoring.table import RatingTable
+
+MANUAL_REASON = "manual"  # counted in excluded_by_reason when a reviewer excluded a rating
+_COLUMNS = (
+    Rating.id,
+    Rating.submitted_at,
+    Rating.unit_id,
+    Rating.counter_id,
+    Rating.employee_id,
+    Rating.channel,
+    Rating.device_hash,
+    Rating.network_hash,
+    Rating.overall,
+    *(getattr(Rating, u) for u in SKM_ELEMENTS),
+    Rating.form_seconds,
+    Rating.comment,
+    Rating.outside_hours,
+    Counter.timezone,
+)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    period_key: str
+    n_ratings: int
+    n_excluded: int
+    excluded_by_reason: dict[str, int]
+    n_units: int
+    n_officers: int
+    input_hash: str
+    detector_version: str
+
+
+def period_rows(session: Session, period: Period, timezone: str) -> Iterator[tuple[Any, ...]]:
+    """The period's ratings in id order as contract rows (INPUT_COLUMNS + outside_hours), each
+    submitted_at in its counter's local offset: office hours and days are local."""
+    start, end = period.bounds(timezone)
+    statement = (
+        select(*_COLUMNS)
+        .join(Counter, Counter.id == Rating.counter_id)
+        .where(Rating.submitted_at >= start, Rating.submitted_at < end)
+        .order_by(Rating.id)
+        .execution_options(yield_per=20_000)
+    )
+    zones: dict[str, ZoneInfo] = {}
+    for row in session.execute(statement):
+        *values, outside_hours, zone = row
+        local = zones.get(zone) or zones.setdefault(zone, ZoneInfo(zone))
+        values[1] = values[1].astimezone(local)
+        yield (*values, outside_hours)
+
+
+_SCORED = tuple(c for c in _COLUMNS if c.key != "comment")
+_ARRAY_COLUMNS = ("id", "unit_id", "counter_id", "employee_id", "overall", "form_seconds", "outside_hours")
+
+
+def load_period_table(session: Session, period: Period, timezone: str) -> tuple[RatingTable, str]:
+    """The period's ratings as the core's table, fetched in chunks, plus a hash of exactly that input
+    (what a closed period keeps to prove which ratings its results came from)."""
+    start, end = period.bounds(timezone)
+    result = session.execute(
+        select(*_SCORED)
+        .join(Counter, Counter.id == Rating.counter_id)
+        .where(Rating.submitted_at >= start, Rating.submitted_at < end)
+        .order_by(Rating.id)
+        .execution_options(yield_per=50_000)
+    )
+    names = [c.key for c in _SCORED]
+    parts: dict[str, list[Any]] = {name: [] for name in names}
+    for chunk in result.partitions():
+        for name, values in zip(names, zip(*chunk, strict=True), strict=True):
+            parts[name].extend(values)
+    zones = {name: ZoneInfo(name) for name in set(parts["timezone"])}
+    moments = parts["submitted_at"]
+    ts = np.fromiter((m.timestamp() for m in moments), dtype=np.int64, count=len(moments))
+    offsets = np.fromiter(
+        (
+            zones[z].utcoffset(m).total_seconds() // 60
+            for m, z in zip(moments, parts["timezone"], strict=True)
+        ),
+        dtype=np.int32,
+        count=len(moments),
+    )
+    answers = np.array([parts[u] for u in SKM_ELEMENTS], dtype=np.float64).T.reshape(len(ts), 9)
+    columns = {
+        "rating_id": parts["id"],
+        "ts_utc": ts,
+        "utc_offset_minutes": offsets,
+        "unit_id": parts["unit_id"],
+        "counter_id": parts["counter_id"],
+        "employee_id": parts["employee_id"],
+        "channel": parts["channel"],
+        "device_hash": parts["device_hash"],
+        "network_hash": parts["network_hash"],
+        "overall": np.array(parts["overall"], dtype=np.int8),
+        "answers": answers,
+        "form_seconds": np.array(parts["form_seconds"], dtype=np.float64),
+        "outside_hours": np.array(parts["outside_hours"], dtype=np.int8),
+    }
+    digest = hashlib.sha256()
+    for name, values in columns.items():
+        digest.update(name.encode())
+        if isinstance(values, np.ndarray):
+            digest.update(np.ascontiguousarray(values).tobytes())
+        else:
+            digest.update("\x1f".join("" if v is None else str(v) for v in values).encode())
+    return RatingTable.from_columns(**columns), digest.hexdigest()
+
+
+def latest_decisions(session: Session, rating_ids: list[str]) -> dict[str, str]:
+    """rating id -> "exclude" | "include", the newest decision per rating."""
+    newest = (
+        select(RatingDecision.rating_id, func.max(RatingDecision.id).label("id"))
+        .group_by(RatingDecision.rating_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(RatingDecision.rating_id, RatingDecision.decision).join(
+            newest, newest.c.id == RatingDecision.id
+        )
+    )
+    wanted = set(rating_ids)
+    return {str(rating_id): decision for rating_id, decision in rows if str(rating_id) in wanted}
+
+
+def _final_exclusions(flags: FlagTable, decisions: dict[str, str]) -> np.ndarray:
+    excluded = flags.excluded.copy()
+    if decisions:
+        for index, rating_id in enumerate(flags.rating_id):
+            decision = decisions.get(rating_id)
+            if decision is not None:
+                excluded[index] = decision == "exclude"
+    return excluded
+
+
+def _excluded_by_reason(
+    table: RatingTable, flags: FlagTable, excluded: np.ndarray, decisions: dict[str, str]
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Tallies of exclusion reasons, overall and per employee label."""
+    overall: Tally[str] = Tally()
+    per_employee: dict[str, Tally[str]] = {}
+    reasons = flags.reasons()
+    for index in np.flatnonzero(excluded):
+        codes = reasons[index] if decisions.get(flags.rating_id[index]) != "exclude" else (MANUAL_REASON,)
+        overall.update(codes)
+        employee = int(table.employee[index])
+        if employee >= 0:
+            per_employee.setdefault(table.employee_labels[employee], Tally()).update(codes)
+    return dict(overall), {label: dict(tally) for label, tally in per_employee.items()}
+
+
+def score_period(
+    session: Session,
+    period: Period,
+    params: ScoringParams,
+    timezone: str,
+    clock: Callable[[], datetime],
+    served: dict[str, int] | None = None,
+    before_commit: Callable[[], None] | None = None,
+) -> RunSummary:
+    """Score one period and replace its stored results atomically (refused once frozen)."""
+    freeze.refuse_if_frozen(session, period.key)
+    started_at = clock()
+    table, input_hash = load_period_table(session, period, timezone)
+    session.rollback()  # end the read transaction before the write one
+    flags = detect(table, params)
+    decisions = latest_decisions(session, list(flags.rating_id))
+    excluded = _final_exclusions(flags, decisions)
+    used = ~excluded
+    officers = officer_records(table, used, params)
+    units = unit_records(table, used, served)
+    by_reason, by_employee = _excluded_by_reason(table, flags, excluded, decisions)
+    summary = RunSummary(
+        period_key=period.key,
+        n_ratings=len(table),
+        n_excluded=int(excluded.sum()),
+        excluded_by_reason=by_reason,
+        n_units=len(units),
+        n_officers=len(officers),
+        input_hash=input_hash,
+        detector_version=DETECTOR_VERSION,
+    )
+
+    try:
+        session.execute(delete(ScoringRun).where(ScoringRun.period_key == period.key))
+        run = ScoringRun(
+            period_key=period.key,
+            period_label=period.label,
+            period_start=period.start,
+            period_end=period.end,
+            timezone=timezone,
+            detector_version=DETECTOR_VERSION,
+            input_hash=summary.input_hash,
+            n_ratings=summary.n_ratings,
+            params=asdict(params) | {"trusted_networks": sorted(params.trusted_networks)},
+            started_at=started_at,
+            finished_at=clock(),
+        )
+        session.add(run)
+        session.flush()
+        if units:
+            session.execute(insert(UnitResult), [{"run_id": run.id, **_unit_row(u)} for u in units])
+        if officers:
+            rows = [{"run_id": run.id, **_officer_row(o, by_employee)} for o in officers]
+            session.execute(insert(OfficerResult), rows)
+        _write_flags(session, flags, excluded, clock())
+        if before_commit:  # lets tests prove a failure here leaves the previous results
+            before_commit()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return summary
+
+
+def _unit_row(record: dict[str, Any]) -> dict[str, Any]:
+    return {"unit_id": int(record["unit_id"]), **{k: v for k, v in record.items() if k != "unit_id"}}
+
+
+def _officer_row(record: dict[str, Any], by_employee: dict[str, dict[str, int]]) -> dict[str, Any]:
+    return {
+        **record,
+        "employee_id": int(record["employee_id"]),
+        "unit_id": int(record["unit_id"]),
+        "excluded_by_reason": by_employee.get(record["employee_id"], {}),
+    }
+
+
+def _write_flags(session: Session, flags: FlagTable, excluded: np.ndarray, scored_at: datetime) -> None:
+    """Loads the flags into a temporary table with batched inserts, then one UPDATE ... FROM: row by
+    row updates cost a network round trip each on PostgreSQL."""
+    staging = Table(
+        "scoring_flags_staging",
+        MetaData(),
+        Column("rid", Integer, primary_key=True),
+        Column("excluded", Boolean),
+        Column("reasons", Text),
+        Column("anomaly_score", Float),
+        prefixes=["TEMPORARY"],
+    )
+    connection = session.connection()
+    staging.drop(connection, checkfirst=True)
+    staging.create(connection)
+    reasons = [";".join(codes) for codes in flags.reasons()]
+    rows = [
+        {"rid": int(rid), "excluded": flag, "reasons": reason, "anomaly_score": score}
+        for rid, flag, reason, score in zip(
+            flags.rating_id, excluded.tolist(), reasons, flags.anomaly_score.tolist(), strict=True
+        )
+    ]
+    if connection.dialect.name == "postgresql":
+        # COPY streams the rows in one go; executemany would pipeline one INSERT per row.
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(
+            "COPY scoring_flags_staging (rid, excluded, reasons, anomaly_score) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row((row["rid"], row["excluded"], row["reasons"], row["anomaly_score"]))
+    else:
+        for start in range(0, len(rows), 50_000):
+            connection.execute(insert(staging), rows[start : start + 50_000])
+    ratings = Rating.__table__
+    connection.execute(
+        update(ratings)
+        .where(ratings.c.id == staging.c.rid)
+        .values(
+            excluded=staging.c.excluded,
+            reasons=staging.c.reasons,
+            anomaly_score=staging.c.anomaly_score,
+            detector_version=DETECTOR_VERSION,
+            scored_at=scored_at,
+        )
+    )
+    staging.drop(connection)
+
+
+def export_ratings(session: Session, period: Period, timezone: str, target: str | IO[str]) -> int:
+    """The raw-ratings CSV of the contract (plus outside_hours), ready for `python -m scoring`."""
+    count = 0
+
+    def counted() -> Iterator[tuple[Any, ...]]:
+        nonlocal count
+        for row in period_rows(session, period, timezone):
+            count += 1
+            yield row
+
+    write_ratings_csv(counted(), target, outside_hours=True)
+    return count

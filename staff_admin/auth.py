@@ -1,0 +1,214 @@
+"""Passwords (argon2), sign-in with throttling, and database-backed sessions.
+
+Everything lives in the database, so any number of app processes share sessions and throttles.
+The session cookie holds a random token; the table holds only its keyed hash."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.security import keyed_hash, network_hash
+from portal.settings import Settings
+from staff_admin.access import Principal, principal_for
+from staff_admin.models import LoginAttempt, StaffSession, User
+
+SESSION_COOKIE = "rp_staff"
+TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minute per session
+
+# argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 70 ms on the 2-core
+# servers, so a burst of sign-ins cannot exhaust memory or CPU. Stronger settings later are picked
+# up by rehashing at the next successful sign-in.
+hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+class InvalidCredentials(Exception):
+    """Unknown user, wrong password or disabled account: one answer for all three."""
+
+
+class LoginThrottled(Exception):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"retry after {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class NotAuthenticated(Exception):
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("session expired" if expired else "not signed in")
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # goes into the cookie, never into the database
+    principal: Principal
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().casefold()
+
+
+def account_key(settings: Settings, username: str) -> str:
+    return keyed_hash(settings.secret_key, "login-account", normalise_username(username))
+
+
+def network_key(settings: Settings, address: str | None) -> str:
+    # Unknown addresses share one bucket rather than escaping the network limit.
+    return network_hash(settings.secret_key, address) or keyed_hash(settings.secret_key, "network", "unknown")
+
+
+def session_hash(settings: Settings, token: str) -> str:
+    return keyed_hash(settings.secret_key, "staff-session", token)
+
+
+def _wait_seconds(
+    session: Session,
+    where: ColumnElement[bool],
+    since: datetime,
+    limit: int,
+    window: timedelta,
+    now: datetime,
+) -> int:
+    """Sliding window: with `limit` failures after `since`, wait until the oldest that still
+    counts leaves the window."""
+    times = session.scalars(
+        select(LoginAttempt.at)
+        .where(where, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
+        .order_by(LoginAttempt.at.desc())
+        .limit(limit)
+    ).all()
+    if len(times) < limit:
+        return 0
+    return max(1, math.ceil((times[-1] + window - now).total_seconds()))
+
+
+def throttle_wait(session: Session, settings: Settings, now: datetime, account: str, network: str) -> int:
+    window = timedelta(seconds=settings.login_window_seconds)
+    start = now - window
+    # A successful sign-in forgives the account's earlier failures (not the network's).
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.account_key == account, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    account_since = max(start, last_success) if last_success else start
+    by_account = _wait_seconds(
+        session,
+        LoginAttempt.account_key == account,
+        account_since,
+        settings.login_failures_per_account,
+        window,
+        now,
+    )
+    by_network = _wait_seconds(
+        session, LoginAttempt.network_key == network, start, settings.login_failures_per_network, window, now
+    )
+    return max(by_account, by_network)
+
+
+def login(
+    session: Session, settings: Settings, now: datetime, username: str, password: str, address: str | None
+) -> SignedIn:
+    account, network = account_key(settings, username), network_key(settings, address)
+    wait = throttle_wait(session, settings, now, account, network)
+    if wait:
+        raise LoginThrottled(wait)  # not recorded: waiting out the window must end the lock
+    user = session.scalar(select(User).where(User.username == normalise_username(username)))
+    if user is None:
+        verify_password(_dummy_hash(), password)  # about the same time as a real check
+        valid = False
+    else:
+        valid = verify_password(user.password_hash, password) and user.active
+    # Attempts older than the window never count again.
+    session.execute(
+        delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(seconds=settings.login_window_seconds))
+    )
+    session.add(LoginAttempt(at=now, account_key=account, network_key=network, succeeded=valid))
+    if not valid or user is None:
+        session.commit()
+        raise InvalidCredentials(username)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    end_expired_sessions(session, settings, now)
+    token = secrets.token_urlsafe(32)
+    session.add(
+        StaffSession(
+            id_hash=session_hash(settings, token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(seconds=settings.staff_session_max_seconds),
+            network_hash=network_hash(settings.secret_key, address),
+        )
+    )
+    principal = principal_for(session, user)
+    session.commit()
+    return SignedIn(token, principal)
+
+
+def authenticate(session: Session, settings: Settings, now: datetime, token: str | None) -> Principal:
+    """The principal behind a session cookie; an expired session is deleted on sight."""
+    if not token:
+        raise NotAuthenticated()
+    row = session.execute(
+        select(StaffSession, User)
+        .join(User, User.id == StaffSession.user_id)
+        .where(StaffSession.id_hash == session_hash(settings, token))
+    ).first()
+    if row is None:
+        raise NotAuthenticated()
+    staff_session, user = row.tuple()
+    idle = timedelta(seconds=settings.staff_session_idle_seconds)
+    if not user.active or now >= staff_session.expires_at or now - staff_session.last_seen_at >= idle:
+        session.delete(staff_session)
+        session.commit()
+        raise NotAuthenticated(expired=True)
+    if now - staff_session.last_seen_at >= TOUCH_EVERY:
+        staff_session.last_seen_at = now
+        session.commit()
+    return principal_for(session, user)
+
+
+def logout(session: Session, settings: Settings, token: str | None) -> None:
+    if token:
+        session.execute(delete(StaffSession).where(StaffSession.id_hash == session_hash(settings, token)))
+        session.commit()
+
+
+def end_expired_sessions(session: Session, settings: Settings, now: datetime) -> None:
+    idle = timedelta(seconds=settings.staff_session_idle_seconds)
+    session.execute(
+        delete(StaffSession).where(
+            or_(StaffSession.expires_at <= now, StaffSession.last_seen_at <= now - idle)
+        )
+    )
+
+
+def end_user_sessions(session: Session, user_id: int) -> None:
+    """For password changes and deactivation: every browser of that user must sign in again."""
+    session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))

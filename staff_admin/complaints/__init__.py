@@ -1,0 +1,1 @@
+"""Complaint cases opened from citizen ratings: the staff workflow and the contact-details purge."""

@@ -1,0 +1,114 @@
+"""Chart geometry for server-side SVG (pure): numbers in, coordinates out. The templates draw the
+SVG from these plain records, so the page needs no JavaScript and the same numbers go in a table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WIDTH, HEIGHT = 640, 240
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 36  # margins for the axis labels
+IKM_MIN, IKM_MAX = 25.0, 100.0
+IKM_TICKS = (25, 50, 65, 76.61, 88.31, 100)  # the scale's ends and the grade boundaries
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: str
+    y: float
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str  # x-axis label, e.g. "2026-03"
+    x: float
+    y: float | None  # None: no value that month (a gap in the line)
+    value: str  # the number as shown in the table, "" when missing
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    plot_top: int
+    plot_bottom: int
+    ticks: list[Tick]
+    points: list[Point]
+    segments: list[str]  # SVG polyline "x,y x,y" strings, one per unbroken run of values
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    share: str  # percentage of the total, 1 decimal
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    baseline: float
+    bars: list[Bar]
+    total: int
+
+
+def _y(value: float, low: float, high: float) -> float:
+    span = HEIGHT - TOP - BOTTOM
+    return round(TOP + span * (1 - (value - low) / (high - low)), 1)
+
+
+def line_chart(series: Sequence[tuple[str, float | None]]) -> LineChart:
+    """A line on the IKM scale (25-100); months without a value break the line."""
+    step = (WIDTH - LEFT - RIGHT) / max(len(series) - 1, 1)
+    points = [
+        Point(
+            label=label,
+            x=round(LEFT + step * index if len(series) > 1 else (LEFT + WIDTH - RIGHT) / 2, 1),
+            y=None if value is None else _y(value, IKM_MIN, IKM_MAX),
+            value="" if value is None else f"{value:.2f}",
+        )
+        for index, (label, value) in enumerate(series)
+    ]
+    segments: list[str] = []
+    current: list[str] = []
+    for point in points:
+        if point.y is None:
+            if current:
+                segments.append(" ".join(current))
+            current = []
+        else:
+            current.append(f"{point.x},{point.y}")
+    if current:
+        segments.append(" ".join(current))
+    ticks = [Tick(value=f"{tick:g}", y=_y(tick, IKM_MIN, IKM_MAX)) for tick in IKM_TICKS]
+    return LineChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM, ticks, points, segments)
+
+
+def bar_chart(counts: Sequence[tuple[str, int]]) -> BarChart:
+    """Vertical bars scaled to the largest count."""
+    total = sum(count for _, count in counts)
+    tallest = max((count for _, count in counts), default=0) or 1
+    slot = (WIDTH - LEFT - RIGHT) / max(len(counts), 1)
+    span = HEIGHT - TOP - BOTTOM
+    bars = []
+    for index, (label, count) in enumerate(counts):
+        height = round(span * count / tallest, 1)
+        bars.append(
+            Bar(
+                label=label,
+                count=count,
+                share=f"{100 * count / total:.1f}" if total else "0.0",
+                x=round(LEFT + slot * index + slot * 0.15, 1),
+                y=round(HEIGHT - BOTTOM - height, 1),
+                width=round(slot * 0.7, 1),
+                height=height,
+            )
+        )
+    return BarChart(WIDTH, HEIGHT, HEIGHT - BOTTOM, bars, total)

@@ -1,0 +1,244 @@
+"""The ratings browser and its CSV export: filtered, scoped to the principal's units, paginated.
+
+The export is the scoring CSV contract (DESIGN.md section 7, plus outside_hours), so it can be fed
+straight back into `python -m scoring`. It is a machine format: cells are written as they are, with
+no spreadsheet-formula neutralisation (that belongs to the HR spreadsheet exports)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from portal.models import SKM_ELEMENTS, Counter, Employee, Rating, Unit
+from scoring.csvio import ratings_csv_text
+from scoring.reasons import REASONS
+from staff_admin.access import (
+    ADMIN,
+    HR,
+    UNIT_HEAD,
+    NotFound,
+    Principal,
+    can_see_unit,
+    require_role,
+    require_unit,
+    unit_scope,
+)
+from staff_admin.dashboard.filters import FilterError, RatingFilters, parse_filters
+from staff_admin.dashboard.labels import CHANNEL_NAMES
+from staff_admin.service import UnitRow, visible_units
+
+PAGE_SIZE = 50
+MAX_CHOICES = 300  # counter and officer lists longer than this ask for a unit first
+EXPORT_BATCH = 2_000
+_CONTRACT_COLUMNS = (
+    Rating.id,
+    Rating.submitted_at,
+    Rating.unit_id,
+    Rating.counter_id,
+    Rating.employee_id,
+    Rating.channel,
+    Rating.device_hash,
+    Rating.network_hash,
+    Rating.overall,
+    *(getattr(Rating, code) for code in SKM_ELEMENTS),
+    Rating.form_seconds,
+    Rating.comment,
+    Rating.outside_hours,
+)
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    id: int
+    submitted_local: str  # "2026-03-02 09:00 +07:00" in the counter's time zone
+    unit_name: str
+    counter_name: str
+    officer_name: str  # "" when nobody was on duty
+    officer_nip: str
+    overall: int
+    channel_name: str  # msgid
+    excluded: bool
+    reasons: list[str]  # plain language, in the page's language
+    comment: str
+
+
+@dataclass(frozen=True)
+class RatingsPage:
+    filters: RatingFilters
+    errors: list[FilterError]
+    units: list[UnitRow]
+    counters: list[Choice] | None  # None: too many to list, choose a unit first
+    officers: list[Choice] | None
+    rows: list[RatingRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _check_scope(session: Session, principal: Principal, filters: RatingFilters) -> None:
+    """Officers may not browse; a unit, counter or officer outside the principal's units is a 404."""
+    require_role(principal, ADMIN, HR, UNIT_HEAD)
+    if filters.unit_id is not None:
+        require_unit(principal, filters.unit_id)
+    for model, wanted in ((Counter, filters.counter_id), (Employee, filters.employee_id)):
+        if wanted is None:
+            continue
+        owner = session.scalar(select(model.unit_id).where(model.id == wanted))
+        if owner is None or not can_see_unit(principal, owner):
+            raise NotFound(f"{model.__name__} {wanted}")
+
+
+def _conditions(principal: Principal, filters: RatingFilters, timezone: str) -> list[ColumnElement[bool]]:
+    conditions = [unit_scope(principal, Rating.unit_id)]
+    if filters.unit_id is not None:
+        conditions.append(Rating.unit_id == filters.unit_id)
+    if filters.counter_id is not None:
+        conditions.append(Rating.counter_id == filters.counter_id)
+    if filters.employee_id is not None:
+        conditions.append(Rating.employee_id == filters.employee_id)
+    if filters.period is not None:
+        start, end = filters.period.bounds(timezone)
+        conditions += [Rating.submitted_at >= start, Rating.submitted_at < end]
+    if filters.overall is not None:
+        conditions.append(Rating.overall == filters.overall)
+    if filters.channel is not None:
+        conditions.append(Rating.channel == filters.channel)
+    if filters.excluded is not None:
+        conditions.append(Rating.excluded.is_(filters.excluded))
+    if filters.has_comment is True:
+        conditions.append(and_(Rating.comment.is_not(None), func.trim(Rating.comment) != ""))
+    elif filters.has_comment is False:
+        conditions.append((Rating.comment.is_(None)) | (func.trim(Rating.comment) == ""))
+    return conditions
+
+
+def _choices(session: Session, principal: Principal, model: Any, unit_id: int | None) -> list[Choice] | None:
+    where = [unit_scope(principal, model.unit_id)]
+    if unit_id is not None:
+        where.append(model.unit_id == unit_id)
+    if session.scalar(select(func.count()).select_from(model).where(*where)) > MAX_CHOICES:
+        return None
+    label = model.name if model is Counter else model.name + " (" + model.nip + ")"
+    rows = session.execute(select(model.id, label).where(*where).order_by(model.name, model.id))
+    return [Choice(value, text) for value, text in rows]
+
+
+def _local(moment: datetime, zone: str, zones: dict[str, ZoneInfo]) -> datetime:
+    return moment.astimezone(zones.get(zone) or zones.setdefault(zone, ZoneInfo(zone)))
+
+
+def _reasons(codes: str, language: str) -> list[str]:
+    return [REASONS.get(code, {}).get(language, code) for code in codes.split(";") if code]
+
+
+def browse(
+    session: Session, principal: Principal, query: dict[str, str], timezone: str, language: str
+) -> RatingsPage:
+    """One page of the principal's ratings matching the filters, newest first."""
+    filters, errors = parse_filters(query)
+    _check_scope(session, principal, filters)
+    units = visible_units(session, principal)
+    counters = _choices(session, principal, Counter, filters.unit_id)
+    officers = _choices(session, principal, Employee, filters.unit_id)
+    if errors:
+        return RatingsPage(filters, errors, units, counters, officers, [], 0, 1, 1)
+    conditions = _conditions(principal, filters, timezone)
+    total = session.scalar(select(func.count()).select_from(Rating).where(*conditions)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(filters.page, pages)
+    statement: Select = (
+        select(Rating, Unit.name, Counter.name, Counter.timezone, Employee.name, Employee.nip)
+        .join(Unit, Unit.id == Rating.unit_id)
+        .join(Counter, Counter.id == Rating.counter_id)
+        .outerjoin(Employee, Employee.id == Rating.employee_id)
+        .where(*conditions)
+        .order_by(Rating.submitted_at.desc(), Rating.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    zones: dict[str, ZoneInfo] = {}
+    rows = [
+        RatingRow(
+            id=rating.id,
+            submitted_local=_local(rating.submitted_at, zone, zones).strftime("%Y-%m-%d %H:%M %z"),
+            unit_name=unit_name,
+            counter_name=counter_name,
+            officer_name=officer_name or "",
+            officer_nip=officer_nip or "",
+            overall=rating.overall,
+            channel_name=CHANNEL_NAMES.get(rating.channel, rating.channel),
+            excluded=rating.excluded,
+            reasons=_reasons(rating.reasons, language),
+            comment=rating.comment or "",
+        )
+        for rating, unit_name, counter_name, zone, officer_name, officer_nip in session.execute(statement)
+    ]
+    return RatingsPage(filters, errors, units, counters, officers, rows, total, page, pages)
+
+
+@dataclass(frozen=True)
+class RatingsExport:
+    filename: str
+    chunks: Iterator[str]  # CSV text; the first chunk carries the header
+
+
+class InvalidFilters(ValueError):
+    def __init__(self, errors: list[FilterError]) -> None:
+        super().__init__("; ".join(error.field for error in errors))
+        self.errors = errors
+
+
+def export(
+    sessions: Callable[[], Session], principal: Principal, query: dict[str, str], timezone: str
+) -> RatingsExport:
+    """Check the filters and the scope now (errors before any byte is sent), then stream the rows
+    from a session of its own: the request's session is closed before the body is written."""
+    filters, errors = parse_filters(query)
+    with sessions() as session:
+        _check_scope(session, principal, filters)
+    if errors:
+        raise InvalidFilters(errors)
+    conditions = _conditions(principal, filters, timezone)
+    name = "ratings" + (f"-{filters.period.label}" if filters.period else "")
+    safe_name = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in name)
+    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions))
+
+
+def _contract_chunks(sessions: Callable[[], Session], conditions: list[ColumnElement[bool]]) -> Iterator[str]:
+    statement = (
+        select(*_CONTRACT_COLUMNS, Counter.timezone)
+        .join(Counter, Counter.id == Rating.counter_id)
+        .where(*conditions)
+        .order_by(Rating.id)
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    zones: dict[str, ZoneInfo] = {}
+    with sessions() as session:
+        batch: list[tuple[Any, ...]] = []
+        header = True
+        for row in session.execute(statement):
+            *values, zone = row
+            values[1] = _local(values[1], zone, zones)
+            batch.append(tuple(values))
+            if len(batch) == EXPORT_BATCH:
+                yield _csv(batch, header)
+                batch, header = [], False
+        if batch or header:
+            yield _csv(batch, header)
+
+
+def _csv(rows: list[tuple[Any, ...]], header: bool) -> str:
+    text = ratings_csv_text(rows, outside_hours=True)
+    return text if header else text.split("\n", 1)[1]

@@ -1,0 +1,1 @@
+"""Master data: units, counters, employees, the duty roster, users and roles."""

@@ -1,0 +1,129 @@
+"""Duty roster pages: the week view per counter, adding and removing shifts, and the import."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from portal.forms import N_
+from staff_admin.masterdata import roster
+from staff_admin.masterdata.problems import Invalid, invalid
+from staff_admin.masterdata.routes import page
+from staff_admin.masterdata.tabular import MAX_UPLOAD_BYTES, read_upload
+from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
+
+
+@dataclass
+class RosterUpload:
+    file: UploadFile | None = None
+
+
+def _week(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _week_url(request: Request, counter_id: int, day: date) -> str:
+    return request.app.route_reverse("staff:roster") + f"?counter={counter_id}&week={day.isoformat()}"
+
+
+class RosterController(StaffArea):
+    path = "/admin/roster"
+
+    @get("/", name="staff:roster", sync_to_thread=True)
+    def roster(
+        self,
+        request: Request,
+        db: Db,
+        principal: PrincipalDep,
+        counter: FromQuery[int | None] = None,
+        week: FromQuery[str | None] = None,
+    ) -> Template:
+        view = roster.roster_page(db, principal, counter, _week(week))
+        return page(request, "roster.html", principal, view=view, values={})
+
+    @post("/shifts", name="staff:shift_add", sync_to_thread=True, status_code=303)
+    def add(
+        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
+    ) -> Response:
+        try:
+            roster.add_shift(db, principal, data, portal.clock())
+        except Invalid as failed:
+            counter_id = int(data["counter_id"]) if str(data.get("counter_id", "")).isdigit() else None
+            view = roster.roster_page(db, principal, counter_id, _week(str(data.get("date", ""))))
+            return page(request, "roster.html", principal, failed, view=view, values=failed.values)
+        return Redirect(
+            _week_url(request, int(data["counter_id"]), date.fromisoformat(data["date"])), status_code=303
+        )
+
+    @post("/shifts/{shift_id:int}/delete", name="staff:shift_remove", sync_to_thread=True, status_code=303)
+    def remove(
+        self, request: Request, shift_id: FromPath[int], db: Db, principal: PrincipalDep, portal: PortalDep
+    ) -> Response:
+        counter_id, day = roster.remove_shift(db, principal, shift_id, portal.clock())
+        return Redirect(_week_url(request, counter_id, day), status_code=303)
+
+    @get("/import", name="staff:roster_import", sync_to_thread=True)
+    def import_form(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
+        roster.roster_page(db, principal, None, None)  # access check
+        done = request.query_params.get("created", "")
+        return page(
+            request, "roster_import.html", principal, planned=None, done=done if done.isdigit() else None
+        )
+
+    @post(
+        "/import",
+        name="staff:roster_import_preview",
+        sync_to_thread=True,
+        request_max_body_size=MAX_UPLOAD_BYTES + 65536,
+    )
+    def preview(
+        self,
+        request: Request,
+        data: Annotated[RosterUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        db: Db,
+        principal: PrincipalDep,
+    ) -> Template:
+        filename, content = read_upload(data.file)
+        try:
+            if not filename:
+                raise invalid("file", N_("Choose a file to upload."))
+            planned, problems = roster.check_roster_file(db, principal, filename, content)
+        except Invalid as failed:
+            return page(request, "roster_import.html", principal, failed, planned=None, done=None)
+        context = {
+            "planned": planned,
+            "done": None,
+            "filename": filename,
+            "content": base64.b64encode(content).decode(),
+        }
+        return page(
+            request, "roster_import.html", principal, Invalid(*problems) if problems else None, **context
+        )
+
+    @post("/import/apply", name="staff:roster_import_apply", sync_to_thread=True, status_code=303)
+    def apply(
+        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
+    ) -> Response:
+        filename = str(data.get("filename", ""))
+        try:
+            content = base64.b64decode(str(data.get("content", "")), validate=True)
+        except binascii.Error:
+            content = b""
+        try:
+            created = roster.apply_roster_file(db, principal, filename, content, portal.clock())
+        except Invalid as failed:
+            return page(request, "roster_import.html", principal, failed, planned=None, done=None)
+        url = request.app.route_reverse("staff:roster_import") + f"?created={created}"
+        return Redirect(url, status_code=303)

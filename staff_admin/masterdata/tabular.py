@@ -1,0 +1,95 @@
+"""Reading an uploaded CSV or XLSX into rows of text keyed by lower-case header names.
+
+Row numbers are the spreadsheet's (header = row 1), so a message can point at the cell."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from portal.forms import N_
+from staff_admin.masterdata.problems import invalid
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 20_000
+
+
+def read_upload(upload: Any) -> tuple[str, bytes]:
+    """(file name, at most MAX_UPLOAD_BYTES + 1 bytes) of a Litestar UploadFile, closing it."""
+    if upload is None:
+        return "", b""
+    try:
+        return upload.filename or "", upload.file.read(MAX_UPLOAD_BYTES + 1)
+    finally:
+        upload.file.close()
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    values: dict[str, str]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).strip()
+
+
+def _rows(raw_rows: list[list[object]], required: tuple[str, ...]) -> list[Row]:
+    if not raw_rows:
+        raise invalid("", N_("The file is empty."))
+    header = [_text(cell).lower().strip().lstrip("\ufeff") for cell in raw_rows[0]]
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise invalid("", N_("The header row lacks the column(s): %(columns)s."), columns=", ".join(missing))
+    if len(raw_rows) - 1 > MAX_ROWS:
+        raise invalid("", N_("The file has more than %(limit)s rows."), limit=MAX_ROWS)
+    rows = []
+    for number, cells in enumerate(raw_rows[1:], start=2):
+        values = {name: _text(cells[i]) if i < len(cells) else "" for i, name in enumerate(header) if name}
+        if any(values.values()):
+            rows.append(Row(number, values))
+    return rows
+
+
+def read_table(filename: str, content: bytes, required: tuple[str, ...]) -> list[Row]:
+    """Raises Invalid (whole-file problems) for a file that is not a readable table."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise invalid("file", N_("The file is larger than %(limit)s MB."), limit=MAX_UPLOAD_BYTES // 2**20)
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:
+            raise invalid("file", N_("The file is not a readable XLSX workbook.")) from None
+        sheet = workbook.worksheets[0]
+        raw = [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+        workbook.close()
+        return _rows(raw, required)
+    if name.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise invalid("file", N_("Save the CSV file as UTF-8.")) from None
+        dialect = csv.excel
+        with contextlib.suppress(csv.Error):
+            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+        return _rows([list(row) for row in csv.reader(io.StringIO(text), dialect)], required)
+    raise invalid("file", N_("Upload a .csv or .xlsx file."))

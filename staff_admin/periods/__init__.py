@@ -1,0 +1,1 @@
+"""Scoring periods (open -> scored -> closed), the HR export of closed periods and the HR import."""

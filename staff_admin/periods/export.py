@@ -1,0 +1,177 @@
+"""The HR export of a closed period: one row per officer, as CSV (UTF-8 with BOM, ISO dates) or
+XLSX (real date cells, number formats, bold frozen header).
+
+Exclusions are one readable cell, "burst: 3; sabotage: 1" (reason codes as in the staff area and
+flags.csv), beside the total. Officers below the minimum of usable ratings are exported with
+sufficient = no, category "insufficient" and no score or interval: never a bare number.
+Text cells starting with = + - @ (or tab, CR) get a leading single quote, so nothing a person typed
+into a name can run as a spreadsheet formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from portal.forms import N_
+from portal.models import Employee, Unit
+from scoring.models import OfficerResult, UnitResult
+from staff_admin.access import Principal
+from staff_admin.masterdata.problems import invalid
+from staff_admin.periods.service import get_period
+
+COLUMNS = (
+    "nip",
+    "name",
+    "unit_code",
+    "unit_name",
+    "period",
+    "period_start",
+    "period_end",
+    "ratings_received",
+    "excluded_total",
+    "excluded_by_reason",
+    "used",
+    "score",
+    "score_low",
+    "score_high",
+    "sufficient",
+    "skp_category",
+    "unit_ikm",
+    "unit_grade",
+    "detector_version",
+    "input_hash",
+    "closed_at",
+)
+DECIMAL_COLUMNS = frozenset({"score", "score_low", "score_high", "unit_ikm"})
+DATE_COLUMNS = frozenset({"period_start", "period_end", "closed_at"})
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would read as a formula becomes plain text; other values pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Export:
+    filename_stem: str
+    rows: list[dict[str, Any]]
+
+
+def _reasons_cell(by_reason: dict[str, int]) -> str:
+    return "; ".join(f"{code}: {count}" for code, count in sorted(by_reason.items()) if count)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def period_export(session: Session, principal: Principal, period_id: int) -> Export:
+    period = get_period(session, principal, period_id)  # HR and admin only
+    if period.status != "closed" or period.scoring_run_id is None:
+        raise invalid("", N_("Only a closed period can be exported. Score and close the period first."))
+    unit_result = aliased(UnitResult)
+    rows = session.execute(
+        select(
+            OfficerResult,
+            Employee.nip,
+            Employee.name,
+            Unit.code,
+            Unit.name,
+            unit_result.ikm,
+            unit_result.mutu,
+        )
+        .join(Employee, Employee.id == OfficerResult.employee_id)
+        .join(Unit, Unit.id == OfficerResult.unit_id)
+        .outerjoin(
+            unit_result,
+            (unit_result.run_id == OfficerResult.run_id) & (unit_result.unit_id == OfficerResult.unit_id),
+        )
+        .where(OfficerResult.run_id == period.scoring_run_id)
+        .order_by(Unit.code, Employee.name, Employee.nip)
+    ).all()
+    closed_on = period.closed_at.date() if period.closed_at else None
+    out = []
+    for result, nip, name, unit_code, unit_name, unit_ikm, unit_grade in rows:
+        sufficient = bool(result.sufficient)
+        out.append(
+            {
+                "nip": nip,
+                "name": name,
+                "unit_code": unit_code,
+                "unit_name": unit_name,
+                "period": period.label,
+                "period_start": period.start_date,
+                "period_end": period.end_date,
+                "ratings_received": result.n_ratings,
+                "excluded_total": result.n_excluded,
+                "excluded_by_reason": _reasons_cell(result.excluded_by_reason or {}),
+                "used": result.n_used,
+                "score": _round(result.score) if sufficient else None,
+                "score_low": _round(result.score_low) if sufficient else None,
+                "score_high": _round(result.score_high) if sufficient else None,
+                "sufficient": "yes" if sufficient else "no",
+                "skp_category": result.category if sufficient else "insufficient",
+                "unit_ikm": _round(unit_ikm),
+                "unit_grade": unit_grade,
+                "detector_version": period.detector_version,
+                "input_hash": period.input_hash,
+                "closed_at": closed_on,
+            }
+        )
+    stem = "scores_" + period.label.replace("..", "_to_").replace("/", "-")
+    return Export(stem, out)
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return neutralise(value)
+
+
+def to_csv(export: Export) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in export.rows:
+        writer.writerow([_csv_value(row[column]) for column in COLUMNS])
+    return text.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def to_xlsx(export: Export) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "scores"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in export.rows:
+        sheet.append([neutralise(row[column]) for column in COLUMNS])
+    for index, column in enumerate(COLUMNS, start=1):
+        number_format = (
+            "yyyy-mm-dd" if column in DATE_COLUMNS else "0.00" if column in DECIMAL_COLUMNS else None
+        )
+        if number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = number_format
+        if column in ("nip", "input_hash"):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.data_type, cell.number_format = "s", "@"  # long digit strings stay text
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(12, len(column) + 2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,42 @@
+"""The `periods` table: one scoring period HR opens, scores and finally closes.
+
+Closing pins the period's scoring run (`scoring_run_id`, a foreign key that refuses the run's
+deletion) and records its provenance; from then on the scoring shell refuses to replace that run
+(see `staff_admin.periods.service.refuse_closed`), so later ratings or re-scoring cannot change it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+from portal.models import UTCDateTime
+
+PERIOD_STATUSES = ("open", "scored", "closed")
+
+
+class ScoringPeriod(Base):
+    __tablename__ = "periods"
+    __table_args__ = (
+        CheckConstraint(f"status IN {PERIOD_STATUSES}", name="status_known"),
+        CheckConstraint("status <> 'closed' OR scoring_run_id IS NOT NULL", name="closed_has_run"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # scoring.periods.Period.key
+    label: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the period is closed: the run whose results are frozen, and its provenance.
+    scoring_run_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_runs.id"))
+    input_hash: Mapped[str | None] = mapped_column(String(64))
+    detector_version: Mapped[str | None] = mapped_column(String(32))
+    closed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

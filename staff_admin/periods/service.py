@@ -1,0 +1,163 @@
+"""Scoring periods: open -> scored -> closed. Closing freezes the period's scoring run: the freeze
+check registered here makes `scoring.store.score_period` refuse to replace it, from the web and from
+`rating-portal score` alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.forms import N_
+from portal.service import Clock
+from portal.settings import Settings
+from scoring import freeze
+from scoring.models import ScoringRun
+from scoring.periods import Period, PeriodError, parse_period
+from staff_admin import audit
+from staff_admin.access import ADMIN, HR, NotFound, Principal, require_role
+from staff_admin.masterdata.problems import invalid
+from staff_admin.models import User
+from staff_admin.periods.models import ScoringPeriod
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    id: int
+    key: str
+    label: str
+    start: date
+    end: date
+    status: str
+    scored_at: datetime | None
+    input_hash: str | None
+    detector_version: str | None
+    closed_by: str | None
+    closed_at: datetime | None
+
+
+def refuse_closed(session: Session, period_key: str) -> None:
+    """The freeze check: a closed period's run is never replaced."""
+    closed = session.execute(
+        select(ScoringPeriod.label, ScoringPeriod.closed_at, User.username)
+        .outerjoin(User, User.id == ScoringPeriod.closed_by_user_id)
+        .where(ScoringPeriod.key == period_key, ScoringPeriod.status == "closed")
+    ).first()
+    if closed is not None:
+        raise freeze.ResultsFrozen(
+            f"period {closed.label} was closed by {closed.username or 'the system'} on "
+            f"{closed.closed_at:%Y-%m-%d %H:%M} UTC; its results are frozen and will not be re-scored"
+        )
+
+
+freeze.register(refuse_closed)
+
+
+def _row(period: ScoringPeriod, closed_by: str | None) -> PeriodRow:
+    return PeriodRow(
+        id=period.id,
+        key=period.key,
+        label=period.label,
+        start=period.start_date,
+        end=period.end_date,
+        status=period.status,
+        scored_at=period.scored_at,
+        input_hash=period.input_hash,
+        detector_version=period.detector_version,
+        closed_by=closed_by,
+        closed_at=period.closed_at,
+    )
+
+
+def list_periods(session: Session, principal: Principal) -> list[PeriodRow]:
+    require_role(principal, ADMIN, HR)
+    rows = session.execute(
+        select(ScoringPeriod, User.display_name)
+        .outerjoin(User, User.id == ScoringPeriod.closed_by_user_id)
+        .order_by(ScoringPeriod.start_date.desc(), ScoringPeriod.end_date)
+    ).all()
+    return [_row(period, closed_by) for period, closed_by in rows]
+
+
+def get_period(session: Session, principal: Principal, period_id: int) -> ScoringPeriod:
+    require_role(principal, ADMIN, HR)
+    period = session.get(ScoringPeriod, period_id)
+    if period is None:
+        raise NotFound(f"period {period_id}")
+    return period
+
+
+def create_period(session: Session, principal: Principal, text: str, now: datetime) -> int:
+    require_role(principal, ADMIN, HR)
+    try:
+        parsed = parse_period(text)
+    except PeriodError:
+        raise invalid(
+            "period",
+            N_("Write a period as 2026-03, 2026-Q1, 2026-S1, 2026 or a range like 2026-01..2026-06."),
+        ) from None
+    if session.scalar(select(ScoringPeriod.id).where(ScoringPeriod.key == parsed.key)) is not None:
+        raise invalid("period", N_("This period exists already."))
+    period = ScoringPeriod(
+        key=parsed.key,
+        label=parsed.label,
+        start_date=parsed.start,
+        end_date=parsed.end,
+        status="open",
+        created_at=now,
+        created_by_user_id=principal.user_id,
+    )
+    session.add(period)
+    session.flush()
+    audit.record(session, principal, "period.create", "period", period.id, None, {"key": parsed.key}, at=now)
+    session.commit()
+    return period.id
+
+
+def score(session: Session, principal: Principal, period_id: int, settings: Settings, clock: Clock) -> None:
+    """Scores synchronously on the request path (acceptable for one office; large installations
+    should run `rating-portal score --period` from the command line or a worker instead)."""
+    from scoring.cli import scoring_params
+    from scoring.store import score_period  # numpy and scikit-learn load on first use only
+
+    period = get_period(session, principal, period_id)
+    if period.status == "closed":
+        raise invalid("", N_("This period is closed; its results are frozen."))
+    target = Period(period.start_date, period.end_date, period.label)
+    try:
+        summary = score_period(session, target, scoring_params(settings), settings.period_timezone, clock)
+    except freeze.ResultsFrozen:
+        raise invalid("", N_("This period is closed; its results are frozen.")) from None
+    period = session.get(ScoringPeriod, period_id)
+    before = {"status": period.status}
+    period.status, period.scored_at = "scored", clock()
+    period.input_hash, period.detector_version = summary.input_hash, summary.detector_version
+    after = {"status": "scored", "input_hash": summary.input_hash, "n_ratings": summary.n_ratings}
+    audit.record(session, principal, "period.score", "period", period.id, before, after, at=clock())
+    session.commit()
+
+
+def close(session: Session, principal: Principal, period_id: int, confirmed: bool, now: datetime) -> None:
+    period = get_period(session, principal, period_id)
+    if period.status == "closed":
+        raise invalid("", N_("This period is closed already."))
+    if period.status != "scored":
+        raise invalid("", N_("Score the period before closing it."))
+    if not confirmed:
+        raise invalid("confirm", N_("Tick the box to confirm that you want to close this period."))
+    run = session.scalar(select(ScoringRun).where(ScoringRun.period_key == period.key))
+    if run is None:
+        raise invalid("", N_("Score the period before closing it."))
+    period.status = "closed"
+    period.scoring_run_id, period.input_hash, period.detector_version = (
+        run.id,
+        run.input_hash,
+        run.detector_version,
+    )
+    period.closed_by_user_id, period.closed_at = principal.user_id, now
+    after = {"status": "closed", "scoring_run_id": run.id, "input_hash": run.input_hash}
+    after["detector_version"] = run.detector_version
+    audit.record(session, principal, "period.close", "period", period.id, {"status": "scored"}, after, at=now)
+    session.commit()

@@ -1,0 +1,1 @@
+"""Review queue of excluded ratings, the officer's own view and appeals."""

@@ -1,0 +1,36 @@
+"""Appeals: an officer contests a rating (or the flag on it); the unit head decides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+from portal.models import UTCDateTime
+
+APPEAL_KINDS = ("rating", "flag")  # contest a counted rating (asks to exclude) or a flag (asks to include)
+APPEAL_STATUSES = ("open", "upheld", "rejected")
+
+
+class Appeal(Base):
+    __tablename__ = "appeals"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {APPEAL_KINDS}", name="kind_known"),
+        CheckConstraint(f"status IN {APPEAL_STATUSES}", name="status_known"),
+        Index("ix_appeals_unit_status", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # the rating's unit, for scoping
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_user_id: Mapped[int] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    decision_note: Mapped[str | None] = mapped_column(Text)

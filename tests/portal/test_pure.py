@@ -1,0 +1,104 @@
+"""The pure core of the citizen side: form parsing, hours, addresses, languages, settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from portal.forms import FormErrors, parse_rating_form
+from portal.hours import STANDARD_OFFICE_HOURS, is_open, validate_opening_hours
+from portal.i18n import choose_language, parse_accept_language
+from portal.security import FormSigner, FormStampError, client_address, network_prefix
+from portal.settings import Settings, SettingsError
+
+
+def test_it_parses_a_quick_rating_with_blank_details() -> None:
+    rating = parse_rating_form({"overall": "4", "form_token": "t", "u1": "", "comment": "  "})
+    assert rating.overall == 4
+    assert rating.answers == {f"u{i}": None for i in range(1, 10)}
+    assert rating.comment is None
+    assert not rating.honeypot_filled
+
+
+def test_it_strips_control_characters_but_keeps_line_breaks() -> None:
+    rating = parse_rating_form({"overall": "1", "form_token": "t", "comment": "baris 1\r\nbaris\x00 2\x1b"})
+    assert rating.comment == "baris 1\nbaris 2"
+
+
+@pytest.mark.parametrize("overall", ["", "0", "5", "4.0", " 4x", "١"])
+def test_it_rejects_an_overall_answer_that_is_not_a_face(overall: str) -> None:
+    with pytest.raises(FormErrors) as invalid:
+        parse_rating_form({"overall": overall, "form_token": "t"})
+    assert "overall" in invalid.value.errors
+
+
+def test_it_takes_the_first_value_of_a_repeated_field() -> None:
+    assert parse_rating_form({"overall": ["2", "4"], "form_token": "t"}).overall == 2
+
+
+def test_it_knows_office_hours_in_the_counters_time_zone() -> None:
+    monday_9_wib = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    assert is_open(STANDARD_OFFICE_HOURS, "Asia/Jakarta", monday_9_wib)
+    assert not is_open(
+        STANDARD_OFFICE_HOURS, "Asia/Jayapura", datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    )  # 15:00 WIT
+    friday_prayer = datetime(2026, 3, 6, 5, 0, tzinfo=UTC)  # Friday 12:00 WIB
+    assert not is_open(STANDARD_OFFICE_HOURS, "Asia/Jakarta", friday_prayer)
+
+
+def test_it_validates_opening_hours_entered_by_an_admin() -> None:
+    assert validate_opening_hours({0: [["8:00", "15:00"]]}) == {"0": [["08:00", "15:00"]]}
+    with pytest.raises(ValueError, match="after opening"):
+        validate_opening_hours({"1": [["15:00", "08:00"]]})
+    with pytest.raises(ValueError, match="weekday"):
+        validate_opening_hours({"7": []})
+
+
+def test_it_reduces_addresses_to_their_network() -> None:
+    assert network_prefix("203.0.113.57") == "203.0.113.0/24"
+    assert network_prefix("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert network_prefix("::ffff:203.0.113.57") == "203.0.113.0/24"
+    assert network_prefix("testclient") is None
+
+
+def test_it_believes_forwarded_for_only_from_trusted_proxies() -> None:
+    chain = "198.51.100.9, 203.0.113.57, 10.0.0.2"
+    assert client_address("10.0.0.1", chain, ()) == "10.0.0.1"
+    assert client_address("10.0.0.1", chain, ("10.0.0.0/8",)) == "203.0.113.57"
+    assert client_address("192.0.2.1", chain, ("10.0.0.0/8",)) == "192.0.2.1"
+
+
+def test_it_signs_the_form_so_its_age_cannot_be_forged() -> None:
+    signer = FormSigner("k" * 40, max_age_seconds=60)
+    token = signer.sign(counter_id=7, rendered_at=1000.0)
+    stamp = signer.verify(token, now=1030.0)
+    assert (stamp.counter_id, stamp.rendered_at) == (7, 1000.0)
+    with pytest.raises(FormStampError) as expired:
+        signer.verify(token, now=1061.0)
+    assert expired.value.expired
+    with pytest.raises(FormStampError):
+        FormSigner("x" * 40, 60).verify(token, now=1030.0)
+
+
+def test_it_orders_accept_language_by_quality() -> None:
+    assert parse_accept_language("id;q=0.5, en-GB, fr;q=0") == ["en", "id"]
+    assert choose_language(None, None, "fr, en;q=0.5", "id") == "en"
+    assert choose_language(None, None, "fr", "id") == "id"
+    assert choose_language("en", "id", "id", "id") == "en"
+    assert choose_language("xx", "en", None, "id") == "en"
+
+
+def test_it_parses_settings_strictly() -> None:
+    base = {"SECRET_KEY": "s" * 40, "DATABASE_URL": "sqlite://"}
+    assert Settings.from_env(base).port == 8000
+    for bad in (
+        {"PORT": "0"},
+        {"APP_ENV": "staging"},
+        {"BASE_URL": "ikm.example"},
+        {"TRUSTED_PROXIES": "lb"},
+    ):
+        with pytest.raises(SettingsError):
+            Settings.from_env({**base, **bad})
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_env({"APP_ENV": "production", "DATABASE_URL": "sqlite://"})

@@ -1,0 +1,139 @@
+"""The HR export of a closed period: one row per officer with provenance, as CSV (UTF-8 BOM, ISO
+dates) and XLSX (real dates and numbers, bold frozen header), with formulas neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from litestar.testing import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from portal.models import Employee, Unit
+from staff_admin.periods.export import COLUMNS, neutralise
+from staff_admin.periods.models import ScoringPeriod
+from tests.staff_admin.conftest import World, csrf_token, signed_in
+from tests.staff_admin.hr_data import march_ratings
+from tests.staff_admin.test_periods_lifecycle import closed_period, open_period
+
+FORMULA = '=HYPERLINK("http://evil.example","klik")'
+
+
+@pytest.fixture
+def closed(client: TestClient, db: Session, world: World) -> ScoringPeriod:
+    march_ratings(db, world)
+    db.get(Employee, world.colleague.id).name = FORMULA
+    db.get(Unit, world.unit_b.id).name = "+Dinas Beta"
+    db.commit()
+    signed_in(client, "hr")
+    return closed_period(client, db)
+
+
+def csv_rows(client: TestClient, period_id: int) -> tuple[bytes, list[dict[str, str]]]:
+    response = client.get(f"/admin/periods/{period_id}/export.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    return response.content, list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_it_exports_one_csv_row_per_officer_with_provenance(
+    client: TestClient, closed: ScoringPeriod, world: World
+) -> None:
+    raw, rows = csv_rows(client, closed.id)
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    assert list(rows[0]) == list(COLUMNS)
+    by_nip = {row["nip"]: row for row in rows}
+    officer = by_nip[world.officer.nip]
+    assert (officer["ratings_received"], officer["excluded_total"], officer["used"]) == ("53", "8", "45")
+    assert officer["excluded_by_reason"] == "burst: 8"
+    assert officer["sufficient"] == "yes" and officer["skp_category"] != "insufficient"
+    assert float(officer["score_low"]) <= float(officer["score"]) <= float(officer["score_high"])
+    assert officer["unit_ikm"] and officer["unit_grade"] in "ABCD"
+    assert (officer["period"], officer["period_start"], officer["period_end"]) == (
+        "2026-03",
+        "2026-03-01",
+        "2026-03-31",
+    )
+    assert (
+        officer["input_hash"] == closed.input_hash and officer["detector_version"] == closed.detector_version
+    )
+
+
+def test_it_exports_insufficient_officers_without_a_bare_score(
+    client: TestClient, closed: ScoringPeriod, world: World
+) -> None:
+    _, rows = csv_rows(client, closed.id)
+    colleague = next(row for row in rows if row["nip"] == world.colleague.nip)
+    assert colleague["sufficient"] == "no" and colleague["skp_category"] == "insufficient"
+    assert colleague["score"] == colleague["score_low"] == colleague["score_high"] == ""
+
+
+def test_it_neutralises_formulas_in_text_cells(
+    client: TestClient, closed: ScoringPeriod, world: World
+) -> None:
+    _, rows = csv_rows(client, closed.id)
+    colleague = next(row for row in rows if row["nip"] == world.colleague.nip)
+    assert colleague["name"] == "'" + FORMULA
+    assert colleague["unit_name"] == "'+Dinas Beta"
+    assert [neutralise(v) for v in ("-1", "@x", "\tx", "\rx", "ok", 5)] == [
+        "'-1",
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "ok",
+        5,
+    ]
+
+
+def test_it_exports_xlsx_with_real_dates_numbers_and_a_frozen_bold_header(
+    client: TestClient, closed: ScoringPeriod, world: World
+) -> None:
+    response = client.get(f"/admin/periods/{closed.id}/export.xlsx")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header == list(COLUMNS) and sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    officer = next(row for row in rows if row["nip"] == world.officer.nip)
+    assert officer["period_start"].date() == date(2026, 3, 1)  # a date cell, not text
+    assert isinstance(officer["score"], float) and isinstance(officer["ratings_received"], int)
+    colleague = next(row for row in rows if row["nip"] == world.colleague.nip)
+    assert colleague["name"] == "'" + FORMULA and colleague["score"] is None
+    cells = {c.value: c for c in sheet[rows.index(colleague) + 2]}
+    assert cells["'" + FORMULA].data_type == "s"  # text, not a formula
+
+
+def test_it_refuses_to_export_a_period_that_is_not_closed(
+    client: TestClient, db: Session, world: World
+) -> None:
+    signed_in(client, "hr")
+    period = open_period(client, db)
+    response = client.get(f"/admin/periods/{period.id}/export.csv?lang=en")
+    assert response.status_code == 422 and "Only a closed period can be exported" in response.text
+    response = client.get(f"/admin/periods/{period.id}/export.xlsx?lang=id")
+    assert response.status_code == 422 and "Hanya periode yang sudah ditutup" in response.text
+
+
+@pytest.mark.parametrize(("persona", "status"), [("head_a", 403), ("head_b", 403), ("officer", 403)])
+def test_it_exports_to_hr_and_admins_only(
+    client: TestClient, closed: ScoringPeriod, persona: str, status: int
+) -> None:
+    client.cookies.clear()
+    signed_in(client, persona)
+    assert client.get(f"/admin/periods/{closed.id}/export.csv").status_code == status
+    assert client.get(f"/admin/periods/{closed.id}/export.xlsx").status_code == status
+
+
+def test_it_lets_an_admin_export_and_answers_404_for_an_unknown_period(
+    client: TestClient, closed: ScoringPeriod
+) -> None:
+    client.cookies.clear()
+    signed_in(client, "admin")
+    assert client.get(f"/admin/periods/{closed.id}/export.xlsx").status_code == 200
+    assert client.get(f"/admin/periods/{closed.id + 99}/export.csv").status_code == 404
+    assert csrf_token(client, "/admin/periods/")
