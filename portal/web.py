@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,12 @@ def provide_portal(state: State) -> Portal:
     return state.portal
 
 
-def provide_db(state: State) -> Generator[Session, None, None]:
+async def provide_db(state: State) -> AsyncGenerator[Session, None]:
+    """One session per request, closed on the event loop.
+
+    Async on purpose: Litestar runs a sync generator's cleanup in the worker-thread pool, so under load
+    every pool thread could wait for a connection that only a queued cleanup would give back (deadlock).
+    """
     session: Session = state.portal.sessions()
     try:
         yield session

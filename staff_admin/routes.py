@@ -123,7 +123,9 @@ def _not_found(request: Request, _exc: NotFound) -> Template:
 
 
 def provide_principal(request: Request, db: Db, portal: PortalDep) -> Principal:
-    return auth.authenticate(db, portal.settings, portal.clock(), request.cookies.get(auth.SESSION_COOKIE))
+    principal = auth.authenticate(db, portal.settings, portal.clock(), request.cookies.get(auth.SESSION_COOKIE))
+    db.commit()  # hand the connection back while the request waits for a thread to run its handler
+    return principal
 
 
 class StaffArea(Controller):
