@@ -47,6 +47,7 @@ from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
 from portal.db import make_engine, make_sessionmaker, normalise_url  # noqa: E402
 from portal.hours import STANDARD_OFFICE_HOURS  # noqa: E402
 from portal.models import Counter, DutyShift, Employee, Rating, Unit  # noqa: E402
+from portal.serving import HTTP_PROTOCOL  # noqa: E402
 
 SECRET = "bench-secret-key-" + "x" * 32
 FORM_TOKEN = re.compile(rb'name="form_token" value="([^"]+)"')
@@ -100,6 +101,7 @@ def free_port() -> int:
 def uvicorn(app: str, port: int, workers: int) -> list[str]:
     """Served as `rating-portal serve` serves it: uvicorn, no access log, no proxy headers."""
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--http", HTTP_PROTOCOL]
     return [*command, "--workers", str(workers), "--no-access-log", "--no-proxy-headers"]
 
 

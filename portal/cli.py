@@ -17,9 +17,11 @@ from portal import migrate, proofs, qr
 from portal.db import make_engine, make_sessionmaker
 from portal.demo import load_demo_data
 from portal.models import Counter, Unit
-from portal.settings import Settings
+from portal.settings import REPO_ROOT, Settings
 
 AppFactory = Callable[[Settings], Litestar]
+
+POSTER_CSS = REPO_ROOT / "static" / "css" / "poster.css"
 
 
 def register(commands: argparse._SubParsersAction, create_app: AppFactory) -> None:
@@ -98,6 +100,8 @@ def _first_counter_token(settings: Settings) -> str | None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from portal.serving import HTTP_PROTOCOL
+
     token = _first_counter_token(settings)
     print(f"\n  Rating portal on http://{settings.host}:{settings.port}")
     if token:
@@ -109,6 +113,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         workers=args.workers,
+        http=HTTP_PROTOCOL,
         access_log=False,  # access logs would hold client addresses; we keep none
         proxy_headers=False,
     )
@@ -132,12 +137,15 @@ def _qr_posters(args: argparse.Namespace, settings: Settings, create_app: AppFac
             )
             stem = f"{unit.code}-counter-{counter.id}"
             page = {"unit_name": unit.name, "counter_name": counter.name}
-            html = template.render(lang="id", page=page, rating_url=url, qr_svg=qr.qr_svg_inline(url))
+            html = template.render(
+                lang="id", page=page, rating_url=url, qr_svg=qr.qr_svg_inline(url), stylesheet=POSTER_CSS.name
+            )
             (args.out / f"{stem}.html").write_text(html, encoding="utf-8")
             (args.out / f"{stem}.png").write_bytes(qr.qr_png(url))
             (args.out / f"{stem}.svg").write_bytes(qr.qr_svg(url))
             written += 1
     engine.dispose()
+    (args.out / POSTER_CSS.name).write_bytes(POSTER_CSS.read_bytes())  # the posters link it
     print(f"wrote {written} posters to {args.out}")
     return 0
 

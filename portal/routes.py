@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from portal import proofs, qr, service
 from portal.forms import N_, FormErrors, parse_rating_form
+from portal.hardening import request_address
 from portal.models import SKM_ELEMENTS
 from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
-from portal.security import DEVICE_COOKIE, FormStampError, client_address, new_device_token
+from portal.security import DEVICE_COOKIE, FormStampError, new_device_token
 from portal.web import Portal, render
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -74,11 +75,7 @@ def _values(data: dict[str, Any]) -> dict[str, str]:
 def _citizen(request: Request, portal: Portal) -> service.Citizen:
     return service.Citizen(
         device_token=request.cookies.get(DEVICE_COOKIE),
-        address=client_address(
-            request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
-            portal.settings.trusted_proxies,
-        ),
+        address=request_address(request),
         language=request.state.language,
     )
 
@@ -126,22 +123,24 @@ class CitizenController(Controller):
     def submit_rating(
         self, request: Request, token: FromPath[str], data: FormData, db: Db, portal: PortalDep
     ) -> Response:
-        page = _page(db, portal, token)
-        proof = _submitted_proof(portal, data, "k:")
+        # The counter's page is looked up only when a page is shown again: a stored rating needs none.
         try:
             rating = parse_rating_form(data)
         except FormErrors as invalid:
+            page, proof = _page(db, portal, token), _submitted_proof(portal, data, "k:")
             return _form(request, page, portal, invalid.values, invalid.errors, status_code=422, proof=proof)
         try:
             outcome = service.submit_rating(
                 db, portal.settings, portal.signer, portal.clock(), token, rating, _citizen(request, portal)
             )
+        except service.UnknownCounter:
+            raise NotFoundException("unknown counter") from None
         except service.Flooded:
             raise TooManyRequestsException("too many ratings from this network") from None
         except service.FormExpired:
-            return _form(request, page, portal, _values(data), _EXPIRED, status_code=422)
+            return _form(request, _page(db, portal, token), portal, _values(data), _EXPIRED, status_code=422)
         if outcome is service.SubmitOutcome.THROTTLED:
-            return render(request, "portal/already_rated.html", {"page": page})
+            return render(request, "portal/already_rated.html", {"page": _page(db, portal, token)})
         return Redirect(
             request.url_for("portal:thanks", token=token) + f"?lang={request.state.language}", status_code=303
         )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -161,17 +161,19 @@ def _upsert(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+# Plain SQL that SQLite and PostgreSQL both speak: SQLAlchemy cannot cache the compiled form of a
+# dialect upsert with RETURNING, and this statement runs on every submission.
+_COUNT_HIT = text(
+    "INSERT INTO rate_limit_hits (key, window_start, hits) VALUES (:key, :window, 1) "
+    "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1 RETURNING hits"
+)
+
+
 def count_hit(session: Session, key: str, window_seconds: int, now: datetime) -> tuple[int, int]:
     """Counts one hit against `key`'s fixed window, shared by every app process; commits. Returns
     (hits so far in this window, seconds until the window ends)."""
     window = int(now.timestamp()) // window_seconds
-    statement = (
-        _upsert(session)(RateLimitHit)
-        .values(key=key, window_start=window, hits=1)
-        .on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": RateLimitHit.hits + 1})
-        .returning(RateLimitHit.hits)
-    )
-    hits = session.execute(statement).scalar_one()
+    hits = session.execute(_COUNT_HIT, {"key": key, "window": window}).scalar_one()
     if hits == 1:  # first hit of a new window: forget the old ones
         session.execute(
             delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.window_start < window)

@@ -1,0 +1,41 @@
+"""The server settings `rating-portal serve` runs with."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+from portal.serving import NoDelayH11Protocol
+
+
+async def _accepted_connection_nodelay() -> int:
+    """Accepts one connection on a listener bound the way uvicorn's --workers supervisor binds it."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # proto 0, as in Config.bind_socket
+    listener.bind(("127.0.0.1", 0))
+    loop = asyncio.get_running_loop()
+    accepted: asyncio.Future[int] = loop.create_future()
+
+    class Probe(NoDelayH11Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            sock = transport.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    config = Config(app=lambda scope, receive, send: None)
+    server = await loop.create_server(lambda: Probe(config, ServerState(), {}), sock=listener)
+    async with server:
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        try:
+            return await asyncio.wait_for(accepted, 5)
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+
+def test_it_turns_nagle_off_on_connections_of_a_pre_bound_listener():
+    # Without it, every keep-alive answer of a multi-worker server waits ~40 ms for a delayed ACK.
+    assert asyncio.run(_accepted_connection_nodelay()) != 0
