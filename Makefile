@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test lint format messages bench-submit bench-scoring clean
+.PHONY: run test lint format audit messages bench-submit bench-scoring clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Known vulnerabilities in the installed dependencies (pip-audit against PyPI's advisory data).
+audit: $(STAMP)
+	$(BIN)/python .ci/audit_dependencies.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -19,6 +19,7 @@ from portal import cli as portal_cli
 from portal import routes as portal_routes
 from portal.db import make_engine, make_sessionmaker
 from portal.errors import error_page
+from portal.hardening import security_headers
 from portal.i18n import install_i18n
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
@@ -39,6 +40,7 @@ from staff_admin.review import routes as review_routes
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
 STATIC_DIR = REPO_ROOT / "static"
+REQUEST_MAX_BODY_BYTES = 256 * 1024
 
 
 def template_environment(directory: Path = TEMPLATES_DIR) -> Environment:
@@ -89,12 +91,15 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             engine=JinjaTemplateEngine.from_environment(template_environment()),
         ),
         before_request=set_request_language,
+        before_send=[security_headers(settings)],
         exception_handlers={Exception: portal_api.for_api_paths(error_page)},
         openapi_config=portal_api.openapi_config(),
         include_in_schema=False,  # only the /api controllers opt in
         state=State({"portal": portal}),
         on_shutdown=[engine.dispose],
         debug=False,
+        # Every form is small; the two file uploads and their apply steps set their own, larger limit.
+        request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )
 
 

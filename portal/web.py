@@ -11,6 +11,7 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Template
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal.hardening import secure_cookies
 from portal.i18n import choose_language
 from portal.security import FormSigner
 from portal.service import Clock
@@ -36,7 +37,7 @@ class Portal:
             max_age=max_age,
             httponly=http_only,
             samesite="lax",
-            secure=self.settings.base_url.startswith("https://"),
+            secure=secure_cookies(self.settings),
             path="/",
         )
 

@@ -19,8 +19,9 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
 from portal.forms import N_
+from portal.hardening import request_address, secure_cookies
 from portal.i18n import choose_language
-from portal.security import client_address, keyed_hash
+from portal.security import keyed_hash
 from portal.settings import Settings
 from portal.web import LANGUAGE_COOKIE, Portal, render
 from staff_admin import auth, service
@@ -45,10 +46,6 @@ ERRORS = {
 }
 
 
-def _secure(settings: Settings) -> bool:
-    return settings.base_url.startswith("https://")
-
-
 class StaffCSRF:
     """Litestar's CSRF middleware for the staff area only (citizens have no session, and their
     forms carry a signed token instead); built on first use because the key comes from settings."""
@@ -65,7 +62,7 @@ class StaffCSRF:
                 cookie_name=CSRF_COOKIE,
                 cookie_path=STAFF_PATH,
                 cookie_httponly=True,
-                cookie_secure=_secure(settings),
+                cookie_secure=secure_cookies(settings),
                 cookie_samesite="lax",
             )
             self._inner = CSRFMiddleware(self.app, config)
@@ -123,7 +120,9 @@ def _not_found(request: Request, _exc: NotFound) -> Template:
 
 
 def provide_principal(request: Request, db: Db, portal: PortalDep) -> Principal:
-    principal = auth.authenticate(db, portal.settings, portal.clock(), request.cookies.get(auth.SESSION_COOKIE))
+    principal = auth.authenticate(
+        db, portal.settings, portal.clock(), request.cookies.get(auth.SESSION_COOKIE)
+    )
     db.commit()  # hand the connection back while the request waits for a thread to run its handler
     return principal
 
@@ -161,13 +160,10 @@ class StaffController(StaffArea):
     def login_submit(self, request: Request, data: FormData, db: Db, portal: PortalDep) -> Response:
         username, password = str(data.get("username", "")), str(data.get("password", ""))
         target = str(data.get("next", ""))
-        address = client_address(
-            request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
-            portal.settings.trusted_proxies,
-        )
         try:
-            signed_in = auth.login(db, portal.settings, portal.clock(), username, password, address)
+            signed_in = auth.login(
+                db, portal.settings, portal.clock(), username, password, request_address(request)
+            )
         except auth.InvalidCredentials:
             error = N_("The username or password is not correct.")
             return _login_page(request, target, username, error, status_code=422)
@@ -182,7 +178,7 @@ class StaffController(StaffArea):
             path=STAFF_PATH,
             httponly=True,
             samesite="lax",
-            secure=_secure(portal.settings),
+            secure=secure_cookies(portal.settings),
         )
         destination = safe_next(target) or request.app.route_reverse("staff:home")
         return Redirect(destination, status_code=303, cookies=[cookie])

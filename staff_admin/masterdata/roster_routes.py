@@ -18,7 +18,7 @@ from portal.forms import N_
 from staff_admin.masterdata import roster
 from staff_admin.masterdata.problems import Invalid, invalid
 from staff_admin.masterdata.routes import page
-from staff_admin.masterdata.tabular import MAX_UPLOAD_BYTES, read_upload
+from staff_admin.masterdata.tabular import MAX_APPLY_BODY_BYTES, MAX_UPLOAD_BYTES, read_upload
 from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
 
 
@@ -112,7 +112,13 @@ class RosterController(StaffArea):
             request, "roster_import.html", principal, Invalid(*problems) if problems else None, **context
         )
 
-    @post("/import/apply", name="staff:roster_import_apply", sync_to_thread=True, status_code=303)
+    @post(
+        "/import/apply",
+        name="staff:roster_import_apply",
+        sync_to_thread=True,
+        status_code=303,
+        request_max_body_size=MAX_APPLY_BODY_BYTES,
+    )
     def apply(
         self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
     ) -> Response:

@@ -16,6 +16,9 @@ from staff_admin.masterdata.problems import invalid
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
+# The apply step posts the previewed file back base64-encoded in a urlencoded form: 4/3 for base64,
+# up to 3x more when every character is percent-encoded, plus the other fields.
+MAX_APPLY_BODY_BYTES = 3 * 4 * (MAX_UPLOAD_BYTES // 3 + 1) + 65536
 
 
 def read_upload(upload: Any) -> tuple[str, bytes]:

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from portal.forms import N_
 from portal.web import render
 from staff_admin.masterdata.problems import Invalid, invalid
-from staff_admin.masterdata.tabular import MAX_UPLOAD_BYTES, read_upload
+from staff_admin.masterdata.tabular import MAX_APPLY_BODY_BYTES, MAX_UPLOAD_BYTES, read_upload
 from staff_admin.periods import export, hr_import, service
 from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
 
@@ -156,7 +156,13 @@ class HrImportController(StaffArea):
             content=encoded,
         )
 
-    @post("/apply", name="staff:hr_import_apply", sync_to_thread=True, status_code=303)
+    @post(
+        "/apply",
+        name="staff:hr_import_apply",
+        sync_to_thread=True,
+        status_code=303,
+        request_max_body_size=MAX_APPLY_BODY_BYTES,
+    )
     def apply(
         self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
     ) -> Response:

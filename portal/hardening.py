@@ -1,0 +1,90 @@
+"""HTTP hardening in one place: security headers on every response, the cookie rule, the client address.
+
+The headers are added by a `before_send` hook, which Litestar runs for every message the app sends:
+pages, error pages (also a 404 from the router, before any handler), static files and the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from portal.security import client_address
+from portal.settings import Settings
+
+# No inline script or style anywhere: templates link /static files only. `data:` images are the
+# empty favicon of base.html. Forms post to this site only; no page may be framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+# The OpenAPI page under /api/docs is Litestar's Swagger UI: an inline bootstrap script and style and
+# its bundle from jsDelivr. Relaxed for that HTML page alone; every other page keeps the strict policy.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://cdn.jsdelivr.net; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+DOCS_PATH = "/api/docs"
+# The rating URL holds the counter's token: no other site may see it in a Referer.
+REFERRER_POLICY = "same-origin"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# No includeSubDomains: other services of the same government domain may not be on HTTPS yet.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+HeaderHook = Callable[[Message, Scope], Awaitable[None]]
+
+
+def served_over_https(settings: Settings) -> bool:
+    return settings.base_url.startswith("https://")
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """The one rule for every cookie the app sets (device, language, staff session, CSRF): `Secure`
+    in production or whenever the site is served over HTTPS; plain HTTP only in development and
+    tests. (Cookies are HttpOnly everywhere: no script of ours reads them.)"""
+    return settings.is_production or served_over_https(settings)
+
+
+def request_address(request: Request) -> str | None:
+    """The client's address for network hashes and throttles: the TCP peer, or, when the peer is one
+    of TRUSTED_PROXIES, the rightmost untrusted hop of its X-Forwarded-For."""
+    settings: Settings = request.app.state.portal.settings
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
+
+
+def _is_docs_page(scope: Scope, headers: MutableScopeHeaders) -> bool:
+    path = scope.get("path", "")
+    in_docs = path == DOCS_PATH or path.startswith(DOCS_PATH + "/")
+    return in_docs and (headers.get("content-type") or "").startswith("text/html")
+
+
+def security_headers(settings: Settings) -> HeaderHook:
+    """A `before_send` hook adding the security headers to every HTTP response start."""
+    fixed = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": REFERRER_POLICY,
+        "Permissions-Policy": PERMISSIONS_POLICY,
+    }
+    if served_over_https(settings):
+        fixed["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        policy = DOCS_CONTENT_SECURITY_POLICY if _is_docs_page(scope, headers) else CONTENT_SECURITY_POLICY
+        headers["Content-Security-Policy"] = policy
+        for name, value in fixed.items():
+            headers[name] = value
+
+    return add_headers
