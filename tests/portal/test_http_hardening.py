@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import TestClient
-from litestar.testing import transport
+from litestar.testing import TestClient, transport
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -59,7 +58,9 @@ def test_citizen_pages_and_their_images_carry_every_header(client: TestClient, c
         assert_hardened(response)
 
 
-def test_a_stored_rating_redirect_and_the_thanks_page_carry_them(client: TestClient, counter: Counter) -> None:
+def test_the_redirect_after_a_rating_and_the_thanks_page_carry_them(
+    client: TestClient, counter: Counter
+) -> None:
     answer = Citizen(client, counter.public_token).rate()
     assert answer.status_code == 303
     assert_hardened(answer)
@@ -72,7 +73,8 @@ def test_error_pages_carry_them(client: TestClient, counter: Counter) -> None:
     invalid = citizen.submit(citizen.open_form(), overall="9")
     wrong_method = client.delete(f"/r/{counter.public_token}")
     too_big = client.post(f"/r/{counter.public_token}", data={"comment": "x" * 300_000})
-    for response, status in [*((r, 404) for r in not_found), (invalid, 422), (wrong_method, 405), (too_big, 413)]:
+    expected = [*((r, 404) for r in not_found), (invalid, 422), (wrong_method, 405), (too_big, 413)]
+    for response, status in expected:
         assert response.status_code == status, response.request.url
         assert_hardened(response)
 

@@ -62,7 +62,8 @@ def test_sign_in_throttle_ignores_forwarded_for_from_an_untrusted_peer(
     world: World, settings: Settings, clock: FakeClock
 ) -> None:
     """Without TRUSTED_PROXIES an attacker cannot dodge the per-network limit by inventing addresses."""
-    app = create_app(settings.with_(login_failures_per_network=3, login_failures_per_account=100), clock=clock)
+    limits = settings.with_(login_failures_per_network=3, login_failures_per_account=100)
+    app = create_app(limits, clock=clock)
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         for attempt in range(3):
             forged = {"X-Forwarded-For": f"198.51.{attempt}.1"}
