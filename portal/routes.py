@@ -21,7 +21,6 @@ from portal.security import DEVICE_COOKIE, FormStampError, new_device_token
 from portal.web import Portal, render
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Db = NamedDependency[SkipValidation[Session]]
 PortalDep = NamedDependency[SkipValidation[Portal]]
 
 
@@ -96,6 +95,11 @@ def _qr_url(request: Request, portal: Portal, token: str) -> str:
     return qr.rating_url(portal.settings.base_url, request.app.route_reverse("portal:rate", token=token))
 
 
+# Citizen pages are the hot path: each handler opens and closes its own session in its worker thread,
+# so no connection stays checked out while the request waits for the event loop to render and clean up
+# (under load that wait emptied the pool; staff pages use the `db` dependency).
+
+
 class CitizenController(Controller):
     """The pages a citizen sees after scanning a counter's code."""
 
@@ -106,66 +110,84 @@ class CitizenController(Controller):
         self,
         request: Request,
         token: FromPath[str],
-        db: Db,
         portal: PortalDep,
         k: FromQuery[str | None] = None,
     ) -> Template:
-        page = _page(db, portal, token)
-        proof = None
-        if k is not None:  # scanned from the counter's kiosk screen
-            try:
-                proof = service.kiosk_proof(db, portal.settings, portal.clock(), token, k)
-            except service.ProofRejected:
-                return render(request, "portal/rescan.html", {"page": page}, status_code=410)
-        return _form(request, page, portal, proof=proof)
+        with portal.sessions() as db:
+            page = _page(db, portal, token)
+            proof = None
+            if k is not None:  # scanned from the counter's kiosk screen
+                try:
+                    proof = service.kiosk_proof(db, portal.settings, portal.clock(), token, k)
+                except service.ProofRejected:
+                    return render(request, "portal/rescan.html", {"page": page}, status_code=410)
+            return _form(request, page, portal, proof=proof)
 
     @post("/{token:str}", name="portal:submit", sync_to_thread=True, status_code=303)
     def submit_rating(
-        self, request: Request, token: FromPath[str], data: FormData, db: Db, portal: PortalDep
+        self, request: Request, token: FromPath[str], data: FormData, portal: PortalDep
     ) -> Response:
-        # The counter's page is looked up only when a page is shown again: a stored rating needs none.
-        try:
-            rating = parse_rating_form(data)
-        except FormErrors as invalid:
-            page, proof = _page(db, portal, token), _submitted_proof(portal, data, "k:")
-            return _form(request, page, portal, invalid.values, invalid.errors, status_code=422, proof=proof)
-        try:
-            outcome = service.submit_rating(
-                db, portal.settings, portal.signer, portal.clock(), token, rating, _citizen(request, portal)
+        with portal.sessions() as db:
+            # The counter's page is looked up only when a page is shown again: a stored rating needs none.
+            try:
+                rating = parse_rating_form(data)
+            except FormErrors as invalid:
+                page, proof = _page(db, portal, token), _submitted_proof(portal, data, "k:")
+                return _form(
+                    request, page, portal, invalid.values, invalid.errors, status_code=422, proof=proof
+                )
+            try:
+                outcome = service.submit_rating(
+                    db,
+                    portal.settings,
+                    portal.signer,
+                    portal.clock(),
+                    token,
+                    rating,
+                    _citizen(request, portal),
+                )
+            except service.UnknownCounter:
+                raise NotFoundException("unknown counter") from None
+            except service.Flooded:
+                raise TooManyRequestsException("too many ratings from this network") from None
+            except service.FormExpired:
+                return _form(
+                    request, _page(db, portal, token), portal, _values(data), _EXPIRED, status_code=422
+                )
+            if outcome is service.SubmitOutcome.THROTTLED:
+                return render(request, "portal/already_rated.html", {"page": _page(db, portal, token)})
+            return Redirect(
+                request.url_for("portal:thanks", token=token) + f"?lang={request.state.language}",
+                status_code=303,
             )
-        except service.UnknownCounter:
-            raise NotFoundException("unknown counter") from None
-        except service.Flooded:
-            raise TooManyRequestsException("too many ratings from this network") from None
-        except service.FormExpired:
-            return _form(request, _page(db, portal, token), portal, _values(data), _EXPIRED, status_code=422)
-        if outcome is service.SubmitOutcome.THROTTLED:
-            return render(request, "portal/already_rated.html", {"page": _page(db, portal, token)})
-        return Redirect(
-            request.url_for("portal:thanks", token=token) + f"?lang={request.state.language}", status_code=303
-        )
 
     @get("/{token:str}/terima-kasih", name="portal:thanks", sync_to_thread=True)
-    def thanks(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
-        return render(request, "portal/thanks.html", {"page": _page(db, portal, token)})
+    def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
+        with portal.sessions() as db:
+            return render(request, "portal/thanks.html", {"page": _page(db, portal, token)})
 
     @get("/{token:str}/poster", name="portal:poster", sync_to_thread=True)
-    def poster(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
-        page = _page(db, portal, token)
-        url = _qr_url(request, portal, token)
-        return render(
-            request, "portal/poster.html", {"page": page, "rating_url": url, "qr_svg": qr.qr_svg_inline(url)}
-        )
+    def poster(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
+        with portal.sessions() as db:
+            page = _page(db, portal, token)
+            url = _qr_url(request, portal, token)
+            return render(
+                request,
+                "portal/poster.html",
+                {"page": page, "rating_url": url, "qr_svg": qr.qr_svg_inline(url)},
+            )
 
     @get("/{token:str}/qr.png", name="portal:qr_png", sync_to_thread=True)
-    def qr_png(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Response:
-        _page(db, portal, token)
-        return Response(qr.qr_png(_qr_url(request, portal, token)), media_type="image/png")
+    def qr_png(self, request: Request, token: FromPath[str], portal: PortalDep) -> Response:
+        with portal.sessions() as db:
+            _page(db, portal, token)
+            return Response(qr.qr_png(_qr_url(request, portal, token)), media_type="image/png")
 
     @get("/{token:str}/qr.svg", name="portal:qr_svg", sync_to_thread=True)
-    def qr_svg(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Response:
-        _page(db, portal, token)
-        return Response(qr.qr_svg(_qr_url(request, portal, token)), media_type="image/svg+xml")
+    def qr_svg(self, request: Request, token: FromPath[str], portal: PortalDep) -> Response:
+        with portal.sessions() as db:
+            _page(db, portal, token)
+            return Response(qr.qr_svg(_qr_url(request, portal, token)), media_type="image/svg+xml")
 
 
 class TicketController(Controller):
@@ -182,39 +204,47 @@ class TicketController(Controller):
             raise _TicketClosed(rejected.reason) from None
 
     @get("/{token:str}", name="portal:ticket", sync_to_thread=True)
-    def ticket_form(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
-        try:
-            ticket_id, page = self._page(request, db, portal, token)
-        except _TicketClosed as closed:
-            return _closed_ticket(request, db, portal, token, closed.reason)
-        return _ticket_form(request, page, portal, token, ticket_id)
+    def ticket_form(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
+        with portal.sessions() as db:
+            try:
+                ticket_id, page = self._page(request, db, portal, token)
+            except _TicketClosed as closed:
+                return _closed_ticket(request, db, portal, token, closed.reason)
+            return _ticket_form(request, page, portal, token, ticket_id)
 
     @post("/{token:str}", name="portal:ticket_submit", sync_to_thread=True, status_code=303)
     def ticket_submit(
-        self, request: Request, token: FromPath[str], data: FormData, db: Db, portal: PortalDep
+        self, request: Request, token: FromPath[str], data: FormData, portal: PortalDep
     ) -> Response:
-        try:
-            rating = parse_rating_form(data)
-        except FormErrors as invalid:
-            return self._form_again(request, db, portal, token, invalid.values, invalid.errors)
-        try:
-            outcome = service.submit_ticket_rating(
-                db, portal.settings, portal.signer, portal.clock(), token, rating, _citizen(request, portal)
+        with portal.sessions() as db:
+            try:
+                rating = parse_rating_form(data)
+            except FormErrors as invalid:
+                return self._form_again(request, db, portal, token, invalid.values, invalid.errors)
+            try:
+                outcome = service.submit_ticket_rating(
+                    db,
+                    portal.settings,
+                    portal.signer,
+                    portal.clock(),
+                    token,
+                    rating,
+                    _citizen(request, portal),
+                )
+            except service.Flooded:
+                raise TooManyRequestsException("too many ratings from this network") from None
+            except service.FormExpired:
+                return self._form_again(request, db, portal, token, _values(data), _EXPIRED)
+            except service.ProofRejected as rejected:
+                if rejected.reason == "forged":
+                    raise NotFoundException("unknown ticket") from None
+                return _closed_ticket(request, db, portal, token, rejected.reason)
+            if outcome is service.SubmitOutcome.ALREADY_USED:
+                return _closed_ticket(request, db, portal, token, "reused")
+            return Redirect(
+                request.url_for("portal:ticket_thanks", token=token) + f"?lang={request.state.language}",
+                status_code=303,
             )
-        except service.Flooded:
-            raise TooManyRequestsException("too many ratings from this network") from None
-        except service.FormExpired:
-            return self._form_again(request, db, portal, token, _values(data), _EXPIRED)
-        except service.ProofRejected as rejected:
-            if rejected.reason == "forged":
-                raise NotFoundException("unknown ticket") from None
-            return _closed_ticket(request, db, portal, token, rejected.reason)
-        if outcome is service.SubmitOutcome.ALREADY_USED:
-            return _closed_ticket(request, db, portal, token, "reused")
-        return Redirect(
-            request.url_for("portal:ticket_thanks", token=token) + f"?lang={request.state.language}",
-            status_code=303,
-        )
 
     def _form_again(
         self, request: Request, db: Session, portal: Portal, token: str, values: dict, errors: dict
@@ -226,12 +256,13 @@ class TicketController(Controller):
         return _ticket_form(request, page, portal, token, ticket_id, values, errors, 422)
 
     @get("/{token:str}/terima-kasih", name="portal:ticket_thanks", sync_to_thread=True)
-    def ticket_thanks(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
-        try:
-            page = service.ticket_thanks_page(db, portal.settings, portal.clock(), token)
-        except service.UnknownCounter:
-            raise NotFoundException("unknown ticket") from None
-        return render(request, "portal/thanks.html", {"page": page})
+    def ticket_thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
+        with portal.sessions() as db:
+            try:
+                page = service.ticket_thanks_page(db, portal.settings, portal.clock(), token)
+            except service.UnknownCounter:
+                raise NotFoundException("unknown ticket") from None
+            return render(request, "portal/thanks.html", {"page": page})
 
 
 class _TicketClosed(Exception):
@@ -267,39 +298,41 @@ class KioskController(Controller):
     path = "/kiosk"
 
     @get("/{credential:str}", name="portal:kiosk", sync_to_thread=True)
-    def screen(self, request: Request, credential: FromPath[str], db: Db, portal: PortalDep) -> Template:
-        screen = _screen(db, portal, credential)
-        url = _kiosk_url(request, portal, screen)
-        return render(
-            request,
-            "portal/kiosk.html",
-            {
-                "page": screen.page,
-                "qr_svg": qr.qr_svg_inline(url),
-                "rating_url": url,
-                # reload just after the code changes (used when JavaScript is off)
-                "refresh_in": max(1, int(screen.refresh_in) + 1),
-                "valid_for": int(screen.refresh_in) + portal.settings.kiosk_grace_seconds,
-                "code_url": request.app.route_reverse("portal:kiosk_code", credential=credential),
-            },
-        )
+    def screen(self, request: Request, credential: FromPath[str], portal: PortalDep) -> Template:
+        with portal.sessions() as db:
+            screen = _screen(db, portal, credential)
+            url = _kiosk_url(request, portal, screen)
+            return render(
+                request,
+                "portal/kiosk.html",
+                {
+                    "page": screen.page,
+                    "qr_svg": qr.qr_svg_inline(url),
+                    "rating_url": url,
+                    # reload just after the code changes (used when JavaScript is off)
+                    "refresh_in": max(1, int(screen.refresh_in) + 1),
+                    "valid_for": int(screen.refresh_in) + portal.settings.kiosk_grace_seconds,
+                    "code_url": request.app.route_reverse("portal:kiosk_code", credential=credential),
+                },
+            )
 
     @get("/{credential:str}/code", name="portal:kiosk_code", sync_to_thread=True)
-    def code(self, request: Request, credential: FromPath[str], db: Db, portal: PortalDep) -> Response:
+    def code(self, request: Request, credential: FromPath[str], portal: PortalDep) -> Response:
         """The current code for the screen's script: it swaps the picture without reloading the page."""
-        screen = _screen(db, portal, credential)
-        url = _kiosk_url(request, portal, screen)
-        return Response(
-            {
-                "step": screen.step,
-                "rating_url": url,
-                "svg": qr.qr_svg_inline(url),
-                "refresh_in": round(screen.refresh_in, 3),
-                "valid_for": round(screen.refresh_in + portal.settings.kiosk_grace_seconds, 3),
-                "officer": screen.page.officer.name if screen.page.officer else None,
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        with portal.sessions() as db:
+            screen = _screen(db, portal, credential)
+            url = _kiosk_url(request, portal, screen)
+            return Response(
+                {
+                    "step": screen.step,
+                    "rating_url": url,
+                    "svg": qr.qr_svg_inline(url),
+                    "refresh_in": round(screen.refresh_in, 3),
+                    "valid_for": round(screen.refresh_in + portal.settings.kiosk_grace_seconds, 3),
+                    "officer": screen.page.officer.name if screen.page.officer else None,
+                },
+                headers={"Cache-Control": "no-store"},
+            )
 
 
 def _screen(db: Session, portal: Portal, credential: str) -> proofs.KioskScreen:
