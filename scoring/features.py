@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.params import ScoringParams
-from scoring.table import POSTER, RatingTable
+from scoring.table import TICKET, RatingTable
 
 SECONDS_PER_DAY = 86_400
 
@@ -38,9 +38,10 @@ def targets(table: RatingTable) -> np.ndarray:
 
 
 def device_rule_rows(table: RatingTable) -> np.ndarray:
-    """Rows device-based rules may judge: poster ratings with a device hash. Kiosk devices are shared
-    by design and tickets are single-use proofs of a visit, so neither is judged by device."""
-    return (table.channel == POSTER) & (table.device >= 0)
+    """Rows device-based rules may judge: poster and kiosk ratings with a device hash. A kiosk rating
+    comes from the citizen's own phone (it scanned the screen's rotating code), so one phone rating
+    again and again is judged like at a poster; tickets are single-use proofs of a visit and are not."""
+    return (table.channel != TICKET) & (table.device >= 0)
 
 
 def pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:

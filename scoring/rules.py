@@ -1,10 +1,11 @@
 """Explainable exclusion rules. Each returns, per rating in table order, whether it fires and a 0..1
 strength (0.5 at the rule's threshold) that feeds the anomaly score.
 
-Channel trust: device-based rules (burst, device_rotation, sabotage, slow_stuffing) judge only poster
-ratings with a device hash; kiosk devices are shared by everyone at the counter and tickets are
-single-use, server-issued proofs of a visit. bot_speed applies to every channel; bot_off_hours only to
-poster ratings (a kiosk or ticket rating proves the person was there).
+Channel trust: device-based rules (burst, device_rotation, sabotage, slow_stuffing) judge poster and
+kiosk ratings with a device hash (a kiosk rating comes from the citizen's phone that scanned the
+screen); tickets are single-use, server-issued proofs of a visit and are not judged by device.
+bot_speed applies to every channel; bot_off_hours only to poster ratings (a kiosk or ticket rating
+proves the person was there).
 """
 
 from __future__ import annotations

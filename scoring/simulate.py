@@ -1,10 +1,11 @@
 """Synthetic ratings: realistic honest traffic plus labelled attacks, shared by tests and benches.
 
 Honest traffic has the things that make detection hard: offices in UTC+7/+8/+9 with correct offsets,
-thousands of citizens behind a few carrier networks, office Wi-Fi, shared kiosks, tickets, returning
-citizens (once or twice), double submits, straight-liners, quick ratings with blank u1..u9, late
-raters in the evening, crowds arriving together at busy hours, officers with ~3 and with hundreds of
-ratings. Attacks are labelled with their kind: burst, device_rotation, sabotage, bot, slow_stuffing.
+thousands of citizens behind a few carrier networks, office Wi-Fi, kiosk screens scanned by phones,
+tickets, returning citizens (once or twice), double submits, straight-liners, quick ratings with blank
+u1..u9, late raters in the evening, crowds arriving together at busy hours, officers with ~3 and with
+hundreds of ratings. Attacks are labelled with their kind: burst, device_rotation, sabotage, bot,
+slow_stuffing.
 """
 
 from __future__ import annotations
@@ -233,10 +234,8 @@ def _honest(config: SimConfig, rng: np.random.Generator, world: _World, rows: _R
     channel[world.counter_ticket[counter] & (rng.random(n) < 0.5)] = TICKET
     channel[world.counter_kiosk[counter] & (rng.random(n) < 0.4) & ~late] = KIOSK
     device = np.char.add("dev-", citizen.astype(str)).astype(object)
-    device[channel == KIOSK] = np.char.add("kiosk-", counter[channel == KIOSK].astype(str))
     device[rng.random(n) < 0.01] = ""
     network = _honest_networks(rng, unit, citizen)
-    network[channel == KIOSK] = np.char.add("wifi-", unit[channel == KIOSK].astype(str))
     attributed = np.where(rng.random(n) < 0.05, -1, officer)
     overall, answers, seconds = _scores(rng, world, officer, unit)
     local = day.astype(np.int64) * _DAY + submit.astype(np.int64)

@@ -37,15 +37,24 @@ def test_it_keeps_a_double_submit_and_a_citizen_who_comes_back_twice():
     assert excluded_ids(score(double_submit + returning)) == set()
 
 
-@pytest.mark.parametrize("channel", ["ticket", "kiosk"])
-def test_it_never_judges_tickets_and_kiosks_by_device(channel):
-    # a kiosk is one device for everybody at the counter; each ticket is a single-use proof of a visit
-    records = [rating(channel=channel, device_hash="shared", submitted_at=at(0, 10, k)) for k in range(8)]
+def test_it_never_judges_tickets_by_device():
+    # each ticket is a single-use, server-issued proof of a visit
+    records = [rating(channel="ticket", device_hash="shared", submitted_at=at(0, 10, k)) for k in range(8)]
     records += [
-        rating(channel=channel, device_hash="shared", overall=1, submitted_at=at(d, 11)) for d in range(6)
+        rating(channel="ticket", device_hash="shared", overall=1, submitted_at=at(d, 11)) for d in range(6)
     ]
 
     assert excluded_ids(score(records)) == set()
+
+
+def test_it_judges_kiosk_ratings_by_the_phone_that_scanned_the_screen():
+    # the rotating code proves presence, not that one phone rates once: a burst is still a burst
+    burst = [rating(channel="kiosk", device_hash="one-phone", submitted_at=at(0, 10, k)) for k in range(8)]
+
+    result = score(burst)
+
+    assert excluded_ids(result) == {r["rating_id"] for r in burst}
+    assert set(reasons_by_id(result)[burst[0]["rating_id"]]) >= {"burst"}
 
 
 def rotation(network: str, n: int = 6) -> list[dict]:
