@@ -1,0 +1,112 @@
+"""Staff in a desktop browser: a unit head works the review queue and a complaint; HR closes a period
+and takes the XLSX export home."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from sqlalchemy import select
+
+from portal.followup import ComplaintCase
+from scoring.models import RatingDecision
+from staff_admin.periods.export import COLUMNS
+from tests.e2e.browser import LiveServer, fill_rating, latest_rating, sign_in, submit
+
+COMPLAINT = "Petugas meninggalkan loket 40 menit tanpa keterangan."
+
+
+def test_a_unit_head_restores_one_rating_of_a_burst_and_answers_a_complaint(
+    phone: Any, desk: Any, live: LiveServer
+) -> None:
+    # A citizen leaves a low rating with a comment: that opens a complaint case for the unit.
+    phone.goto(live.path("portal:rate", token=live.counter("DUKCAPIL", 3).public_token))
+    fill_rating(phone, 1, comment=COMPLAINT, touch=True)
+    submit(phone)
+    complaint_rating = latest_rating(live)
+
+    sign_in(desk, live, "kepala.dukcapil", start="/admin")
+    desk.get_by_role("link", name="Review queue").first.click()
+    assert desk.locator("h1").inner_text() == "Review queue"
+    pending = int(desk.locator("#pending").inner_text())
+    why = desk.locator("p.why", has_text="The same device sent many ratings")
+    burst = desk.locator("section.incident").filter(has=why).first
+    first_row = burst.locator("tbody tr").first
+    rating_id = int(first_row.get_attribute("id").removeprefix("rating-"))
+    assert "burst" in first_row.locator(".reasons .code").all_inner_texts()
+
+    first_row.get_by_label("Note (required)").fill("Warga ini mengurus tiga dokumen keluarga; satu sah.")
+    with desk.expect_navigation():
+        first_row.get_by_role("button", name="Restore").click()
+    assert int(desk.locator("#pending").inner_text()) == pending - 1
+    assert desk.locator(f"#rating-{rating_id}").count() == 0
+    with live.db() as db:
+        decision = db.scalars(select(RatingDecision).where(RatingDecision.rating_id == rating_id)).one()
+    assert decision.decision == "include" and decision.note.startswith("Warga ini")
+
+    desk.get_by_role("link", name="Complaints").first.click()
+    with live.db() as db:
+        case = db.scalars(select(ComplaintCase).where(ComplaintCase.rating_id == complaint_rating.id)).one()
+    desk.locator(f"a[href='{live.path('complaints:case', case_id=case.id)}']").click()
+    assert desk.locator("#comment").inner_text() == COMPLAINT
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="Start working on it").click()
+    desk.get_by_label("Response to the citizen").fill("Petugas sudah ditegur; loket kini dijaga bergantian.")
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="Resolve").click()
+    assert "Resolved" in desk.locator("h1").inner_text()
+    with live.db() as db:
+        case = db.get(ComplaintCase, case.id)
+        assert case.status == "resolved" and case.response.startswith("Petugas sudah ditegur")
+
+
+def test_hr_closes_a_period_and_downloads_the_xlsx(desk: Any, live: LiveServer, tmp_path: Path) -> None:
+    last_month = (live.today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    sign_in(desk, live, "hr")
+    desk.goto(live.path("staff:periods"))
+    desk.get_by_label("New period").fill(last_month)
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="Open period").click()
+    row = desk.locator("tr").filter(has=desk.locator("td", has_text=re.compile(f"^{last_month}$")))
+    with desk.expect_navigation():
+        row.get_by_role("button", name="Score").click()
+    assert "Scored" in row.inner_text()
+    row.get_by_label("I confirm").check()
+    with desk.expect_navigation():
+        row.get_by_role("button", name="Close period").click()
+    assert "Closed" in row.inner_text()
+
+    with desk.expect_download() as download_info:
+        row.get_by_role("link", name="Export XLSX").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+
+    sheet = openpyxl.load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == COLUMNS
+    assert sheet.freeze_panes == "A2" and all(cell.font.bold for cell in sheet[1])
+    officers = [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
+    assert len(officers) >= 30  # the demo city has 45 officers on six months of rosters
+    first_day = date.fromisoformat(last_month + "-01")
+    for officer in officers:
+        assert re.fullmatch(r"\d{18}", officer["nip"])
+        assert officer["period"] == last_month
+        assert isinstance(officer["period_start"], datetime) and officer["period_start"].date() == first_day
+        assert officer["used"] == officer["ratings_received"] - officer["excluded_total"]
+        if officer["sufficient"] == "yes":
+            assert 25 <= officer["score_low"] <= officer["score"] <= officer["score_high"] <= 100
+            assert officer["skp_category"] in (
+                "di_atas_ekspektasi",
+                "sesuai_ekspektasi",
+                "di_bawah_ekspektasi",
+            )
+        else:
+            assert officer["sufficient"] == "no" and officer["skp_category"] == "insufficient"
+            assert officer["score"] is None
+    score_cells = [c for c in sheet["L"][1:] if c.value is not None]
+    assert score_cells and {c.number_format for c in score_cells} == {"0.00"}
