@@ -1,24 +1,44 @@
-"""What the browser tests share: the live server's handle, signing in, filling the citizen form, and
-axe-core checks."""
+"""What the browser tests (and the browser scripts in bench/) share: the demo server on loopback, signing
+in, filling the citizen form, and axe-core checks."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from portal.db import make_sessionmaker
+from portal.db import make_engine, make_sessionmaker
 from portal.models import Counter, Rating, Unit
-from portal.settings import Settings
+from portal.settings import REPO_ROOT, Settings
 
+AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SECRET = "e2e-secret-key-that-is-long-enough-0123456789"
+TIMEZONE = "Asia/Jakarta"  # the demo city's counters
 SKM = [f"u{i}" for i in range(1, 10)]
 KIOSK_STEP_SECONDS = 10  # the smallest step the settings accept: the kiosk test waits for one change
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "locale": "id-ID"}
@@ -30,12 +50,16 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     2-3 s on imports each. Returns what the command printed."""
     from app import main
 
-    printed = io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
-        for name, value in env.items():
-            patch.setenv(name, value)
-        code = main(list(args))
-    assert code == 0, f"rating-portal {' '.join(args)} exited with {code}:\n{printed.getvalue()}"
+    printed, saved = io.StringIO(), dict(os.environ)
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(printed):
+            code = main(list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if code != 0:
+        raise RuntimeError(f"rating-portal {' '.join(args)} exited with {code}:\n{printed.getvalue()}")
     return printed.getvalue()
 
 
@@ -76,6 +100,90 @@ class LiveServer:
                 .order_by(Counter.id)
             ).all()
             return counters[index]
+
+    def logged_errors(self) -> str:
+        """The server's log, if it holds a traceback or an error line; else ''."""
+        text = self.log.read_text()
+        return text if "Traceback" in text or " ERROR" in text else ""
+
+
+def month(day: date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer {url} within {timeout} s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def demo_server(var: Path, **extra_env: str) -> Iterator[LiveServer]:
+    """The production server (`uvicorn app:create_app --factory`) on a free loopback port, on a new
+    SQLite database in `var` that the command line migrates and fills with the demo city
+    (`rating-portal db upgrade`, `demo-data`, `demo-users`, `score` of the months with the demo's
+    attacks). `extra_env` adds settings (KIOSK_STEP_SECONDS=...)."""
+    from app import create_app
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "DATABASE_URL": f"sqlite:///{var / 'portal.db'}",
+        "SECRET_KEY": SECRET,
+        "VAR_DIR": str(var),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "BASE_URL": base_url,
+        **extra_env,
+    }
+    today = datetime.now(ZoneInfo(TIMEZONE)).date()
+    run_cli(env, "db", "upgrade")
+    # The server starts (its imports take a while) while the demo data goes in: it reads nothing
+    # before the first request, and the first request waits for the data below.
+    log = var / "server.log"
+    uvicorn = ["-m", "uvicorn", "app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, *uvicorn, "--no-access-log"],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    settings = Settings.from_env(env)
+    engine = make_engine(settings.database_url)
+    try:
+        run_cli(env, "demo-data")
+        logins = run_cli(env, "demo-users")
+        # The demo's attacks lie 10 to 70 days back: score those months so the review queue has incidents.
+        run_cli(env, "score", "--period", f"{month(today - timedelta(days=75))}..{month(today)}")
+        passwords = dict(re.findall(r"^\s+\S+\s+(\S+)\s+password: (\S+)", logins, re.MULTILINE))
+        _wait_until_up(base_url + "/publik", server, log)
+        yield LiveServer(base_url, settings, env, passwords, today, engine, create_app(settings), log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        engine.dispose()
 
 
 def sign_in(page: Any, live: LiveServer, username: str, start: str = "/admin") -> None:

@@ -15,38 +15,21 @@ unless REQUIRE_BROWSER is set (as `.ci/run` does): then they fail.
 from __future__ import annotations
 
 import os
-import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.db import make_engine
-from portal.settings import REPO_ROOT, Settings
-from tests.e2e.browser import KIOSK_STEP_SECONDS, PHONE, LiveServer, run_cli
-
-E2E_DIR = Path(__file__).resolve().parent
-AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SECRET = "e2e-secret-key-that-is-long-enough-0123456789"
-TIMEZONE = "Asia/Jakarta"  # the demo city's counters
+from tests.e2e.browser import (
+    AXE_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    KIOSK_STEP_SECONDS,
+    PHONE,
+    LiveServer,
+    demo_server,
+)
 
 
 def _missing(what: str) -> None:
@@ -56,88 +39,14 @@ def _missing(what: str) -> None:
     pytest.skip(message)
 
 
-def month(day: date) -> str:
-    return f"{day:%Y-%m}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}", pytrace=False)
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    pytest.fail(f"the server did not answer {url} within {timeout} s:\n{log.read_text()}", pytrace=False)
-
-
 # Package scope: started once for all browser tests and stopped as soon as the last one is done,
 # rather than idling until the rest of the suite has run.
 @pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    from app import create_app
-
-    var = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "DATABASE_URL": f"sqlite:///{var / 'portal.db'}",
-        "SECRET_KEY": SECRET,
-        "VAR_DIR": str(var),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "BASE_URL": base_url,
-        "KIOSK_STEP_SECONDS": str(KIOSK_STEP_SECONDS),
-    }
-    today = datetime.now(ZoneInfo(TIMEZONE)).date()
-    run_cli(env, "db", "upgrade")
-    # The server starts (its imports take a while) while the demo data goes in: it reads nothing
-    # before the first request, and the first request waits for the data below.
-    log = var / "server.log"
-    uvicorn = ["-m", "uvicorn", "app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, *uvicorn, "--no-access-log"],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        run_cli(env, "demo-data")
-        logins = run_cli(env, "demo-users")
-        # The demo's attacks lie 10 to 70 days back: score those months so the review queue has incidents.
-        run_cli(env, "score", "--period", f"{month(today - timedelta(days=75))}..{month(today)}")
-    except BaseException:
-        server.kill()
-        raise
-    passwords = dict(re.findall(r"^\s+\S+\s+(\S+)\s+password: (\S+)", logins, re.MULTILINE))
-    settings = Settings.from_env(env)
-    engine = make_engine(settings.database_url)
-    try:
-        _wait_until_up(base_url + "/publik", server, log)
-        yield LiveServer(base_url, settings, env, passwords, today, engine, create_app(settings), log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        engine.dispose()
-    errors = [line for line in log.read_text().splitlines() if "Traceback" in line or " ERROR" in line]
-    assert not errors, f"the server logged errors:\n{log.read_text()}"
+    with demo_server(tmp_path_factory.mktemp("e2e"), KIOSK_STEP_SECONDS=str(KIOSK_STEP_SECONDS)) as server:
+        yield server
+        errors = server.logged_errors()
+    assert not errors, f"the server logged errors:\n{errors}"
 
 
 @pytest.fixture(scope="package")
