@@ -1,12 +1,14 @@
 """Keeps the message catalogs in step with the code: `python -m portal.catalogs` extracts every
-marked string, adds new ones to each language's .po file and drops obsolete ones."""
+marked string, adds new ones to each language's .po file and drops obsolete ones. The msgids are
+English, so a new message gets its msgid as its English text (edit it there to reword the English);
+Indonesian translations are written by hand. tests/test_translations.py fails on any gap."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
@@ -14,6 +16,7 @@ from babel.messages.pofile import read_po, write_po
 from portal.i18n import TRANSLATIONS_DIR
 from portal.settings import LANGUAGES, REPO_ROOT
 
+SOURCE_LANGUAGE = "en"  # the language of the msgids
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "gettext_in": (2,)}
 
 
@@ -26,6 +29,10 @@ def extract() -> Catalog:
     ):
         template.add(message, locations=[(filename, lineno)], context=context)
     return template
+
+
+def _strings(message: Message) -> list[str]:
+    return list(message.string) if isinstance(message.string, tuple | list) else [message.string]
 
 
 def po_path(language: str) -> Path:
@@ -44,11 +51,15 @@ def update() -> list[str]:
             catalog = Catalog(locale=language, project="rating-portal")
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
+        if language == SOURCE_LANGUAGE:
+            for message in catalog:
+                if message.id and not any(_strings(message)):
+                    message.string = message.id if isinstance(message.id, str) else tuple(message.id)
         catalog.fuzzy = False  # the header is reviewed, and a fuzzy header would be dropped from the catalog
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as po_file:
             write_po(po_file, catalog, omit_header=False, no_location=True, sort_output=True, width=0)
-        missing = [m.id for m in catalog if m.id and not m.string and language != "en"]
+        missing = [m.id for m in catalog if m.id and not all(_strings(m))]
         report.append(f"{language}: {len(catalog)} messages, {len(missing)} untranslated")
     return report
 

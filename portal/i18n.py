@@ -3,12 +3,18 @@ there is no compile step to forget; English msgids, Indonesian is the default la
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from babel.dates import get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal as babel_format_decimal
 from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -32,6 +38,44 @@ def translations(language: str) -> Translations:
 
 def gettext(language: str, message: str) -> str:
     return translations(language).gettext(message)
+
+
+def format_decimal(language: str, value: float | Decimal | None, digits: int = 2) -> str:
+    """A number with exactly `digits` decimals in the language's notation (id 88,31 / en 88.31), with
+    the thousands grouped (id 1.234,50 / en 1,234.50); "" for a missing value. Rounded first the way
+    the exports round (Python's round), so a page and a spreadsheet never disagree in the last digit."""
+    if value is None:
+        return ""
+    pattern = "#,##0." + "0" * digits if digits > 0 else "#,##0"
+    return babel_format_decimal(round(value, digits), pattern, locale=language)
+
+
+def format_number(language: str, value: int | None) -> str:
+    """A count with the language's thousands separator (id 12.345 / en 12,345); "" for a missing one."""
+    return "" if value is None else babel_format_decimal(value, "#,##0", locale=language)
+
+
+def format_date(language: str, value: date | None, length: str = "medium") -> str:
+    """A calendar date in the language's format (medium: id 1 Mar 2026 / en Mar 1, 2026)."""
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, datetime) else value
+    return babel_format_date(day, length, locale=language)
+
+
+def format_datetime(language: str, value: datetime | None, zone: bool = False) -> str:
+    """A moment as the date (medium) and the time to the minute, in the value's own time zone (id
+    2 Mar 2026 09.00 / en Mar 2, 2026, 9:00 AM); `zone` adds its name (id WIB/WITA/WIT, en +0700).
+    A naive value is taken as UTC."""
+    if value is None:
+        return ""
+    glue = get_datetime_format("medium", locale=language).replace("'", "")
+    text = glue.replace("{1}", babel_format_date(value, "medium", locale=language)).replace(
+        "{0}", babel_format_time(value, "short", locale=language)
+    )
+    if zone:
+        text += " " + babel_format_time(value, "z", locale=language)
+    return text
 
 
 def parse_accept_language(header: str | None) -> list[str]:
@@ -81,10 +125,37 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return translations(_context_language(context)).ngettext(singular, plural, n)
 
 
+@pass_context
+def _decimal_filter(context: Context, value: float | Decimal | None, digits: int = 2) -> str:
+    return format_decimal(_context_language(context), value, digits)
+
+
+@pass_context
+def _number_filter(context: Context, value: int | None) -> str:
+    return format_number(_context_language(context), value)
+
+
+@pass_context
+def _date_filter(context: Context, value: date | None, length: str = "medium") -> str:
+    return format_date(_context_language(context), value, length)
+
+
+@pass_context
+def _datetime_filter(context: Context, value: datetime | None, zone: bool = False) -> str:
+    return format_datetime(_context_language(context), value, zone)
+
+
 def install_i18n(environment: Environment) -> None:
-    """Jinja's i18n extension with callables that read the language of the page being rendered."""
+    """Jinja's i18n extension with callables that read the language of the page being rendered, and
+    the filters that print numbers and dates in that language: {{ unit.ikm | decimal }} (88,31 or
+    88.31), {{ count | number }}, {{ day | date }} or {{ day | date("long") }}, {{ moment | datetime }}.
+    Templates print every number and date through them; exports and the API stay machine formats."""
     environment.add_extension("jinja2.ext.i18n")
     environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters["decimal"] = _decimal_filter
+    environment.filters["number"] = _number_filter
+    environment.filters["date"] = _date_filter
+    environment.filters["datetime"] = _datetime_filter
     # For bilingual pages (posters): {{ gettext_in("en", "Rate our service") }}
     environment.globals["gettext_in"] = gettext
     environment.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ class AuditFilters:
 @dataclass(frozen=True)
 class AuditRow:
     id: int
-    at: str
+    at: datetime
     actor: str | None  # None: the system
     action: str
     object_type: str

@@ -44,8 +44,8 @@ class CaseRow:
     id: int
     status: str
     status_text: str  # msgid
-    opened: str
-    due_on: str
+    opened: datetime
+    due_on: date
     overdue: bool
     unit: str
     counter: str
@@ -97,7 +97,7 @@ def _row(row, today: date, tz: str, with_contact: bool) -> CaseRow:
         status=case.status,
         status_text=STATUS_WORDS[case.status],
         opened=local_time(case.opened_at, tz),
-        due_on=case.due_on.isoformat(),
+        due_on=case.due_on,
         overdue=is_overdue(case, today),
         unit=unit,
         counter=counter,

@@ -14,7 +14,8 @@ IKM_TICKS = (25, 50, 65, 76.61, 88.31, 100)  # the scale's ends and the grade bo
 
 @dataclass(frozen=True)
 class Tick:
-    value: str
+    value: float  # printed by the template in the page's language (76,61 / 76.61)
+    digits: int  # decimals to print: 0 for the round ends of the scale, 2 for the grade boundaries
     y: float
 
 
@@ -23,7 +24,7 @@ class Point:
     label: str  # x-axis label, e.g. "2026-03"
     x: float
     y: float | None  # None: no value that month (a gap in the line)
-    value: str  # the number as shown in the table, "" when missing
+    value: float | None  # the IKM shown in the table, None when missing
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class LineChart:
 class Bar:
     label: str
     count: int
-    share: str  # percentage of the total, 1 decimal
+    share: float  # percentage of the total (0-100), shown with 1 decimal
     x: float
     y: float
     width: float
@@ -72,7 +73,7 @@ def line_chart(series: Sequence[tuple[str, float | None]]) -> LineChart:
             label=label,
             x=round(LEFT + step * index if len(series) > 1 else (LEFT + WIDTH - RIGHT) / 2, 1),
             y=None if value is None else _y(value, IKM_MIN, IKM_MAX),
-            value="" if value is None else f"{value:.2f}",
+            value=value,
         )
         for index, (label, value) in enumerate(series)
     ]
@@ -87,7 +88,10 @@ def line_chart(series: Sequence[tuple[str, float | None]]) -> LineChart:
             current.append(f"{point.x},{point.y}")
     if current:
         segments.append(" ".join(current))
-    ticks = [Tick(value=f"{tick:g}", y=_y(tick, IKM_MIN, IKM_MAX)) for tick in IKM_TICKS]
+    ticks = [
+        Tick(value=tick, digits=0 if float(tick).is_integer() else 2, y=_y(tick, IKM_MIN, IKM_MAX))
+        for tick in IKM_TICKS
+    ]
     return LineChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM, ticks, points, segments)
 
 
@@ -104,7 +108,7 @@ def bar_chart(counts: Sequence[tuple[str, int]]) -> BarChart:
             Bar(
                 label=label,
                 count=count,
-                share=f"{100 * count / total:.1f}" if total else "0.0",
+                share=100 * count / total if total else 0.0,
                 x=round(LEFT + slot * index + slot * 0.15, 1),
                 y=round(HEIGHT - BOTTOM - height, 1),
                 width=round(slot * 0.7, 1),

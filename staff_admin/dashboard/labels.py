@@ -1,5 +1,6 @@
 """Plain-language names for grades, SKP categories and channels (English msgids, translated in the
-templates), and the 2-decimal number format shared by the dashboard and the public page."""
+templates). Numbers stay numbers here: the templates print them with the language's decimal comma or
+point (the `decimal` filter of portal.i18n)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ MUTU_NAMES = {
     "D": N_("Not Good"),
 }
 CATEGORY_NAMES = {
-    "di_atas_ekspektasi": N_("Above expectation"),
-    "sesuai_ekspektasi": N_("Meets expectation"),
-    "di_bawah_ekspektasi": N_("Below expectation"),
+    "di_atas_ekspektasi": N_("Above expectations"),
+    "sesuai_ekspektasi": N_("Meets expectations"),
+    "di_bawah_ekspektasi": N_("Below expectations"),
     "insufficient": N_("Not enough ratings"),
 }
 CHANNEL_NAMES = {
@@ -22,8 +23,3 @@ CHANNEL_NAMES = {
     "kiosk": N_("Kiosk"),
     "ticket": N_("Queue ticket"),
 }
-
-
-def two_decimals(value: float | None) -> str:
-    """ "" for a missing value; otherwise 2 decimals (locale formatting is another issue's work)."""
-    return "" if value is None else f"{value:.2f}"

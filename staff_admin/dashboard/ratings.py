@@ -1,8 +1,9 @@
 """The ratings browser and its CSV export: filtered, scoped to the principal's units, paginated.
 
 The export is the scoring CSV contract (DESIGN.md section 7, plus outside_hours), so it can be fed
-straight back into `python -m scoring`. It is a machine format: cells are written as they are, with
-no spreadsheet-formula neutralisation (that belongs to the HR spreadsheet exports)."""
+straight back into `python -m scoring`. Cells are written as they are except the citizen's comment,
+the one free-text column: a comment starting with = + - @, tab or CR gets a leading ' (DESIGN.md
+section 8), so opening the file in a spreadsheet runs nothing. Scoring never reads the comment."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from staff_admin.access import (
 )
 from staff_admin.dashboard.filters import FilterError, RatingFilters, parse_filters
 from staff_admin.dashboard.labels import CHANNEL_NAMES
+from staff_admin.periods.export import neutralise
 from staff_admin.service import UnitRow, visible_units
 
 PAGE_SIZE = 50
@@ -51,6 +53,7 @@ _CONTRACT_COLUMNS = (
     Rating.comment,
     Rating.outside_hours,
 )
+_COMMENT = [column.key for column in _CONTRACT_COLUMNS].index("comment")
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Choice:
 @dataclass(frozen=True)
 class RatingRow:
     id: int
-    submitted_local: str  # "2026-03-02 09:00 +07:00" in the counter's time zone
+    submitted_local: datetime  # in the counter's time zone
     unit_name: str
     counter_name: str
     officer_name: str  # "" when nobody was on duty
@@ -172,7 +175,7 @@ def browse(
     rows = [
         RatingRow(
             id=rating.id,
-            submitted_local=_local(rating.submitted_at, zone, zones).strftime("%Y-%m-%d %H:%M %z"),
+            submitted_local=_local(rating.submitted_at, zone, zones),
             unit_name=unit_name,
             counter_name=counter_name,
             officer_name=officer_name or "",
@@ -231,6 +234,7 @@ def _contract_chunks(sessions: Callable[[], Session], conditions: list[ColumnEle
         for row in session.execute(statement):
             *values, zone = row
             values[1] = _local(values[1], zone, zones)
+            values[_COMMENT] = neutralise(values[_COMMENT])
             batch.append(tuple(values))
             if len(batch) == EXPORT_BATCH:
                 yield _csv(batch, header)

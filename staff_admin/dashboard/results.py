@@ -5,6 +5,7 @@ pass the unit scope (a WHERE clause), so the public page and a unit head see wha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from portal.forms import N_
 from portal.models import Unit
 from scoring.models import ScoringRun, UnitResult
 from scoring.periods import PeriodError, parse_period
-from staff_admin.dashboard.labels import MUTU_NAMES, two_decimals
+from staff_admin.dashboard.labels import MUTU_NAMES
 
 SCORE_COMMAND = "rating-portal score --period 2026-03"
 
@@ -38,8 +39,8 @@ class ChosenRun:
     run_id: int
     key: str
     label: str
-    start: str
-    end: str
+    start: date
+    end: date
     timezone: str
     detector_version: str
 
@@ -49,7 +50,7 @@ class UnitFigure:
     unit_id: int
     code: str
     name: str
-    ikm: str  # 2 decimals; "" when some element has no answers
+    ikm: float | None  # None when some element has no answers
     mutu: str  # A-D or ""
     mutu_name: str  # msgid of the grade's label
     n_ratings: int
@@ -101,8 +102,8 @@ def choose_run(session: Session, period_text: str | None) -> ChosenRun | PeriodP
         run_id=run.id,
         key=run.period_key,
         label=run.period_label,
-        start=run.period_start.isoformat(),
-        end=run.period_end.isoformat(),
+        start=run.period_start,
+        end=run.period_end,
         timezone=run.timezone,
         detector_version=run.detector_version,
     )
@@ -125,7 +126,7 @@ def _figure(result: UnitResult, code: str, name: str) -> UnitFigure:
         unit_id=result.unit_id,
         code=code,
         name=name,
-        ikm=two_decimals(result.ikm),
+        ikm=result.ikm,
         mutu=mutu,
         mutu_name=MUTU_NAMES.get(mutu, ""),
         n_ratings=result.n_ratings,

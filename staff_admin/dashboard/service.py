@@ -29,7 +29,7 @@ from staff_admin.access import (
 )
 from staff_admin.complaints.service import overdue_count
 from staff_admin.dashboard.charts import BarChart, LineChart, bar_chart, line_chart
-from staff_admin.dashboard.labels import CATEGORY_NAMES, two_decimals
+from staff_admin.dashboard.labels import CATEGORY_NAMES
 from staff_admin.dashboard.results import (
     ChosenRun,
     PeriodOption,
@@ -48,9 +48,9 @@ class OfficerFigure:
     employee_id: int
     name: str
     nip: str
-    score: str
-    score_low: str
-    score_high: str
+    score: float | None
+    score_low: float | None
+    score_high: float | None
     n_ratings: int
     n_excluded: int
     n_used: int
@@ -112,7 +112,7 @@ def _default_unit(principal: Principal, units: list[UnitFigure]) -> int | None:
 
 def _focus(session: Session, run: ChosenRun, unit_id: int, units: list[UnitFigure]) -> FocusUnit:
     name = session.scalar(select(Unit.name).where(Unit.id == unit_id)) or ""
-    period = Period(date.fromisoformat(run.start), date.fromisoformat(run.end), run.label)
+    period = Period(run.start, run.end, run.label)
     start, end = period.bounds(run.timezone)
     in_period = and_(Rating.unit_id == unit_id, Rating.submitted_at >= start, Rating.submitted_at < end)
     counts: dict[int, int] = {
@@ -197,9 +197,9 @@ def officer_figures(session: Session, run_id: int, unit_id: int) -> list[Officer
             employee_id=result.employee_id,
             name=name,
             nip=nip,
-            score=two_decimals(result.score),
-            score_low=two_decimals(result.score_low),
-            score_high=two_decimals(result.score_high),
+            score=result.score,
+            score_low=result.score_low,
+            score_high=result.score_high,
             n_ratings=result.n_ratings,
             n_excluded=result.n_excluded,
             n_used=result.n_used,

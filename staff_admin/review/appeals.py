@@ -53,7 +53,7 @@ class AppealView:
     kind: str
     reason: str
     status: str
-    created: str
+    created: datetime
     officer: str
     decision_note: str | None
     rating_overall: int
@@ -64,7 +64,7 @@ class AppealView:
 @dataclass(frozen=True)
 class OwnRating:
     id: int
-    submitted: str
+    submitted: datetime
     counter: str
     overall: int
     comment: str | None

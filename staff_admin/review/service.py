@@ -49,7 +49,7 @@ class Reason:
 @dataclass(frozen=True)
 class QueueRating:
     id: int
-    submitted: str  # local time, for people
+    submitted: datetime  # in the local time zone; the template prints it in the page's language
     counter: str
     officer: str | None
     overall: int
@@ -87,8 +87,9 @@ def explain(codes: Iterable[str], language: str) -> list[Reason]:
     return [Reason(code, REASONS.get(code, {}).get(lang, code)) for code in codes]
 
 
-def local_time(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+def local_time(moment: datetime, timezone: str) -> datetime:
+    """The moment in `timezone`; templates print it with the `datetime` filter (portal.i18n)."""
+    return moment.astimezone(ZoneInfo(timezone))
 
 
 def incident_key(rating: Rating, timezone: str) -> str:

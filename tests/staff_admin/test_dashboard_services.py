@@ -66,4 +66,4 @@ def test_it_breaks_the_line_where_a_month_has_no_value_and_scales_bars() -> None
     assert len(chart.segments) == 2
     assert chart.points[0].y == chart.plot_top and chart.points[2].y == chart.plot_bottom
     assert bars.bars[0].height == 0 and bars.bars[2].y == chart.plot_top
-    assert [b.share for b in bars.bars] == ["0.0", "25.0", "50.0", "25.0"]
+    assert [b.share for b in bars.bars] == [0.0, 25.0, 50.0, 25.0]

@@ -38,7 +38,7 @@ def test_it_publishes_unit_results_without_sign_in(client: TestClient, world: Wo
     assert response.status_code == 200
     assert _cells(response.text, "Dinas Alpha") == f"83.75 B (Good) 40 / {sample_target(48)} below target"
     assert _cells(response.text, "Dinas Beta") == f"50.00 D (Not Good) 5 / {sample_target(5)} target met"
-    assert "period 2026-03 (2026-03-01 to 2026-03-31)" in response.text
+    assert "period 2026-03 (March 1, 2026 to March 31, 2026)" in response.text
 
 
 def test_it_never_shows_officers_or_individual_scores(client: TestClient, world: World, rated: Rated) -> None:
