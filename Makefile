@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test lint format audit messages bench-submit bench-scoring clean
+.PHONY: run test lint format audit messages bench-submit bench-scoring bench-browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ bench-submit: $(STAMP)
 
 bench-scoring: $(STAMP)
 	$(BIN)/python bench/scoring_bench.py
+
+# The citizen form on emulated slow 3G in headless Chromium (docs/performance-browser.md).
+bench-browser: $(STAMP)
+	$(BIN)/python bench/slow3g.py
+
+# PNGs of the main pages into docs/screenshots/ (shown in the README); needs Debian's chromium.
+screenshots: $(STAMP)
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

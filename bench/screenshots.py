@@ -1,0 +1,125 @@
+"""Screenshots of the main pages into docs/screenshots/ (shown in the README).
+
+    python bench/screenshots.py [--out docs/screenshots]      # or: make screenshots
+
+Serves the demo city as the browser tests do (a new SQLite database in a temporary folder, filled by
+`rating-portal db upgrade`, `demo-data`, `demo-users` and `score`; uvicorn on a free loopback port) and
+photographs it with Debian's headless Chromium through Playwright (no downloaded browser). Citizen
+pages in Indonesian, the language a citizen gets by default, on a 360 px phone; staff pages in English
+on a desktop screen. Needs `apt-get install chromium`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from portal import proofs  # noqa: E402
+from tests.e2e.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    LiveServer,
+    demo_server,
+    fill_rating,
+    sign_in,
+)
+
+PHONE_2X = {**PHONE, "device_scale_factor": 2}
+PRINTED_URL = "https://ikm.kota-contoh.example"  # printed on the poster instead of a loopback port
+DESK = {"viewport": {"width": 1280, "height": 860}, "locale": "en-US"}
+
+
+def shoot(browser, live: LiveServer, out: Path) -> list[Path]:
+    written: list[Path] = []
+
+    def save(page, name: str, **options) -> None:
+        path = out / f"{name}.png"
+        page.screenshot(path=str(path), animations="disabled", caret="hide", **options)
+        written.append(path)
+        print(f"  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+
+    counter = live.counter("DUKCAPIL", 0)
+    phone = browser.new_context(base_url=live.base_url, **PHONE_2X).new_page()
+    phone.goto(live.path("portal:rate", token=counter.public_token))
+    save(phone, "citizen-form")
+    fill_rating(phone, 4, touch=True)
+    with phone.expect_navigation():
+        phone.locator("#submit").click()
+    save(phone, "thank-you")
+    phone.context.close()
+
+    public = browser.new_context(
+        base_url=live.base_url, viewport={"width": 1024, "height": 768}, locale="id-ID"
+    ).new_page()
+    public.goto(live.path("public:results"))
+    save(public, "public", full_page=True)
+    public.context.close()
+
+    poster = browser.new_context(
+        base_url=live.base_url, viewport={"width": 794, "height": 1123}, locale="id-ID"
+    ).new_page()  # A4 at 96 dpi
+    poster.goto(live.path("portal:poster", token=counter.public_token))
+    save(poster, "poster", full_page=True)
+    poster.context.close()
+
+    with live.db() as db:
+        screen = proofs.register_kiosk(db, live.settings, datetime.now(UTC), counter.id, "Tablet loket 1")
+    kiosk = browser.new_context(
+        base_url=live.base_url, viewport={"width": 1280, "height": 800}, locale="id-ID"
+    ).new_page()
+    kiosk.goto(screen.path)
+    save(kiosk, "kiosk")
+    kiosk.context.close()
+
+    head = browser.new_context(base_url=live.base_url, **DESK).new_page()
+    sign_in(head, live, "kepala.dukcapil")
+    head.set_viewport_size({"width": 1280, "height": 1100})  # down to the monthly chart
+    head.goto(live.path("staff:dashboard"))
+    save(head, "dashboard")
+    head.set_viewport_size(DESK["viewport"])
+    head.goto(live.path("review:queue"))
+    save(head, "review-queue")
+    head.context.close()
+
+    officer = browser.new_context(base_url=live.base_url, **DESK).new_page()
+    sign_in(officer, live, "petugas")
+    officer.goto(live.path("me:home"))
+    save(officer, "officer")
+    officer.context.close()
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        parser.exit(1, f"screenshots: no Chromium at {CHROMIUM} (apt-get install chromium)\n")
+    args.out.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="screenshots-") as var,
+        demo_server(Path(var), BASE_URL=PRINTED_URL) as live,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            written = shoot(browser, live, args.out)
+        finally:
+            browser.close()
+    print(f"wrote {len(written)} screenshots in {time.monotonic() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
