@@ -116,20 +116,21 @@ def test_citizen_pages_have_no_serious_violations(
 
 
 class Desks:
-    """Signed-in desktop browsers, one per persona, kept for the module; Indonesian, the default."""
+    """Signed-in browsers, one per persona, kept for the module; Indonesian, the default. A desktop
+    screen, or a phone for a persona written "name@phone" (wide tables must stay usable there)."""
 
     def __init__(self, browser: Any, live: LiveServer) -> None:
         self.browser, self.live, self.contexts = browser, live, {}
 
     def page(self, persona: str) -> Any:
         if persona not in self.contexts:
-            context = self.browser.new_context(
-                base_url=self.live.base_url, viewport={"width": 1280, "height": 900}, locale="id-ID"
-            )
+            username, _, device = persona.partition("@")
+            screen = PHONE if device == "phone" else {"viewport": {"width": 1280, "height": 900}}
+            context = self.browser.new_context(base_url=self.live.base_url, **{**screen, "locale": "id-ID"})
             context.set_default_timeout(15_000)
             page = context.new_page()
-            if persona != "anonymous":
-                sign_in(page, self.live, persona)
+            if username != "anonymous":
+                sign_in(page, self.live, username)
             self.contexts[persona] = page
         return self.contexts[persona]
 
@@ -244,6 +245,10 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "audit:list": ("admin", route("audit:list")),
     "forbidden": ("petugas", route("review:queue")),
     "staff not found": ("admin", lambda page, live, _ids: page.goto("/admin/units/999999")),
+    # The pages with wide tables, on a unit head's phone.
+    "staff:dashboard (phone)": ("kepala.dukcapil@phone", route("staff:dashboard")),
+    "staff:ratings (phone)": ("kepala.dukcapil@phone", route("staff:ratings")),
+    "review:queue (phone)": ("kepala.dukcapil@phone", route("review:queue")),
 }
 
 
