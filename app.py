@@ -14,6 +14,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from portal import accesslog, backup, health
 from portal import api as portal_api
 from portal import cli as portal_cli
 from portal import routes as portal_routes
@@ -28,6 +29,7 @@ from portal.web import Portal, provide_db, provide_portal, set_request_language
 from scoring import cli as scoring_cli
 from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
+from staff_admin import retention
 from staff_admin import routes as staff_routes
 from staff_admin.audit_log import routes as audit_log_routes
 from staff_admin.complaints import cli as complaints_cli
@@ -65,8 +67,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         signer=FormSigner(settings.secret_key, settings.form_max_age_seconds),
         sessions=make_sessionmaker(engine),
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
+            health.health,
             portal_routes.CitizenController,
             portal_routes.TicketController,
             portal_routes.KioskController,
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )
+    return accesslog.install(app, settings.access_log)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     scoring_cli.register(commands, create_app)
     staff_cli.register(commands, create_app)
     complaints_cli.register(commands, create_app)
+    retention.register(commands, create_app)
+    backup.register(commands, create_app)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

@@ -24,35 +24,30 @@ import importlib.util
 import json
 import math
 import os
-import re
 import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
+from tests.live_server import (  # noqa: E402
+    SECRET,
+    count_ratings,
+    free_port,
+    fresh_database,
+    seed,
+    server,
+    steady,
+    uvicorn,
+)
 
-from portal.db import make_engine, make_sessionmaker, normalise_url  # noqa: E402
-from portal.hours import STANDARD_OFFICE_HOURS  # noqa: E402
-from portal.models import Counter, DutyShift, Employee, Rating, Unit  # noqa: E402
-from portal.serving import HTTP_PROTOCOL  # noqa: E402
-
-SECRET = "bench-secret-key-" + "x" * 32
-FORM_TOKEN = re.compile(rb'name="form_token" value="([^"]+)"')
-ACTION = re.compile(rb'<form[^>]*? action="([^"]+)"')
-DEVICE = re.compile(rb"rp_device=([^;]+)")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -92,96 +87,6 @@ def wait_until_idle(limit: float, patience: float) -> float:
 # --- servers and databases -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def uvicorn(app: str, port: int, workers: int) -> list[str]:
-    """Served as `rating-portal serve` serves it: uvicorn, no access log, no proxy headers."""
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--http", HTTP_PROTOCOL]
-    return [*command, "--workers", str(workers), "--no-access-log", "--no-proxy-headers"]
-
-
-@contextlib.contextmanager
-def server(command: list[str], env: dict[str, str], port: int, ready_path: str, log: Path):
-    """Runs a server in its own process group until the block ends; waits until it answers."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log.read_text()[-3000:]}")
-            url = f"http://127.0.0.1:{port}{ready_path}"
-            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    break
-            time.sleep(0.2)
-        yield proc
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-@contextlib.contextmanager
-def fresh_database(backend: str, workdir: Path, pg_server: str):
-    if backend == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    server_url = normalise_url(pg_server)
-    name = f"rp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def seed(url: str) -> list[str]:
-    """One unit, three counters, an officer on duty at each now (ratings get attributed)."""
-    engine, now = make_engine(url), datetime.now(UTC)
-    with make_sessionmaker(engine)() as db:
-        unit = Unit(code="BENCH", name="Dinas Kependudukan dan Pencatatan Sipil")
-        db.add(unit)
-        db.flush()
-        counters = [
-            Counter(unit_id=unit.id, name=f"Loket {i}", opening_hours=STANDARD_OFFICE_HOURS) for i in "123"
-        ]
-        staff = [Employee(nip=f"19850312201001200{i}", name=f"Petugas {i}", unit_id=unit.id) for i in "123"]
-        db.add_all(counters + staff)
-        db.flush()
-        for counter, officer, before in zip(counters, staff, staff[1:] + staff[:1], strict=True):
-            for who, start, end in ((before, -24, -12), (officer, -12, 12)):
-                starts, ends = now + timedelta(hours=start), now + timedelta(hours=end)
-                db.add(DutyShift(employee_id=who.id, counter_id=counter.id, starts_at=starts, ends_at=ends))
-        db.commit()
-        tokens = [c.public_token for c in counters]
-    engine.dispose()
-    return tokens
-
-
-def count_ratings(url: str) -> tuple[int, int]:
-    """Ratings stored, and how many of them are attributed to the officer on duty."""
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        roster = func.count().filter(Rating.attribution == "roster")
-        total, attributed = conn.execute(select(func.count(), roster).select_from(Rating)).one()
-    engine.dispose()
-    return total, attributed
-
-
 # --- load generators -------------------------------------------------------------------------------
 
 
@@ -211,73 +116,6 @@ def saturate(args: argparse.Namespace, port: int, tokens: list[str], seconds: in
     result["unanswered_posts"] = max(0, result["posts"] - result["see_other"] - unexpected)  # stalled
     result["errors"] = unexpected + result["other_200"] + result["bad_form"] + result["socket_errors"]
     result["errors"] += result["unanswered_posts"]
-    return result
-
-
-async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
-    if length is None:
-        raise RuntimeError("answer without Content-Length")
-    return int(head.split(b" ", 2)[1]), head, await reader.readexactly(int(length.group(1)))
-
-
-async def citizen(port: int, path: str, scheduled: float, out: dict) -> None:
-    """One citizen: a new connection, the form, the rating with the cookie the form came with."""
-    loop, outcome = asyncio.get_running_loop(), "303"
-    try:
-        async with asyncio.timeout(10):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            common = f"Host: 127.0.0.1:{port}\r\nAccept-Language: id-ID,id;q=0.9\r\n"
-            writer.write(f"GET {path} HTTP/1.1\r\n{common}\r\n".encode())
-            status, head, body = await read_answer(reader)
-            got_form = loop.time()
-            out["get_ms"].append((got_form - scheduled) * 1000)
-            token, action, device = FORM_TOKEN.search(body), ACTION.search(body), DEVICE.search(head)
-            if status != 200 or not (token and action and device):
-                outcome = f"GET {status}"
-            else:
-                form = b"form_token=" + token.group(1) + b"&overall=4&u6=4&u7=3&comment=&website="
-                cookie = f"Cookie: rp_device={device.group(1).decode()}\r\n"
-                request = (
-                    f"POST {action.group(1).decode()} HTTP/1.1\r\n{common}{cookie}"
-                    f"Content-Length: {len(form)}\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
-                )
-                writer.write(request.encode() + form)
-                status, _, _ = await read_answer(reader)
-                out["post_ms"].append((loop.time() - got_form) * 1000)
-                outcome = "303" if status == 303 else f"POST {status}"
-            writer.close()
-    except (OSError, asyncio.IncompleteReadError, RuntimeError, TimeoutError) as error:
-        outcome = type(error).__name__
-    out["outcomes"][outcome] = out["outcomes"].get(outcome, 0) + 1
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    values = sorted(values)
-    return values[max(0, math.ceil(q / 100 * len(values)) - 1)] if values else None
-
-
-async def steady(port: int, tokens: list[str], rate: float, seconds: float) -> dict:
-    """Starts `rate` citizens a second for `seconds`, whatever the answers do (open loop)."""
-    loop = asyncio.get_running_loop()
-    out: dict = {"get_ms": [], "post_ms": [], "outcomes": {}}
-    start, tasks, lag = loop.time() + 0.1, [], 0.0
-    for i in range(int(rate * seconds)):
-        scheduled = start + i / rate
-        await asyncio.sleep(max(0.0, scheduled - loop.time()))
-        lag = max(lag, loop.time() - scheduled)
-        tasks.append(asyncio.create_task(citizen(port, f"/r/{tokens[i % len(tokens)]}", scheduled, out)))
-    await asyncio.gather(*tasks)
-    see_other = out["outcomes"].pop("303", 0)
-    result = {
-        "started": len(tasks),
-        "see_other": see_other,
-        "errors": out["outcomes"],
-        "max_lag_ms": lag * 1000,
-    }
-    for kind in ("get", "post"):
-        result |= {f"{kind}_p{q}_ms": percentile(out[f"{kind}_ms"], q) for q in (50, 99)}
     return result
 
 

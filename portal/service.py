@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -183,6 +184,23 @@ def count_hit(session: Session, key: str, window_seconds: int, now: datetime) ->
     return hits, max(1, retry_after)
 
 
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")
+# A statement that changes nothing but starts SQLite's write transaction, which holds the one write lock.
+_SQLITE_WRITE_LOCK = text("DELETE FROM rate_limit_hits WHERE 0")
+
+
+def one_at_a_time(session: Session, purpose: str, key: str) -> None:
+    """Until the session's transaction ends, other transactions calling this with the same purpose and
+    key wait here, in any app process: a check-then-write after it cannot race (ten forms posted at
+    once by one device, ten password guesses at once). PostgreSQL: a transaction-level advisory lock;
+    SQLite: the database's write lock (writers queue for it anyway). End the transaction soon."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"{purpose}:{key}".encode()).digest()
+        session.execute(_ADVISORY_LOCK, {"key": int.from_bytes(digest[:8], "big", signed=True)})
+    else:
+        session.execute(_SQLITE_WRITE_LOCK)
+
+
 def allow_submission(session: Session, network: str | None, limit_per_minute: int, now: datetime) -> bool:
     """Counts a POST against its network's fixed one-minute window, shared by every app process."""
     hits, _ = count_hit(session, f"submit:{network or 'unknown'}", 60, now)
@@ -225,11 +243,15 @@ def submit_rating(
         raise FormExpired  # another counter's form, or a ticket's form posted to the counter page
     if rating.honeypot_filled:
         return SubmitOutcome.IGNORED
-    if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is not None:
-        return SubmitOutcome.DUPLICATE
 
     device = device_hash(settings.secret_key, citizen.device_token)
-    if device and settings.device_throttle_seconds:
+    throttled = bool(device and settings.device_throttle_seconds)
+    if throttled:  # the device's other posts at this counter wait, so the checks below see them
+        one_at_a_time(session, "device", f"{counter.id}:{device}")
+    if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is not None:
+        session.rollback()
+        return SubmitOutcome.DUPLICATE
+    if throttled:
         since = now - timedelta(seconds=settings.device_throttle_seconds)
         recent = session.scalar(
             select(Rating.id)
@@ -239,6 +261,7 @@ def submit_rating(
             .limit(1)
         )
         if recent is not None:
+            session.rollback()
             return SubmitOutcome.THROTTLED
 
     # Attributed to whoever was on duty when the form was shown: the officer the citizen saw.

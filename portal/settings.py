@@ -48,6 +48,17 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false (1/0, yes/no, on/off), got {env.get(name)!r}")
+
+
 def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
     value = env.get(name) or default
     try:
@@ -117,6 +128,10 @@ class Settings:
     # days after the case closes, then deleted by `rating-portal purge-contacts`
     complaint_due_working_days: int = 5
     contact_retention_days: int = 90
+    # Operations: device and network hashes of ratings are removed this many days after submission by
+    # `rating-portal retention` (longer than any scoring period); JSON access log on standard error
+    hash_retention_days: int = 400
+    access_log: bool = True
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -174,6 +189,8 @@ class Settings:
             login_failures_per_network=_int(env, "LOGIN_FAILURES_PER_NETWORK", 20, minimum=1),
             complaint_due_working_days=_int(env, "COMPLAINT_DUE_WORKING_DAYS", 5, minimum=1),
             contact_retention_days=_int(env, "CONTACT_RETENTION_DAYS", 90, minimum=1),
+            hash_retention_days=_int(env, "HASH_RETENTION_DAYS", 400, minimum=1),
+            access_log=_flag(env, "ACCESS_LOG", True),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.security import keyed_hash, network_hash
+from portal.service import one_at_a_time
 from portal.settings import Settings
 from staff_admin.access import Principal, principal_for
 from staff_admin.models import LoginAttempt, StaffSession, User
@@ -134,23 +135,30 @@ def login(
     session: Session, settings: Settings, now: datetime, username: str, password: str, address: str | None
 ) -> SignedIn:
     account, network = account_key(settings, username), network_key(settings, address)
+    # Checking the throttle and counting this attempt happen under a lock per account and per network
+    # (always in this order), in any app process: guesses sent all at once are counted one by one.
+    one_at_a_time(session, "login-account", account)
+    one_at_a_time(session, "login-network", network)
     wait = throttle_wait(session, settings, now, account, network)
     if wait:
+        session.rollback()
         raise LoginThrottled(wait)  # not recorded: waiting out the window must end the lock
+    # Attempts older than the window never count again.
+    session.execute(
+        delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(seconds=settings.login_window_seconds))
+    )
+    attempt = LoginAttempt(at=now, account_key=account, network_key=network, succeeded=False)
+    session.add(attempt)
+    session.commit()  # counted as failed before the password is checked; releases the locks
     user = session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         verify_password(_dummy_hash(), password)  # about the same time as a real check
         valid = False
     else:
         valid = verify_password(user.password_hash, password) and user.active
-    # Attempts older than the window never count again.
-    session.execute(
-        delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(seconds=settings.login_window_seconds))
-    )
-    session.add(LoginAttempt(at=now, account_key=account, network_key=network, succeeded=valid))
     if not valid or user is None:
-        session.commit()
         raise InvalidCredentials(username)
+    attempt.succeeded = True
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
