@@ -20,7 +20,7 @@ from portal import cli as portal_cli
 from portal import routes as portal_routes
 from portal.db import make_engine, make_sessionmaker
 from portal.errors import error_page
-from portal.hardening import security_headers
+from portal.hardening import refuse_malformed_requests, security_headers
 from portal.i18n import install_i18n
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         before_request=set_request_language,
         before_send=[security_headers(settings)],
         exception_handlers={Exception: portal_api.for_api_paths(error_page)},
+        guards=[refuse_malformed_requests],
         openapi_config=portal_api.openapi_config(),
         include_in_schema=False,  # only the /api controllers opt in
         state=State({"portal": portal}),

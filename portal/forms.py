@@ -20,6 +20,22 @@ def N_(message: str) -> str:
     return message
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id sent in a form or a query string, or None. ASCII digits only: str.isdigit()
+    also accepts "²" or "١", which int() refuses or reads; and within the range ids have, so a huge
+    number is "no such thing" rather than an overflow in the database driver."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
 @dataclass(frozen=True)
 class RatingInput:
     overall: int
@@ -102,7 +118,8 @@ def parse_rating_form(data: Mapping[str, object]) -> RatingInput:
 
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "contact_consent")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,24}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# No control characters (a NUL byte cannot even be stored in PostgreSQL text).
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]{2,}$")
 
 
 def parse_contact(values: Mapping[str, str], errors: dict[str, str]) -> ContactInput | None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Message, Scope
 
+from portal.forms import MAX_ID
 from portal.security import client_address
 from portal.settings import Settings
 
@@ -88,3 +92,27 @@ def security_headers(settings: Settings) -> HeaderHook:
             headers[name] = value
 
     return add_headers
+
+
+async def refuse_malformed_requests(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """An app-wide guard, run before any handler reads the request.
+
+    A NUL byte is never part of a real link or form (tokens, codes and ids are printable, and nobody
+    types one) and PostgreSQL cannot even compare or store text holding one: 400 for a NUL in the path,
+    the query string or an urlencoded form (file uploads may hold any byte and are checked as files).
+    An integer id in the path beyond what an id column holds is no such thing: 404, instead of an
+    overflow in the database driver."""
+    query = connection.scope.get("query_string", b"")
+    if "\x00" in connection.scope["path"] or b"\x00" in query or b"%00" in query:
+        raise ClientException("NUL byte in the URL")
+    for value in connection.path_params.values():
+        if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
+            raise NotFoundException("no such id")
+    if (
+        isinstance(connection, Request)
+        and connection.method not in ("GET", "HEAD")
+        and connection.content_type[0] == "application/x-www-form-urlencoded"
+    ):
+        body = await connection.body()  # cached: the handler reads the same bytes
+        if b"\x00" in body or b"%00" in body:
+            raise ClientException("NUL byte in a form")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from portal.forms import N_
+from portal.forms import N_, parse_id
 from portal.models import CHANNELS
 from scoring.periods import Period, PeriodError, parse_period
 
@@ -44,10 +44,10 @@ class RatingFilters:
 def _identifier(text: str, name: str, errors: list[FilterError]) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+    identifier = parse_id(text)
+    if identifier is None:
         errors.append(FilterError(name, N_("“%(value)s” is not a valid choice."), {"value": text[:40]}))
-        return None
-    return int(text)
+    return identifier
 
 
 def _yes_no(text: str, name: str, errors: list[FilterError]) -> bool | None:
@@ -88,8 +88,8 @@ def parse_filters(query: Mapping[str, str]) -> tuple[RatingFilters, list[FilterE
     page_text = str(query.get("page", "") or "").strip()
     page = 1
     if page_text:
-        if page_text.isdigit() and 0 < int(page_text) <= 1_000_000:
-            page = int(page_text)
+        if (page_number := parse_id(page_text)) is not None and page_number <= 1_000_000:
+            page = page_number
         else:
             errors.append(FilterError("page", N_("The page is a whole number from 1."), {}))
     filters = RatingFilters(

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from portal.forms import parse_id
 from portal.models import SKM_ELEMENTS, Employee, Rating, Unit
 from scoring.models import OfficerResult, UnitResult
 from scoring.periods import Period
@@ -88,9 +89,9 @@ def dashboard(
     require_role(principal, ADMIN, HR, UNIT_HEAD)
     unit_id = None
     if unit_text:
-        if not unit_text.isdigit() or len(unit_text) > 9:
+        unit_id = parse_id(unit_text)
+        if unit_id is None:
             raise NotFound(f"unit {unit_text[:20]!r}")
-        unit_id = int(unit_text)
         require_unit(principal, unit_id)
     periods = scored_periods(session)
     overdue = overdue_count(session, principal, today)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
+from portal.forms import N_, parse_id
 from portal.models import Employee, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, OFFICER, UNIT_HEAD, NotFound, Principal, require_role
@@ -86,12 +86,12 @@ def _scope(
         problems.append(Problem("role", N_("Choose a role.")))
     unit = employee = None
     if role == UNIT_HEAD:
-        unit = session.get(Unit, int(values["unit_id"])) if values["unit_id"].isdigit() else None
+        unit = session.get(Unit, unit_id) if (unit_id := parse_id(values["unit_id"])) else None
         if unit is None:
             problems.append(Problem("unit_id", N_("A unit head needs a unit.")))
     if role == OFFICER:
         employee = (
-            session.get(Employee, int(values["employee_id"])) if values["employee_id"].isdigit() else None
+            session.get(Employee, employee_id) if (employee_id := parse_id(values["employee_id"])) else None
         )
         if employee is None:
             problems.append(Problem("employee_id", N_("An officer needs their employee record.")))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
+from portal.forms import N_, parse_id
 from portal.hours import validate_opening_hours
 from portal.models import Counter, Unit, new_public_token
 from staff_admin import audit
@@ -134,7 +134,7 @@ def save_counter(
     problems: list[Problem] = []
     if not values["name"] or len(values["name"]) > 120:
         problems.append(Problem("name", N_("A name is required (at most 120 characters).")))
-    unit_id = int(values["unit_id"]) if values["unit_id"].isdigit() else None
+    unit_id = parse_id(values["unit_id"])
     visible = {row.id for row in visible_units(session, principal)}
     if unit_id not in visible:
         problems.append(Problem("unit_id", N_("Choose one of your units.")))

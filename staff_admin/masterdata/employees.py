@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
+from portal.forms import N_, parse_id
 from portal.models import Employee, Unit
 from portal.nip import NipError, parse_nip
 from staff_admin import audit
@@ -101,7 +101,7 @@ def save_employee(
             problems.append(Problem("nip", N_("Another employee has this NIP.")))
     if not values["name"] or len(values["name"]) > 200:
         problems.append(Problem("name", N_("A name is required (at most 200 characters).")))
-    unit_id = int(values["unit_id"]) if values["unit_id"].isdigit() else None
+    unit_id = parse_id(values["unit_id"])
     if unit_id is None or session.get(Unit, unit_id) is None:
         problems.append(Problem("unit_id", N_("Choose an existing unit.")))
     if problems:

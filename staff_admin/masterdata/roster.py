@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
+from portal.forms import N_, parse_id
 from portal.models import Counter, DutyShift, Employee, Unit
 from portal.nip import NipError, parse_nip
 from staff_admin import audit
@@ -157,7 +157,7 @@ def _parse_time(text: str) -> time | None:
     try:
         hours, minutes = text.strip().replace(".", ":").split(":")[:2]
         return time(int(hours), int(minutes))
-    except ValueError:
+    except (ValueError, OverflowError):  # "25:00", "x:y", or digits beyond any C integer
         return None
 
 
@@ -191,9 +191,11 @@ def _overlaps(session: Session, counter_id: int, starts_at: datetime, ends_at: d
 
 def add_shift(session: Session, principal: Principal, form: dict, now: datetime) -> int:
     values = {k: str(form.get(k, "")).strip() for k in ("counter_id", "employee_id", "date", "start", "end")}
-    counter = _counter(session, principal, int(values["counter_id"]) if values["counter_id"].isdigit() else 0)
+    counter = _counter(session, principal, parse_id(values["counter_id"]) or 0)
     problems: list[Problem] = []
-    employee = session.get(Employee, int(values["employee_id"])) if values["employee_id"].isdigit() else None
+    employee = (
+        session.get(Employee, employee_id) if (employee_id := parse_id(values["employee_id"])) else None
+    )
     if employee is None or employee.unit_id != counter.unit_id or not employee.active:
         problems.append(Problem("employee_id", N_("Choose an active officer of the counter's unit.")))
     times = _times(counter, values, problems, None)
@@ -232,7 +234,7 @@ def _import_counter(
     values = row.values
     counter = None
     if values.get("counter_id"):
-        counter = session.get(Counter, int(values["counter_id"])) if values["counter_id"].isdigit() else None
+        counter = session.get(Counter, counter_id) if (counter_id := parse_id(values["counter_id"])) else None
     elif values.get("counter") and values.get("unit_code"):
         counter = session.scalar(
             select(Counter).join(Unit, Unit.id == Counter.unit_id)

@@ -11,10 +11,10 @@ from typing import Annotated
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from portal.forms import N_
+from portal.forms import MAX_ID, N_, parse_id
 from staff_admin.masterdata import roster
 from staff_admin.masterdata.problems import Invalid, invalid
 from staff_admin.masterdata.routes import page
@@ -47,7 +47,7 @@ class RosterController(StaffArea):
         request: Request,
         db: Db,
         principal: PrincipalDep,
-        counter: FromQuery[int | None] = None,
+        counter: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         week: FromQuery[str | None] = None,
     ) -> Template:
         view = roster.roster_page(db, principal, counter, _week(week))
@@ -57,15 +57,15 @@ class RosterController(StaffArea):
     def add(
         self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
     ) -> Response:
+        values = {key: str(data.get(key, "")).strip() for key in ("counter_id", "date")}
         try:
             roster.add_shift(db, principal, data, portal.clock())
         except Invalid as failed:
-            counter_id = int(data["counter_id"]) if str(data.get("counter_id", "")).isdigit() else None
-            view = roster.roster_page(db, principal, counter_id, _week(str(data.get("date", ""))))
+            view = roster.roster_page(db, principal, parse_id(values["counter_id"]), _week(values["date"]))
             return page(request, "roster.html", principal, failed, view=view, values=failed.values)
-        return Redirect(
-            _week_url(request, int(data["counter_id"]), date.fromisoformat(data["date"])), status_code=303
-        )
+        # add_shift read the same stripped values: the counter id and the day are valid here
+        day = date.fromisoformat(values["date"][:10])
+        return Redirect(_week_url(request, int(values["counter_id"]), day), status_code=303)
 
     @post("/shifts/{shift_id:int}/delete", name="staff:shift_remove", sync_to_thread=True, status_code=303)
     def remove(
@@ -125,7 +125,7 @@ class RosterController(StaffArea):
         filename = str(data.get("filename", ""))
         try:
             content = base64.b64decode(str(data.get("content", "")), validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # not base64, or not even ASCII
             content = b""
         try:
             created = roster.apply_roster_file(db, principal, filename, content, portal.clock())

@@ -91,8 +91,10 @@ def read_table(filename: str, content: bytes, required: tuple[str, ...]) -> list
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise invalid("file", N_("Save the CSV file as UTF-8.")) from None
-        dialect = csv.excel
+        # Only the delimiter is sniffed (from the header): a sniffed dialect turns off doubled quotes
+        # when the header has none, and `"Dinas ""Sehat"""` would then be split into bad cells.
+        delimiter = ","
         with contextlib.suppress(csv.Error):
-            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
-        return _rows([list(row) for row in csv.reader(io.StringIO(text), dialect)], required)
+            delimiter = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t").delimiter
+        return _rows([list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)], required)
     raise invalid("file", N_("Upload a .csv or .xlsx file."))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
+from portal.forms import N_, parse_id
 from portal.models import Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, NotFound, Principal, descendant_unit_ids, require_role
@@ -62,7 +62,7 @@ def save_unit(session: Session, principal: Principal, unit_id: int | None, form:
         problems.append(Problem("name", N_("A name is required (at most 200 characters).")))
     parent_id = None
     if values["parent_id"]:
-        parent_id = int(values["parent_id"]) if values["parent_id"].isdigit() else -1
+        parent_id = parse_id(values["parent_id"]) or -1
         if session.get(Unit, parent_id) is None:
             problems.append(Problem("parent_id", N_("Choose an existing parent unit.")))
         elif unit_id is not None and parent_id in descendant_unit_ids(session, unit_id):

@@ -169,7 +169,7 @@ class HrImportController(StaffArea):
         kind, filename = str(data.get("kind", "")), str(data.get("filename", ""))
         try:
             content = base64.b64decode(str(data.get("content", "")), validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # not base64, or not even ASCII
             content = b""
         try:
             applied = hr_import.apply_import(db, principal, kind, filename, content, portal.clock())

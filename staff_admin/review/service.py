@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_, clean_comment
+from portal.forms import N_, clean_comment, parse_id
 from portal.models import Counter, Employee, Rating, Unit
 from scoring.models import RatingDecision
 from scoring.reasons import REASON_ORDER, REASONS
@@ -191,8 +191,9 @@ def parse_ids(raw: object) -> list[int]:
     values = raw if isinstance(raw, list) else [raw]
     ids = []
     for value in values:
-        if isinstance(value, str) and value.strip().isdigit():
-            ids.append(int(value))
+        rating_id = parse_id(value)
+        if rating_id is not None:
+            ids.append(rating_id)
     return sorted(set(ids))
 
 
