@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -95,8 +96,13 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         ),
         before_request=set_request_language,
         before_send=[security_headers(settings)],
-        exception_handlers={Exception: portal_api.for_api_paths(error_page)},
         guards=[refuse_malformed_requests],
+        exception_handlers={Exception: portal_api.for_api_paths(error_page)},
+        # Citizens on slow mobile networks get a third of the bytes. Staff pages are left alone: they
+        # carry CSRF tokens next to reflected input, the combination compression attacks (BREACH) need.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=[f"^{staff_routes.STAFF_PATH}"]
+        ),
         openapi_config=portal_api.openapi_config(),
         include_in_schema=False,  # only the /api controllers opt in
         state=State({"portal": portal}),
