@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.ensemble import IsolationForest
 
 from scoring.features import SECONDS_PER_DAY, dense_groups, local_seconds
 from scoring.params import ScoringParams
@@ -108,6 +107,9 @@ def officer_anomalies(table: RatingTable, used: np.ndarray, params: ScoringParam
     features, counts, volume_ratio, window_of_rating = officer_week_features(table, used, params)
     if len(features) < params.anomaly_min_windows:
         return AnomalyOutcome(np.zeros(n, dtype=bool), np.zeros(n))
+    # Imported here: scikit-learn takes seconds to import, and every app process imports this package.
+    from sklearn.ensemble import IsolationForest
+
     forest = IsolationForest(
         n_estimators=params.anomaly_n_estimators, random_state=params.anomaly_random_state, n_jobs=1
     )
