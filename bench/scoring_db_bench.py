@@ -146,6 +146,18 @@ def _outside_hours(ts: np.ndarray, offset_min: np.ndarray) -> np.ndarray:
     return (weekday >= 5) | (hour < 8) | (hour >= 15)
 
 
+def database_bytes(url: str, workdir: Path) -> int:
+    """Size of the scored database: the SQLite file (with its WAL), or PostgreSQL's own count."""
+    if url.startswith("sqlite"):
+        return sum(f.stat().st_size for f in workdir.glob("*.db*"))
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def run_child(args: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
     with tempfile.TemporaryFile("w+") as log:
         started = time.perf_counter()
@@ -183,6 +195,9 @@ def main() -> None:
                         f"peak RSS {rss / 2**20:6.0f} MiB, exit {status}"
                     )
                     print(f"           {output.splitlines()[-1] if output else ''}")
+                    stored = database_bytes(url, Path(workdir))
+                    per_rating = stored / size
+                    print(f"           database: {stored / 1e6:.1f} MB, {per_rating:.0f} B/rating")
                 finally:
                     drop()
 

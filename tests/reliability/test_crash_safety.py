@@ -30,6 +30,7 @@ from sqlalchemy import func, insert, select, text
 
 from bench.scoring_db_bench import load as load_simulated_ratings
 from portal import migrate
+from portal.backup import postgresql_in_use
 from portal.db import make_engine
 from portal.models import Rating
 from scoring.models import OfficerResult, ScoringRun, UnitResult
@@ -188,19 +189,7 @@ def reading(proc: subprocess.Popen, url: str) -> bool:
         with contextlib.suppress(OSError):
             return any(os.path.realpath(fd) == path for fd in Path(f"/proc/{proc.pid}/fd").iterdir())
         return False
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return bool(
-                conn.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
+    return bool(postgresql_in_use(url))
 
 
 def in_write_transaction(_proc: subprocess.Popen, url: str) -> bool:

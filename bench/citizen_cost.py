@@ -1,0 +1,172 @@
+"""CPU cost of one citizen (form GET + rating POST) inside the app, without HTTP (docs/performance.md).
+
+    .venv/bin/python bench/citizen_cost.py [--pairs 500]
+
+A fresh SQLite database with the load benchmark's seed; the app is called as an ASGI callable on one
+thread (sync handlers run inline), so the figure is the app's own CPU per pair: no server, no
+sockets, no thread hand-offs. Then the main pieces alone: the counter page lookup, rendering the
+form, storing a rating. Best of three rounds; thread CPU time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import gzip
+import os
+import re
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.live_server import SECRET, seed  # noqa: E402
+
+FORM_TOKEN = re.compile(rb'name="form_token" value="([^"]+)"')
+
+
+class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs `sync_to_thread` handlers on the calling thread, so thread CPU time covers everything."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to the awaiting coroutine, as a thread would
+            future.set_exception(error)
+        return future
+
+
+def best_ms(run: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.thread_time()
+        for _ in range(repeat):
+            run()
+        best = min(best, (time.thread_time() - started) / repeat * 1000)
+    return best
+
+
+async def asgi_call(app, method: str, path: str, body: bytes = b"", headers=()) -> list[dict]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"accept-encoding", b"gzip"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def citizen(app, token: str) -> None:
+    form = await asgi_call(app, "GET", f"/r/{token}")
+    body = b"".join(m.get("body", b"") for m in form if m["type"] == "http.response.body")
+    if dict(form[0]["headers"]).get(b"content-encoding") == b"gzip":
+        body = gzip.decompress(body)
+    stamp = FORM_TOKEN.search(body).group(1)
+    device = next(v for k, v in form[0]["headers"] if k == b"set-cookie" and v.startswith(b"rp_device"))
+    answer = await asgi_call(
+        app,
+        "POST",
+        f"/r/{token}",
+        b"form_token=" + stamp + b"&overall=3&comment=&website=",
+        [(b"content-type", b"application/x-www-form-urlencoded"), (b"cookie", device.split(b";")[0])],
+    )
+    assert answer[0]["status"] == 303, answer[0]["status"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pairs", type=int, default=500, help="citizens per round (default 500)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        url = f"sqlite:///{workdir}/cost.db"
+        os.environ.update(
+            DATABASE_URL=url,
+            SECRET_KEY=SECRET,
+            APP_ENV="production",
+            VAR_DIR=workdir,
+            BASE_URL="http://127.0.0.1:8000",
+            DEVICE_THROTTLE_SECONDS="0",
+            SUBMIT_FLOOD_LIMIT_PER_MINUTE="100000000",
+            ACCESS_LOG="false",
+        )
+        from app import create_app, template_environment
+        from portal import migrate, service
+        from portal.forms import parse_rating_form
+        from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
+
+        migrate.upgrade(url)
+        token = seed(url)[0]
+        app = create_app()
+        portal = app.state.portal
+        loop = asyncio.new_event_loop()
+        loop.set_default_executor(InlineExecutor())
+
+        def pair() -> None:
+            loop.run_until_complete(citizen(app, token))
+
+        def page() -> service.CounterPage:
+            with portal.sessions() as db:
+                return service.counter_page(db, token, datetime.now(UTC))
+
+        counter_page = page()
+        template = template_environment().get_template("portal/rate.html")
+        context = {
+            "page": counter_page,
+            "form_token": "x" * 80,
+            "form_action": f"/r/{token}",
+            "values": {},
+            "errors": {},
+            "overall_choices": OVERALL_CHOICES,
+            "questions": SKM_QUESTIONS,
+            "retention_days": 90,
+            "detail_open": False,
+            "lang": "id",
+            "url_for": lambda *_, **__: "/static/css/portal.css",
+        }
+
+        def store() -> None:
+            now = datetime.now(UTC)
+            stamp = portal.signer.sign(counter_page.counter_id, now.timestamp() - 5, None)
+            rating = parse_rating_form({"form_token": stamp, "overall": "3", "comment": "", "website": ""})
+            citizen_ = service.Citizen(secrets.token_urlsafe(16), "127.0.0.1", "id")
+            with portal.sessions() as db:
+                service.submit_rating(db, portal.settings, portal.signer, now, token, rating, citizen_)
+
+        pair()  # warm-up: templates compiled, statements cached
+        print(f"form GET + rating POST through the app: {best_ms(pair, args.pairs):.2f} ms CPU per pair")
+        print(f"  counter page lookup:  {best_ms(page, args.pairs):.2f} ms")
+        print(f"  rendering the form:   {best_ms(lambda: template.render(**context), args.pairs):.2f} ms")
+        print(f"  storing a rating:     {best_ms(store, args.pairs):.2f} ms")
+        loop.close()
+
+
+if __name__ == "__main__":
+    main()
