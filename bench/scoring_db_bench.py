@@ -13,7 +13,6 @@ create and drop a scratch database).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -22,18 +21,16 @@ import time
 import uuid
 from pathlib import Path
 
-import numpy as np
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from portal import migrate  # noqa: E402
-from portal.db import make_engine, make_sessionmaker  # noqa: E402
-from portal.models import Counter, Employee, Rating, Unit  # noqa: E402
+from portal.db import make_engine  # noqa: E402
 from scoring.simulate import SimConfig, simulate  # noqa: E402
+from tests.simulated_ratings import fill, period_of  # noqa: E402
 
-ZONES = {420: "Asia/Jakarta", 480: "Asia/Makassar", 540: "Asia/Jayapura"}
 SECRET = "bench-secret-key-0123456789-0123456789"  # noqa: S105  (a scratch database)
 
 
@@ -57,93 +54,12 @@ def scratch_database(backend: str, workdir: Path) -> tuple[str, callable]:
 def load(url: str, size: int) -> str:
     """Fills the database with about `size` simulated ratings; returns the period to score."""
     config = SimConfig(seed=1, n_honest=size, n_units=max(6, size // 3000))
-    sim = simulate(config)
-    c = sim.columns
     engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        units: dict[str, int] = {}
-        for label in sorted(set(c["unit_id"].tolist())):
-            if label not in units:
-                unit = Unit(code=label[:40], name=f"Unit {label}")
-                session.add(unit)
-                session.flush()
-                units[label] = unit.id
-        zone_of_unit = dict(zip(c["unit_id"].tolist(), c["offset_min"].tolist(), strict=True))
-        counters: dict[tuple[str, str], int] = {}
-        for unit_label, counter_label in sorted(
-            set(zip(c["unit_id"].tolist(), c["counter_id"].tolist(), strict=True))
-        ):
-            counter = Counter(
-                unit_id=units[unit_label],
-                name=counter_label,
-                timezone=ZONES[zone_of_unit[unit_label]],
-                opening_hours={str(d): [["08:00", "15:00"]] for d in range(5)},
-            )
-            session.add(counter)
-            session.flush()
-            counters[(unit_label, counter_label)] = counter.id
-        employees: dict[str, int] = {}
-        for index, (label, unit_label) in enumerate(
-            sorted(
-                {(e, u) for e, u in zip(c["employee_id"].tolist(), c["unit_id"].tolist(), strict=True) if e}
-            )
-        ):
-            if label in employees:
-                continue
-            block = index // 999
-            nip = f"{1960 + block % 30}0101{2000 + block % 20}01{1 + index % 2}{index % 999 + 1:03d}"
-            employee = Employee(nip=nip, name=f"Officer {label}", unit_id=units[unit_label])
-            session.add(employee)
-            session.flush()
-            employees[label] = employee.id
-        session.commit()
-
-        submitted = c["ts"].astype("datetime64[s]").astype(dt.datetime)
-        outside = _outside_hours(c["ts"], c["offset_min"])
-        rows = []
-        table = Rating.__table__
-        for i in range(len(sim)):
-            employee = c["employee_id"][i]
-            answers = c["answers"][i]
-            seconds = c["form_seconds"][i]
-            rows.append(
-                {
-                    "submission_key": f"b{i}",
-                    "counter_id": counters[(c["unit_id"][i], c["counter_id"][i])],
-                    "unit_id": units[c["unit_id"][i]],
-                    "employee_id": employees.get(employee) if employee else None,
-                    "attribution": "roster" if employee else "none",
-                    "channel": c["channel"][i],
-                    "submitted_at": submitted[i].replace(tzinfo=dt.UTC),
-                    "outside_hours": bool(outside[i]),
-                    "overall": int(c["overall"][i]),
-                    **{f"u{k + 1}": (int(answers[k]) or None) for k in range(9)},
-                    "form_seconds": None if np.isnan(seconds) else float(seconds),
-                    "device_hash": c["device_hash"][i] or None,
-                    "network_hash": c["network_hash"][i] or None,
-                    "language": "id",
-                    "excluded": False,
-                    "reasons": "",
-                }
-            )
-            if len(rows) == 20_000:
-                session.execute(insert(table), rows)
-                rows = []
-        if rows:
-            session.execute(insert(table), rows)
-        session.commit()
-    engine.dispose()
-    first = config.start
-    first -= dt.timedelta(days=7)  # late raters and local offsets spill over the edges
-    last = config.start + dt.timedelta(weeks=config.weeks + 2)
-    return f"{first.isoformat()}..{last.isoformat()}"
-
-
-def _outside_hours(ts: np.ndarray, offset_min: np.ndarray) -> np.ndarray:
-    local = ts + offset_min.astype(np.int64) * 60
-    hour = (local // 3600) % 24
-    weekday = ((local // 86_400) + 3) % 7  # 1970-01-01 was a Thursday
-    return (weekday >= 5) | (hour < 8) | (hour >= 15)
+    try:
+        fill(engine, simulate(config))
+    finally:
+        engine.dispose()
+    return period_of(config)
 
 
 def database_bytes(url: str, workdir: Path) -> int:

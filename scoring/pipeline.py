@@ -31,7 +31,7 @@ _ANOMALY_WEIGHT = 0.45
 
 
 class Flag(NamedTuple):
-    rating_id: str
+    rating_id: str | int
     excluded: bool
     anomaly_score: float
     reasons: tuple[str, ...]
@@ -41,7 +41,7 @@ class Flag(NamedTuple):
 class FlagTable:
     """Per-rating outcome in table order. Iterating yields Flag tuples."""
 
-    rating_id: np.ndarray
+    rating_id: np.ndarray  # the table's: strings from CSV, int64 database ids
     excluded: np.ndarray  # bool
     anomaly_score: np.ndarray  # float 0..1; >= 0.5 iff an excluding rule fired
     reason_mask: np.ndarray  # uint16 bits of reasons.REASON_BIT
@@ -50,7 +50,7 @@ class FlagTable:
         return len(self.rating_id)
 
     def __iter__(self) -> Iterator[Flag]:
-        lookup = _reason_lookup(self.reason_mask)
+        lookup = self.reasons_by_mask()
         for rating_id, excluded, score, mask in zip(
             self.rating_id,
             self.excluded.tolist(),
@@ -61,15 +61,15 @@ class FlagTable:
             yield Flag(rating_id, excluded, score, lookup[mask])
 
     def reasons(self) -> list[tuple[str, ...]]:
-        lookup = _reason_lookup(self.reason_mask)
+        lookup = self.reasons_by_mask()
         return [lookup[mask] for mask in self.reason_mask.tolist()]
+
+    def reasons_by_mask(self) -> dict[int, tuple[str, ...]]:
+        """The reason codes of each distinct mask present (a few dozen at most)."""
+        return {int(mask): reasons_from_mask(int(mask)) for mask in np.unique(self.reason_mask)}
 
     def by_rating_id(self) -> dict[str, Flag]:
         return {flag.rating_id: flag for flag in self}
-
-
-def _reason_lookup(masks: np.ndarray) -> dict[int, tuple[str, ...]]:
-    return {int(mask): reasons_from_mask(int(mask)) for mask in np.unique(masks)}
 
 
 @dataclass(frozen=True, slots=True)

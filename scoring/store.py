@@ -6,7 +6,6 @@ the previous results intact. Manual decisions of reviewers win over the detector
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -35,6 +34,7 @@ from portal.models import SKM_ELEMENTS, Counter, Rating
 from scoring import freeze
 from scoring.aggregate import officer_records, unit_records
 from scoring.csvio import write_ratings_csv
+from scoring.loading import load_period_table
 from scoring.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
 from scoring.params import ScoringParams
 from scoring.periods import Period
@@ -42,6 +42,7 @@ from scoring.pipeline import FlagTable, detect
 from scoring.reasons import DETECTOR_VERSION
 from scoring.table import RatingTable
 
+_FLAG_CHUNK = 50_000
 MANUAL_REASON = "manual"  # counted in excluded_by_reason when a reviewer excluded a rating
 _COLUMNS = (
     Rating.id,
@@ -92,65 +93,8 @@ def period_rows(session: Session, period: Period, timezone: str) -> Iterator[tup
         yield (*values, outside_hours)
 
 
-_SCORED = tuple(c for c in _COLUMNS if c.key != "comment")
-_ARRAY_COLUMNS = ("id", "unit_id", "counter_id", "employee_id", "overall", "form_seconds", "outside_hours")
-
-
-def load_period_table(session: Session, period: Period, timezone: str) -> tuple[RatingTable, str]:
-    """The period's ratings as the core's table, fetched in chunks, plus a hash of exactly that input
-    (what a closed period keeps to prove which ratings its results came from)."""
-    start, end = period.bounds(timezone)
-    result = session.execute(
-        select(*_SCORED)
-        .join(Counter, Counter.id == Rating.counter_id)
-        .where(Rating.submitted_at >= start, Rating.submitted_at < end)
-        .order_by(Rating.id)
-        .execution_options(yield_per=50_000)
-    )
-    names = [c.key for c in _SCORED]
-    parts: dict[str, list[Any]] = {name: [] for name in names}
-    for chunk in result.partitions():
-        for name, values in zip(names, zip(*chunk, strict=True), strict=True):
-            parts[name].extend(values)
-    zones = {name: ZoneInfo(name) for name in set(parts["timezone"])}
-    moments = parts["submitted_at"]
-    ts = np.fromiter((m.timestamp() for m in moments), dtype=np.int64, count=len(moments))
-    offsets = np.fromiter(
-        (
-            zones[z].utcoffset(m).total_seconds() // 60
-            for m, z in zip(moments, parts["timezone"], strict=True)
-        ),
-        dtype=np.int32,
-        count=len(moments),
-    )
-    answers = np.array([parts[u] for u in SKM_ELEMENTS], dtype=np.float64).T.reshape(len(ts), 9)
-    columns = {
-        "rating_id": parts["id"],
-        "ts_utc": ts,
-        "utc_offset_minutes": offsets,
-        "unit_id": parts["unit_id"],
-        "counter_id": parts["counter_id"],
-        "employee_id": parts["employee_id"],
-        "channel": parts["channel"],
-        "device_hash": parts["device_hash"],
-        "network_hash": parts["network_hash"],
-        "overall": np.array(parts["overall"], dtype=np.int8),
-        "answers": answers,
-        "form_seconds": np.array(parts["form_seconds"], dtype=np.float64),
-        "outside_hours": np.array(parts["outside_hours"], dtype=np.int8),
-    }
-    digest = hashlib.sha256()
-    for name, values in columns.items():
-        digest.update(name.encode())
-        if isinstance(values, np.ndarray):
-            digest.update(np.ascontiguousarray(values).tobytes())
-        else:
-            digest.update("\x1f".join("" if v is None else str(v) for v in values).encode())
-    return RatingTable.from_columns(**columns), digest.hexdigest()
-
-
-def latest_decisions(session: Session, rating_ids: list[str]) -> dict[str, str]:
-    """rating id -> "exclude" | "include", the newest decision per rating."""
+def latest_decisions(session: Session) -> dict[int, str]:
+    """rating id -> "exclude" | "include", the newest decision per rating (a small table)."""
     newest = (
         select(RatingDecision.rating_id, func.max(RatingDecision.id).label("id"))
         .group_by(RatingDecision.rating_id)
@@ -161,29 +105,35 @@ def latest_decisions(session: Session, rating_ids: list[str]) -> dict[str, str]:
             newest, newest.c.id == RatingDecision.id
         )
     )
-    wanted = set(rating_ids)
-    return {str(rating_id): decision for rating_id, decision in rows if str(rating_id) in wanted}
+    return {int(rating_id): decision for rating_id, decision in rows}
 
 
-def _final_exclusions(flags: FlagTable, decisions: dict[str, str]) -> np.ndarray:
+def _final_exclusions(flags: FlagTable, decisions: dict[int, str]) -> np.ndarray:
+    """The detector's exclusions, overridden by every person's latest decision on a rating."""
     excluded = flags.excluded.copy()
     if decisions:
-        for index, rating_id in enumerate(flags.rating_id):
-            decision = decisions.get(rating_id)
-            if decision is not None:
-                excluded[index] = decision == "exclude"
+        decided = np.fromiter(decisions, dtype=np.int64, count=len(decisions))
+        excluding = np.fromiter(
+            (d == "exclude" for d in decisions.values()), dtype=bool, count=len(decisions)
+        )
+        order = np.argsort(decided)
+        decided, excluding = decided[order], excluding[order]
+        at = np.clip(np.searchsorted(decided, flags.rating_id), 0, len(decided) - 1)
+        hit = decided[at] == flags.rating_id
+        excluded[hit] = excluding[at[hit]]
     return excluded
 
 
 def _excluded_by_reason(
-    table: RatingTable, flags: FlagTable, excluded: np.ndarray, decisions: dict[str, str]
+    table: RatingTable, flags: FlagTable, excluded: np.ndarray, decisions: dict[int, str]
 ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """Tallies of exclusion reasons, overall and per employee label."""
     overall: Tally[str] = Tally()
     per_employee: dict[str, Tally[str]] = {}
-    reasons = flags.reasons()
-    for index in np.flatnonzero(excluded):
-        codes = reasons[index] if decisions.get(flags.rating_id[index]) != "exclude" else (MANUAL_REASON,)
+    reasons = flags.reasons_by_mask()
+    for index in np.flatnonzero(excluded).tolist():
+        manual = decisions.get(int(flags.rating_id[index])) == "exclude"
+        codes = (MANUAL_REASON,) if manual else reasons[int(flags.reason_mask[index])]
         overall.update(codes)
         employee = int(table.employee[index])
         if employee >= 0:
@@ -203,10 +153,10 @@ def score_period(
     """Score one period and replace its stored results atomically (refused once frozen)."""
     freeze.refuse_if_frozen(session, period.key)
     started_at = clock()
-    table, input_hash = load_period_table(session, period, timezone)
+    table, input_hash = load_period_table(session, period, timezone)  # streamed in chunks
     session.rollback()  # end the read transaction before the write one
     flags = detect(table, params)
-    decisions = latest_decisions(session, list(flags.rating_id))
+    decisions = latest_decisions(session)
     excluded = _final_exclusions(flags, decisions)
     used = ~excluded
     officers = officer_records(table, used, params)
@@ -269,8 +219,8 @@ def _officer_row(record: dict[str, Any], by_employee: dict[str, dict[str, int]])
 
 
 def _write_flags(session: Session, flags: FlagTable, excluded: np.ndarray, scored_at: datetime) -> None:
-    """Loads the flags into a temporary table with batched inserts, then one UPDATE ... FROM: row by
-    row updates cost a network round trip each on PostgreSQL."""
+    """Loads the flags into a temporary table in chunks, then one UPDATE ... FROM: row by row updates
+    cost a round trip each on PostgreSQL, and one list of every row would not fit 10 million."""
     staging = Table(
         "scoring_flags_staging",
         MetaData(),
@@ -283,24 +233,27 @@ def _write_flags(session: Session, flags: FlagTable, excluded: np.ndarray, score
     connection = session.connection()
     staging.drop(connection, checkfirst=True)
     staging.create(connection)
-    reasons = [";".join(codes) for codes in flags.reasons()]
-    rows = [
-        {"rid": int(rid), "excluded": flag, "reasons": reason, "anomaly_score": score}
-        for rid, flag, reason, score in zip(
-            flags.rating_id, excluded.tolist(), reasons, flags.anomaly_score.tolist(), strict=True
+    joined = {mask: ";".join(codes) for mask, codes in flags.reasons_by_mask().items()}
+    postgresql = connection.dialect.name == "postgresql"
+    for start in range(0, len(flags), _FLAG_CHUNK):
+        part = slice(start, start + _FLAG_CHUNK)
+        rows = zip(
+            flags.rating_id[part].tolist(),
+            excluded[part].tolist(),
+            map(joined.__getitem__, flags.reason_mask[part].tolist()),
+            flags.anomaly_score[part].tolist(),
+            strict=True,
         )
-    ]
-    if connection.dialect.name == "postgresql":
-        # COPY streams the rows in one go; executemany would pipeline one INSERT per row.
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(
-            "COPY scoring_flags_staging (rid, excluded, reasons, anomaly_score) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row((row["rid"], row["excluded"], row["reasons"], row["anomaly_score"]))
-    else:
-        for start in range(0, len(rows), 50_000):
-            connection.execute(insert(staging), rows[start : start + 50_000])
+        if postgresql:  # COPY streams the rows; executemany would pipeline one INSERT per row
+            cursor = connection.connection.driver_connection.cursor()
+            with cursor.copy(
+                "COPY scoring_flags_staging (rid, excluded, reasons, anomaly_score) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            keys = ("rid", "excluded", "reasons", "anomaly_score")
+            connection.execute(insert(staging), [dict(zip(keys, row, strict=True)) for row in rows])
     ratings = Rating.__table__
     connection.execute(
         update(ratings)
