@@ -19,6 +19,7 @@ from portal.followup import open_case_if_needed
 from portal.forms import RatingInput
 from portal.hours import is_open
 from portal.models import (
+    SKM_ELEMENTS,
     Counter,
     DutyShift,
     Employee,
@@ -278,6 +279,21 @@ def record_rejection(session: Session, kind: str, reason: str, counter_id: int |
     session.commit()
 
 
+_RATINGS = Rating.__table__
+_INSERT_RATING = _RATINGS.insert()
+_RATING_BY_KEY = select(_RATINGS.c.id).where(_RATINGS.c.submission_key == bindparam("key"))
+
+
+@dataclass(frozen=True)
+class StoredRating:
+    """What a follow-up case needs of a rating stored by a Core insert."""
+
+    id: int
+    unit_id: int
+    overall: int
+    comment: str | None
+
+
 def submit_rating(
     session: Session,
     settings: Settings,
@@ -309,7 +325,7 @@ def submit_rating(
     throttled = bool(device and settings.device_throttle_seconds)
     if throttled:  # the device's other posts at this counter wait, so the checks below see them
         one_at_a_time(session, "device", f"{counter.id}:{device}")
-    if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is not None:
+    if session.scalar(_RATING_BY_KEY, {"key": stamp.nonce}) is not None:
         session.rollback()
         return SubmitOutcome.DUPLICATE
     if throttled:
@@ -326,31 +342,33 @@ def submit_rating(
             return SubmitOutcome.THROTTLED
 
     officer_id = counter.officer_id
-    stored = Rating(
-        submission_key=stamp.nonce,
-        counter_id=counter.id,
-        unit_id=counter.unit_id,
-        employee_id=officer_id,
-        attribution="roster" if officer_id else "none",
-        channel="kiosk" if stamp.proof else "poster",
-        submitted_at=now,
-        outside_hours=not is_open(counter.opening_hours, counter.timezone, now),
-        overall=rating.overall,
-        **rating.answers,
-        comment=rating.comment,
-        form_seconds=round(max(0.0, now.timestamp() - stamp.rendered_at), 3),
-        device_hash=device,
-        network_hash=network,
-        language=citizen.language,
-    )
-    session.add(stored)
+    values = {
+        "submission_key": stamp.nonce,
+        "counter_id": counter.id,
+        "unit_id": counter.unit_id,
+        "employee_id": officer_id,
+        "attribution": "roster" if officer_id else "none",
+        "channel": "kiosk" if stamp.proof else "poster",
+        "submitted_at": now,
+        "outside_hours": not is_open(counter.opening_hours, counter.timezone, now),
+        "overall": rating.overall,
+        **{element: rating.answers.get(element) for element in SKM_ELEMENTS},
+        "comment": rating.comment,
+        "form_seconds": round(max(0.0, now.timestamp() - stamp.rendered_at), 3),
+        "device_hash": device,
+        "network_hash": network,
+        "language": citizen.language,
+    }
     try:
+        # A Core insert: the ORM's unit of work cost more than the rest of the transaction.
+        rating_id = session.execute(_INSERT_RATING, values).inserted_primary_key[0]
+        stored = StoredRating(rating_id, counter.unit_id, rating.overall, rating.comment)
         open_case_if_needed(session, settings, stored, rating, now)
         session.commit()
     except IntegrityError:
         session.rollback()
         # The same form raced in on another connection: it is stored once. Anything else is a bug.
-        if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is None:
+        if session.scalar(_RATING_BY_KEY, {"key": stamp.nonce}) is None:
             raise
         return SubmitOutcome.DUPLICATE
     return SubmitOutcome.STORED
