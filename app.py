@@ -26,7 +26,7 @@ from portal.i18n import install_i18n
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
 from portal.settings import REPO_ROOT, Settings, SettingsError
-from portal.web import Portal, provide_db, provide_portal, set_request_language
+from portal.web import Portal, RenderedPages, provide_db, provide_portal, set_request_language
 from scoring import cli as scoring_cli
 from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         clock=clock,
         signer=FormSigner(settings.secret_key, settings.form_max_age_seconds),
         sessions=make_sessionmaker(engine),
+        # development renders every page afresh, so template edits show at once
+        rendered=None if settings.env == "development" else RenderedPages(),
     )
     app = Litestar(
         route_handlers=[

@@ -8,6 +8,7 @@ live in their own table so they can be deleted after the retention period withou
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
@@ -78,11 +79,25 @@ def due_date(opened_at: datetime, settings: Settings) -> date:
     )
 
 
+class RatingFacts(Protocol):
+    """What a case needs of its rating: a `Rating`, or the service's record of one it inserted."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def unit_id(self) -> int: ...
+    @property
+    def overall(self) -> int: ...
+    @property
+    def comment(self) -> str | None: ...
+
+
 def open_case_if_needed(
-    session: Session, settings: Settings, rating: Rating, given: RatingInput, now: datetime
+    session: Session, settings: Settings, rating: Rating | RatingFacts, given: RatingInput, now: datetime
 ) -> ComplaintCase | None:
-    """Called in the rating's transaction (after it is added): opens a case for a low rating with a
-    comment, or for a reply requested with consent, and stores the contact details with the case."""
+    """Called in the rating's transaction (after it is added or inserted): opens a case for a low
+    rating with a comment, or for a reply requested with consent, and stores the contact details with
+    the case."""
     low = rating.overall <= LOW_RATING_MAX and bool(rating.comment)
     reply = given.contact is not None
     if not (low or reply):

@@ -18,7 +18,7 @@ from portal.hardening import request_address
 from portal.models import SKM_ELEMENTS
 from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
 from portal.security import DEVICE_COOKIE, FormStampError, new_device_token
-from portal.web import Portal, render
+from portal.web import Portal, render, render_with_slot
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PortalDep = NamedDependency[SkipValidation[Portal]]
@@ -40,25 +40,32 @@ def _form(
     status_code: int = 200,
     proof: str | None = None,
     action: str | None = None,
-) -> Template:
+) -> Response:
     cookies = []
     if not request.cookies.get(DEVICE_COOKIE):
         cookies.append(portal.cookie(DEVICE_COOKIE, new_device_token()))
+    form_token = portal.signer.sign(page.counter_id, portal.clock().timestamp(), proof)
+    form_action = action or request.app.route_reverse("portal:submit", token=page.token)
+    context = {
+        "page": page,
+        "form_action": form_action,
+        "values": values or {},
+        "errors": errors or {},
+        "overall_choices": OVERALL_CHOICES,
+        "questions": SKM_QUESTIONS,
+        "retention_days": portal.settings.contact_retention_days,
+        "detail_open": any((values or {}).get(u) for u in SKM_ELEMENTS)
+        or any(u in (errors or {}) for u in SKM_ELEMENTS),
+    }
+    if portal.rendered is not None and not values and not errors and status_code == 200 and action is None:
+        # A counter's blank form: the same for every citizen but its form token (tickets have their
+        # own action URL each, so they are not worth keeping).
+        key = (page, form_action, context["retention_days"])
+        return render_with_slot(request, "portal/rate.html", context, "form_token", form_token, key, cookies)
     return render(
         request,
         "portal/rate.html",
-        {
-            "page": page,
-            "form_token": portal.signer.sign(page.counter_id, portal.clock().timestamp(), proof),
-            "form_action": action or request.app.route_reverse("portal:submit", token=page.token),
-            "values": values or {},
-            "errors": errors or {},
-            "overall_choices": OVERALL_CHOICES,
-            "questions": SKM_QUESTIONS,
-            "retention_days": portal.settings.contact_retention_days,
-            "detail_open": any((values or {}).get(u) for u in SKM_ELEMENTS)
-            or any(u in (errors or {}) for u in SKM_ELEMENTS),
-        },
+        {**context, "form_token": form_token},
         status_code=status_code,
         cookies=cookies,
     )
@@ -112,7 +119,7 @@ class CitizenController(Controller):
         token: FromPath[str],
         portal: PortalDep,
         k: FromQuery[str | None] = None,
-    ) -> Template:
+    ) -> Response:
         with portal.sessions() as db:
             page = _page(db, portal, token)
             proof = None
@@ -204,7 +211,7 @@ class TicketController(Controller):
             raise _TicketClosed(rejected.reason) from None
 
     @get("/{token:str}", name="portal:ticket", sync_to_thread=True)
-    def ticket_form(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
+    def ticket_form(self, request: Request, token: FromPath[str], portal: PortalDep) -> Response:
         with portal.sessions() as db:
             try:
                 ticket_id, page = self._page(request, db, portal, token)
@@ -248,7 +255,7 @@ class TicketController(Controller):
 
     def _form_again(
         self, request: Request, db: Session, portal: Portal, token: str, values: dict, errors: dict
-    ) -> Template:
+    ) -> Response:
         try:
             ticket_id, page = self._page(request, db, portal, token)
         except _TicketClosed as closed:
@@ -280,7 +287,7 @@ def _ticket_form(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-) -> Template:
+) -> Response:
     action = request.app.route_reverse("portal:ticket_submit", token=token)
     return _form(request, page, portal, values, errors, status_code, proof=f"t:{ticket_id}", action=action)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import Cookie, State
+from litestar.enums import MediaType
 from litestar.response import Template
+from markupsafe import escape
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.hardening import secure_cookies
@@ -21,6 +26,45 @@ LANGUAGE_COOKIE = "rp_lang"
 ONE_YEAR = 365 * 24 * 3600
 
 
+class RenderedPages:
+    """Pages rendered once and served many times with one per-request value put in: the error-free
+    rating form of a counter, whose only per-request value is its signed form token.
+
+    The key is everything else that went into the page (language, the counter page as looked up for
+    this request: names, officer on duty, opening state; the form's action, settings shown), so a
+    changed roster, name or token gives another key, never a stale page; nothing of the citizen's is
+    in the cached text. Bounded (least recently used entries go first); safe across worker threads.
+    """
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        # Put where the per-request value goes: random, so no counter name or message can contain it.
+        self.placeholder = "rp-slot-" + secrets.token_hex(16)
+        self._pages: OrderedDict[Hashable, tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def page(self, key: Hashable, render_page: Callable[[str], str], value: str) -> str:
+        """The page for `key` with `value` (HTML-escaped) where `render_page(placeholder)` put the
+        placeholder; renders on a miss."""
+        with self._lock:
+            parts = self._pages.get(key)
+            if parts is not None:
+                self._pages.move_to_end(key)
+        if parts is None:
+            before, *after = render_page(self.placeholder).split(self.placeholder)
+            if len(after) != 1:
+                raise ValueError("the page must show the per-request value exactly once")
+            parts = (before, after[0])
+            with self._lock:
+                self._pages[key] = parts
+                while len(self._pages) > self.max_entries:
+                    self._pages.popitem(last=False)
+        return parts[0] + str(escape(value)) + parts[1]
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
 @dataclass(frozen=True)
 class Portal:
     """Everything a handler needs besides the request and the database session."""
@@ -29,6 +73,8 @@ class Portal:
     clock: Clock
     signer: FormSigner
     sessions: sessionmaker
+    # None: every page rendered afresh (development, so template edits show at once)
+    rendered: RenderedPages | None = field(default=None, compare=False)
 
     def cookie(self, key: str, value: str, max_age: int = ONE_YEAR, http_only: bool = True) -> Cookie:
         return Cookie(
@@ -78,14 +124,45 @@ def render(
     cookies: list[Cookie] | None = None,
 ) -> Template:
     """A page in the request's language; an explicit ?lang= switch is remembered in a cookie."""
-    cookies = list(cookies or [])
-    chosen = request.query_params.get("lang")
-    if chosen in LANGUAGES and chosen != request.cookies.get(LANGUAGE_COOKIE):
-        cookies.append(request.app.state.portal.cookie(LANGUAGE_COOKIE, chosen))
     return Template(
         template_name=template_name,
         context={"lang": request.state.language, **(context or {})},
         status_code=status_code,
-        cookies=cookies,
+        cookies=_with_language_cookie(request, cookies),
         headers={"Cache-Control": "no-store"},
     )
+
+
+def render_with_slot(
+    request: Request,
+    template_name: str,
+    context: Mapping[str, Any],
+    slot: str,
+    value: str,
+    key: Hashable,
+    cookies: list[Cookie] | None = None,
+) -> Response:
+    """`render(...)` of a page whose context differs between requests only in `context[slot]`, from
+    the portal's rendered pages: the same bytes and headers as `render`, rendered once per `key`.
+    The key must hold every value of `context` (and the language) that changes the page."""
+    rendered: RenderedPages = request.app.state.portal.rendered
+
+    def render_page(placeholder: str) -> str:
+        page = render(request, template_name, {**context, slot: placeholder})
+        template = request.app.template_engine.get_template(template_name)
+        return template.render(**page.create_template_context(request))
+
+    return Response(
+        rendered.page((template_name, request.state.language, key), render_page, value),
+        media_type=MediaType.HTML,
+        cookies=_with_language_cookie(request, cookies),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _with_language_cookie(request: Request, cookies: list[Cookie] | None) -> list[Cookie]:
+    cookies = list(cookies or [])
+    chosen = request.query_params.get("lang")
+    if chosen in LANGUAGES and chosen != request.cookies.get(LANGUAGE_COOKIE):
+        cookies.append(request.app.state.portal.cookie(LANGUAGE_COOKIE, chosen))
+    return cookies
