@@ -150,7 +150,7 @@ class Rating(Base):
     reasons: Mapped[str] = mapped_column(Text, default="")
     anomaly_score: Mapped[float | None] = mapped_column(Float)
     detector_version: Mapped[str | None] = mapped_column(String(32))
-    scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when its flags last changed
 
 
 class RateLimitHit(Base):

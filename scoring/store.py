@@ -25,6 +25,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -255,9 +256,15 @@ def _write_flags(session: Session, flags: FlagTable, excluded: np.ndarray, score
             keys = ("rid", "excluded", "reasons", "anomaly_score")
             connection.execute(insert(staging), [dict(zip(keys, row, strict=True)) for row in rows])
     ratings = Rating.__table__
+    changed = or_(  # a rating whose flags stay as they were is not rewritten (re-runs after reviews)
+        ratings.c.excluded.is_distinct_from(staging.c.excluded),
+        ratings.c.reasons.is_distinct_from(staging.c.reasons),
+        ratings.c.anomaly_score.is_distinct_from(staging.c.anomaly_score),
+        ratings.c.detector_version.is_distinct_from(DETECTOR_VERSION),
+    )
     connection.execute(
         update(ratings)
-        .where(ratings.c.id == staging.c.rid)
+        .where(ratings.c.id == staging.c.rid, changed)
         .values(
             excluded=staging.c.excluded,
             reasons=staging.c.reasons,

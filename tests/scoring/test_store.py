@@ -108,6 +108,25 @@ def test_it_replaces_the_previous_run_of_the_same_period(db: Session, office, cl
     assert db.scalar(select(func.count(UnitResult.id))) == 1
 
 
+def test_it_rewrites_only_the_ratings_whose_flags_change_on_a_rerun(
+    db: Session, office, clock: FakeClock
+) -> None:
+    first_run = clock.now
+    run(db, clock)
+    honest = db.scalar(select(Rating.id).where(Rating.device_hash == "citizen-0-0"))
+    db.add(RatingDecision(rating_id=honest, decision="exclude", note="a test visit", decided_at=clock()))
+    db.commit()
+    clock.advance(hours=1)
+
+    run(db, clock)
+
+    db.expire_all()
+    changed = db.get(Rating, honest)
+    assert changed.excluded is True and changed.scored_at == clock.now
+    unchanged = {r.scored_at for r in db.scalars(select(Rating).where(Rating.id != honest))}
+    assert unchanged == {first_run}
+
+
 def test_it_leaves_the_previous_results_intact_when_a_run_fails(
     db: Session, office, clock: FakeClock
 ) -> None:
