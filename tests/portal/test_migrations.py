@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from portal import migrate
 from portal.db import Base, make_engine
@@ -52,3 +52,21 @@ def test_it_downgrades_all_the_way_to_empty(empty_database_url: str) -> None:
 def test_it_keeps_one_linear_history() -> None:
     script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
+
+
+def test_it_leaves_room_on_rating_pages_for_scoring_in_place_on_postgresql() -> None:
+    """Half-full pages let PostgreSQL keep a rating's rescored version on its page (no index entries);
+    migration 0007, measured in docs/scoring.md."""
+    server = postgres_server_url()
+    if server is None:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL variant not run")
+    url = create_postgres_database(server)
+    try:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            options = connection.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'ratings'"))
+        engine.dispose()
+        assert options == ["fillfactor=50"]
+    finally:
+        drop_postgres_database(server, url)
