@@ -100,7 +100,7 @@ def _first_counter_token(settings: Settings) -> str | None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from portal.serving import HTTP_PROTOCOL
+    from portal.serving import EVENT_LOOP, HTTP_PROTOCOL
 
     token = _first_counter_token(settings)
     print(f"\n  Rating portal on http://{settings.host}:{settings.port}")
@@ -114,6 +114,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=settings.port,
         workers=args.workers,
         http=HTTP_PROTOCOL,
+        loop=EVENT_LOOP,
         access_log=False,  # access logs would hold client addresses; we keep none
         proxy_headers=False,
     )

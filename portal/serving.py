@@ -1,4 +1,8 @@
-"""How uvicorn serves the app: the one place for server-level settings shared by `serve` and benches."""
+"""How uvicorn serves the app: the one place for server-level settings shared by `serve` and benches.
+
+httptools (a C HTTP parser) and uvloop (an event loop on libuv) take less CPU per request than h11
+and asyncio; see docs/performance.md for the measured difference.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ import socket
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """HTTP/1.1 with Nagle's algorithm off on every connection.
+class _NagleOff:
+    """Nagle's algorithm off on every connection.
 
     With `--workers N`, uvicorn binds the listener itself with `proto=0`, so asyncio skips
     TCP_NODELAY on accepted connections and every keep-alive answer after the first waits ~40 ms for
@@ -21,7 +26,16 @@ class NoDelayH11Protocol(H11Protocol):
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
+        super().connection_made(transport)  # type: ignore[misc]
 
 
-HTTP_PROTOCOL = f"{__name__}:NoDelayH11Protocol"
+class NoDelayH11Protocol(_NagleOff, H11Protocol):
+    """h11 (pure Python) with Nagle off."""
+
+
+class NoDelayHttpToolsProtocol(_NagleOff, HttpToolsProtocol):
+    """httptools with Nagle off: what `serve` uses."""
+
+
+HTTP_PROTOCOL = f"{__name__}:NoDelayHttpToolsProtocol"
+EVENT_LOOP = "uvloop"

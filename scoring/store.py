@@ -261,6 +261,7 @@ def _write_flags(session: Session, flags: FlagTable, excluded: np.ndarray, score
         ratings.c.reasons.is_distinct_from(staging.c.reasons),
         ratings.c.anomaly_score.is_distinct_from(staging.c.anomaly_score),
         ratings.c.detector_version.is_distinct_from(DETECTOR_VERSION),
+        ratings.c.scored_at.is_(None),
     )
     connection.execute(
         update(ratings)

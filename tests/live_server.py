@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, func, make_url, select, text
 from portal.db import make_engine, make_sessionmaker, normalise_url
 from portal.hours import STANDARD_OFFICE_HOURS
 from portal.models import Counter, DutyShift, Employee, Rating, Unit
-from portal.serving import HTTP_PROTOCOL
+from portal.serving import EVENT_LOOP, HTTP_PROTOCOL
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "live-server-secret-key-" + "x" * 32
@@ -55,7 +55,7 @@ def free_port() -> int:
 def uvicorn(app: str, port: int, workers: int) -> list[str]:
     """Served as `rating-portal serve` serves it: uvicorn, no access log, no proxy headers."""
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--http", HTTP_PROTOCOL]
+    command += ["--http", HTTP_PROTOCOL, "--loop", EVENT_LOOP]
     return [*command, "--workers", str(workers), "--no-access-log", "--no-proxy-headers"]
 
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from portal.serving import NoDelayH11Protocol
+from portal.serving import NoDelayH11Protocol, NoDelayHttpToolsProtocol
 
 
-async def _accepted_connection_nodelay() -> int:
+async def _accepted_connection_nodelay(protocol: type) -> int:
     """Accepts one connection on a listener bound the way uvicorn's --workers supervisor binds it."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # proto 0, as in Config.bind_socket
     listener.bind(("127.0.0.1", 0))
     loop = asyncio.get_running_loop()
     accepted: asyncio.Future[int] = loop.create_future()
 
-    class Probe(NoDelayH11Protocol):
+    class Probe(protocol):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
             sock = transport.get_extra_info("socket")
@@ -36,6 +37,7 @@ async def _accepted_connection_nodelay() -> int:
             await writer.wait_closed()
 
 
-def test_it_turns_nagle_off_on_connections_of_a_pre_bound_listener():
+@pytest.mark.parametrize("protocol", [NoDelayHttpToolsProtocol, NoDelayH11Protocol])
+def test_it_turns_nagle_off_on_connections_of_a_pre_bound_listener(protocol: type):
     # Without it, every keep-alive answer of a multi-worker server waits ~40 ms for a delayed ACK.
-    assert asyncio.run(_accepted_connection_nodelay()) != 0
+    assert asyncio.run(_accepted_connection_nodelay(protocol)) != 0
