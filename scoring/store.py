@@ -112,16 +112,9 @@ def latest_decisions(session: Session) -> dict[int, str]:
 def _final_exclusions(flags: FlagTable, decisions: dict[int, str]) -> np.ndarray:
     """The detector's exclusions, overridden by every person's latest decision on a rating."""
     excluded = flags.excluded.copy()
-    if decisions:
-        decided = np.fromiter(decisions, dtype=np.int64, count=len(decisions))
-        excluding = np.fromiter(
-            (d == "exclude" for d in decisions.values()), dtype=bool, count=len(decisions)
-        )
-        order = np.argsort(decided)
-        decided, excluding = decided[order], excluding[order]
-        at = np.clip(np.searchsorted(decided, flags.rating_id), 0, len(decided) - 1)
-        hit = decided[at] == flags.rating_id
-        excluded[hit] = excluding[at[hit]]
+    for decision, value in (("exclude", True), ("include", False)):
+        decided = [rating_id for rating_id, made in decisions.items() if made == decision]
+        excluded[np.isin(flags.rating_id, decided)] = value
     return excluded
 
 

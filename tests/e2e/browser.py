@@ -193,8 +193,8 @@ def sign_in(page: Any, live: LiveServer, username: str, start: str = "/admin") -
         page.goto(live.path("staff:login"))
     page.fill("#username", username)
     page.fill("#password", live.passwords[username])
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer to the POST, not the form it was sent from
+        page.click("button[type=submit]")
     assert "/admin/login" not in page.url, f"sign-in as {username} failed: {page.url}"
 
 

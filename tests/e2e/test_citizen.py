@@ -32,7 +32,7 @@ def test_a_citizen_rates_on_a_phone_with_one_face_and_the_details(
     assert phone.locator("h1").inner_text() == counter_name
     if language == "en":
         phone.get_by_role("link", name="English").tap()
-        phone.wait_for_load_state()
+        phone.wait_for_url("**?lang=en")  # the new page, not the one the tap left
     words = WORDS[language]
     assert phone.locator("html").get_attribute("lang") == language
     assert words["question"] in phone.locator(".faces legend").inner_text()
