@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from portal.forms import N_
-from staff_admin.masterdata.problems import invalid
+from staff_admin.masterdata.problems import Invalid, Problem, invalid
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -53,6 +53,9 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+_NUL_MESSAGE = N_("This cell holds a NUL character; save the file again as plain text or a workbook.")
+
+
 def _rows(raw_rows: list[list[object]], required: tuple[str, ...]) -> list[Row]:
     if not raw_rows:
         raise invalid("", N_("The file is empty."))
@@ -63,10 +66,16 @@ def _rows(raw_rows: list[list[object]], required: tuple[str, ...]) -> list[Row]:
     if len(raw_rows) - 1 > MAX_ROWS:
         raise invalid("", N_("The file has more than %(limit)s rows."), limit=MAX_ROWS)
     rows = []
+    nul_cells = []  # no database text may hold one (PostgreSQL refuses it), and no person typed it
     for number, cells in enumerate(raw_rows[1:], start=2):
         values = {name: _text(cells[i]) if i < len(cells) else "" for i, name in enumerate(header) if name}
+        nul_cells += [
+            Problem(name, _NUL_MESSAGE, row=number) for name, text in values.items() if "\x00" in text
+        ]
         if any(values.values()):
             rows.append(Row(number, values))
+    if nul_cells:
+        raise Invalid(*nul_cells[:20])
     return rows
 
 

@@ -128,3 +128,16 @@ def test_it_lists_row_problems_and_applies_nothing(client: TestClient, db: Sessi
     assert "Row 5, column <code>start</code>: Write the time as HH:MM." in text
     assert "Apply this import" not in text
     assert db.scalar(select(func.count()).select_from(DutyShift)) == 0
+
+
+def test_it_points_at_a_cell_holding_a_nul_character(client: TestClient, db: Session, world: World) -> None:
+    factories.counter(db, world.unit_a, "Loket 1")
+    signed_in(client, "head_a")
+    content = (
+        "counter,unit_code,nip,date,start,end\n"
+        f"Loket\x001,{world.unit_a.code},{world.officer.nip},2026-03-03,08:00,12:00\n"
+    )
+    answer = upload(client, content)
+    assert answer.status_code == 422
+    assert "Row 2, column <code>counter</code>: This cell holds a NUL character" in answer.text
+    assert db.scalar(select(func.count()).select_from(DutyShift)) == 0
