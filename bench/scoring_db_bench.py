@@ -28,9 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from portal import migrate  # noqa: E402
-from portal.db import make_engine  # noqa: E402
-from scoring.simulate import SimConfig, simulate  # noqa: E402
-from tests.simulated_ratings import fill, period_of  # noqa: E402
+from tests.simulated_ratings import load_simulated  # noqa: E402
 
 SECRET = "bench-secret-key-0123456789-0123456789"  # noqa: S105  (a scratch database)
 
@@ -50,17 +48,6 @@ def scratch_database(backend: str, workdir: Path) -> tuple[str, callable]:
         admin.dispose()
 
     return make_url(server).set(database=name).render_as_string(hide_password=False), drop
-
-
-def load(url: str, size: int) -> str:
-    """Fills the database with about `size` simulated ratings; returns the period to score."""
-    config = SimConfig(seed=1, n_honest=size, n_units=max(6, size // 3000))
-    engine = make_engine(url)
-    try:
-        fill(engine, simulate(config))
-    finally:
-        engine.dispose()
-    return period_of(config)
 
 
 def database_bytes(url: str, workdir: Path) -> int:
@@ -105,7 +92,7 @@ def main() -> None:
                     # in a process of its own: Linux keeps a process's peak memory across fork and
                     # exec, so simulated data held here would count in the scoring child's figure
                     with multiprocessing.get_context("spawn").Pool(1) as pool:
-                        period = pool.apply(load, (url, size))
+                        period = pool.apply(load_simulated, (url, size))
                     loaded = time.perf_counter() - started
                     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "PERIOD_TIMEZONE": "UTC"}
                     elapsed, rss, status, output = run_child([*command, period], env)

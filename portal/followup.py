@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import Base
 from portal.forms import RatingInput
-from portal.models import Rating, UTCDateTime
+from portal.models import UTCDateTime
 from portal.settings import Settings
 
 CASE_STATUSES = ("new", "in_progress", "resolved", "dismissed")
@@ -93,7 +93,7 @@ class RatingFacts(Protocol):
 
 
 def open_case_if_needed(
-    session: Session, settings: Settings, rating: Rating | RatingFacts, given: RatingInput, now: datetime
+    session: Session, settings: Settings, rating: RatingFacts, given: RatingInput, now: datetime
 ) -> ComplaintCase | None:
     """Called in the rating's transaction (after it is added or inserted): opens a case for a low
     rating with a comment, or for a reply requested with consent, and stores the contact details with

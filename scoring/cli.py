@@ -66,6 +66,7 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
         f"period {period.label} ({summary.period_key}): {summary.n_ratings} ratings, "
         f"{summary.n_excluded} excluded ({reasons}); {summary.n_units} units, {summary.n_officers} officers; "
         f"detector {summary.detector_version}; input {summary.input_hash[:12]}; "
+        f"{', '.join(f'{phase} {t:.1f} s' for phase, t in summary.seconds.items())}; "
         f"{time.perf_counter() - began:.1f} s"
     )
     return 0

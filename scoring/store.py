@@ -6,9 +6,10 @@ the previous results intact. Manual decisions of reviewers win over the detector
 
 from __future__ import annotations
 
+import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -73,6 +74,8 @@ class RunSummary:
     n_officers: int
     input_hash: str
     detector_version: str
+    # wall seconds of each phase (read, detect, write), so an operator sees where a slow run spends
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def period_rows(session: Session, period: Period, timezone: str) -> Iterator[tuple[Any, ...]]:
@@ -147,8 +150,10 @@ def score_period(
     """Score one period and replace its stored results atomically (refused once frozen)."""
     freeze.refuse_if_frozen(session, period.key)
     started_at = clock()
+    began = time.perf_counter()
     table, input_hash = load_period_table(session, period, timezone)  # streamed in chunks
     session.rollback()  # end the read transaction before the write one
+    read = time.perf_counter()
     flags = detect(table, params)
     decisions = latest_decisions(session)
     excluded = _final_exclusions(flags, decisions)
@@ -166,6 +171,7 @@ def score_period(
         input_hash=input_hash,
         detector_version=DETECTOR_VERSION,
     )
+    summary.seconds.update(read=read - began, detect=time.perf_counter() - read)
 
     try:
         session.execute(delete(ScoringRun).where(ScoringRun.period_key == period.key))
@@ -193,6 +199,7 @@ def score_period(
         if before_commit:  # lets tests prove a failure here leaves the previous results
             before_commit()
         session.commit()
+        summary.seconds["write"] = time.perf_counter() - began - sum(summary.seconds.values())
     except BaseException:
         session.rollback()
         raise

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from portal.db import make_sessionmaker
+from portal.db import make_engine, make_sessionmaker
 from portal.models import SKM_ELEMENTS, Counter, Employee, Unit
-from scoring.simulate import SimConfig, SimulatedRatings
+from scoring.simulate import SimConfig, SimulatedRatings, simulate
 
 ZONES = {420: "Asia/Jakarta", 480: "Asia/Makassar", 540: "Asia/Jayapura"}
 _COLUMNS = (
@@ -94,6 +94,18 @@ def fill(engine: Engine, sim: SimulatedRatings) -> None:
         raw.commit()
     finally:
         raw.close()
+
+
+def load_simulated(url: str, size: int) -> str:
+    """Fills the database at `url` with about `size` simulated ratings (seed 1, a unit per 3,000);
+    returns the period that holds them all."""
+    config = SimConfig(seed=1, n_honest=size, n_units=max(6, size // 3000))
+    engine = make_engine(url)
+    try:
+        fill(engine, simulate(config))
+    finally:
+        engine.dispose()
+    return period_of(config)
 
 
 def _master_data(

@@ -28,7 +28,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from bench.scoring_db_bench import load as load_simulated_ratings
 from portal import migrate
 from portal.backup import postgresql_in_use
 from portal.db import make_engine
@@ -37,6 +36,7 @@ from scoring.models import OfficerResult, ScoringRun, UnitResult
 from tests import live_server
 from tests.live_server import Visit
 from tests.reliability.conftest import consistency_problems
+from tests.simulated_ratings import load_simulated as load_simulated_ratings
 
 CITIZENS = 500
 LANES = 12  # citizens in flight at once

@@ -4,6 +4,7 @@ reviewers' decisions win, and the raw export feeds the CSV command."""
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -181,7 +182,9 @@ def test_it_scores_and_exports_from_the_command_line(
     monkeypatch.setenv("SECRET_KEY", settings.secret_key)
 
     assert main(["score", "--period", "2026-03"]) == 0
-    assert "53 ratings, 8 excluded (burst 8)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "53 ratings, 8 excluded (burst 8)" in printed
+    assert re.search(r"read [0-9.]+ s, detect [0-9.]+ s, write [0-9.]+ s; [0-9.]+ s$", printed.strip())
 
     export = tmp_path / "ratings.csv"
     assert main(["export-ratings", "--period", "2026-Q1", "--out", str(export)]) == 0
