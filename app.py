@@ -21,12 +21,13 @@ from portal import cli as portal_cli
 from portal import routes as portal_routes
 from portal.db import make_engine, make_sessionmaker
 from portal.errors import error_page
-from portal.hardening import refuse_malformed_requests, security_headers
+from portal.hardening import security_headers
 from portal.i18n import install_i18n
+from portal.intake import RatingIntake
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
 from portal.settings import REPO_ROOT, Settings, SettingsError
-from portal.web import Portal, RenderedPages, provide_db, provide_portal, set_request_language
+from portal.web import Portal, RenderedPages, prepare_request, provide_db, provide_portal
 from scoring import cli as scoring_cli
 from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
@@ -62,11 +63,15 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
     """The one place the app is put together; `litestar run` calls it without arguments."""
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    intake = RatingIntake.for_database(sessions, settings, signer)
     portal = Portal(
         settings=settings,
         clock=clock,
-        signer=FormSigner(settings.secret_key, settings.form_max_age_seconds),
-        sessions=make_sessionmaker(engine),
+        signer=signer,
+        sessions=sessions,
+        intake=intake,
         # development renders every page afresh, so template edits show at once
         rendered=None if settings.env == "development" else RenderedPages(),
     )
@@ -96,9 +101,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(template_environment()),
         ),
-        before_request=set_request_language,
+        before_request=prepare_request,
         before_send=[security_headers(settings)],
-        guards=[refuse_malformed_requests],
         exception_handlers={Exception: portal_api.for_api_paths(error_page)},
         # Citizens on slow mobile networks get a third of the bytes. Staff pages are left alone: they
         # carry CSRF tokens next to reflected input, the combination compression attacks (BREACH) need.
@@ -108,7 +112,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         openapi_config=portal_api.openapi_config(),
         include_in_schema=False,  # only the /api controllers opt in
         state=State({"portal": portal}),
-        on_shutdown=[engine.dispose],
+        on_shutdown=[intake.close, engine.dispose],
         debug=False,
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.
         request_max_body_size=REQUEST_MAX_BODY_BYTES,

@@ -120,7 +120,7 @@ def main() -> None:
             ACCESS_LOG="false",
         )
         from app import create_app, template_environment
-        from portal import migrate, service
+        from portal import intake, migrate, service
         from portal.forms import parse_rating_form
         from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
         from portal.web import RenderedPages
@@ -161,7 +161,7 @@ def main() -> None:
             rating = parse_rating_form({"form_token": stamp, "overall": "3", "comment": "", "website": ""})
             citizen_ = service.Citizen(secrets.token_urlsafe(16), "127.0.0.1", "id")
             with portal.sessions() as db:
-                service.submit_rating(db, portal.settings, portal.signer, now, token, rating, citizen_)
+                intake.submit_rating(db, portal.settings, portal.signer, now, token, rating, citizen_)
 
         pair()  # warm-up: templates compiled, statements cached
         print(f"form GET + rating POST through the app: {best_ms(pair, args.pairs):.2f} ms CPU per pair")

@@ -92,6 +92,11 @@ class RatingFacts(Protocol):
     def comment(self) -> str | None: ...
 
 
+def case_needed(given: RatingInput) -> bool:
+    """A low rating with a comment, or a reply requested with consent: the rating gets a case."""
+    return (given.overall <= LOW_RATING_MAX and bool(given.comment)) or given.contact is not None
+
+
 def open_case_if_needed(
     session: Session, settings: Settings, rating: RatingFacts, given: RatingInput, now: datetime
 ) -> ComplaintCase | None:

@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from litestar import Request
-from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Message, Scope
 
 from portal.forms import MAX_ID
@@ -65,10 +62,12 @@ def request_address(request: Request) -> str | None:
     )
 
 
-def _is_docs_page(scope: Scope, headers: MutableScopeHeaders) -> bool:
+def _is_docs_page(scope: Scope, headers: list[tuple[bytes, bytes]]) -> bool:
     path = scope.get("path", "")
-    in_docs = path == DOCS_PATH or path.startswith(DOCS_PATH + "/")
-    return in_docs and (headers.get("content-type") or "").startswith("text/html")
+    if not (path == DOCS_PATH or path.startswith(DOCS_PATH + "/")):
+        return False
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    return content_type.startswith(b"text/html")
 
 
 def security_headers(settings: Settings) -> HeaderHook:
@@ -81,21 +80,26 @@ def security_headers(settings: Settings) -> HeaderHook:
     }
     if served_over_https(settings):
         fixed["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    # Encoded once: this runs on every response, and a header lookup per name would scan them each time.
+    ours = [(name.lower().encode(), value.encode()) for name, value in fixed.items()]
+    policies = {False: CONTENT_SECURITY_POLICY.encode(), True: DOCS_CONTENT_SECURITY_POLICY.encode()}
+    replaced = {name for name, _ in ours} | {b"content-security-policy"}
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        policy = DOCS_CONTENT_SECURITY_POLICY if _is_docs_page(scope, headers) else CONTENT_SECURITY_POLICY
-        headers["Content-Security-Policy"] = policy
-        for name, value in fixed.items():
-            headers[name] = value
+        headers = [
+            (name, value) for name, value in message.get("headers", ()) if name.lower() not in replaced
+        ]
+        policy = policies[_is_docs_page(scope, headers)]
+        message["headers"] = [*headers, (b"content-security-policy", policy), *ours]
 
     return add_headers
 
 
-async def refuse_malformed_requests(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
-    """An app-wide guard, run before any handler reads the request.
+async def refuse_malformed_requests(connection: Request) -> None:
+    """Run before any handler reads the request (a `before_request` hook: an app-wide guard would
+    cost a copy of the handler per request).
 
     A NUL byte is never part of a real link or form (tokens, codes and ids are printable, and nobody
     types one) and PostgreSQL cannot even compare or store text holding one: 400 for a NUL in the path,
@@ -109,8 +113,7 @@ async def refuse_malformed_requests(connection: ASGIConnection, _handler: BaseRo
         if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
             raise NotFoundException("no such id")
     if (
-        isinstance(connection, Request)
-        and connection.method not in ("GET", "HEAD")
+        connection.method not in ("GET", "HEAD")
         and connection.content_type[0] == "application/x-www-form-urlencoded"
     ):
         body = await connection.body()  # cached: the handler reads the same bytes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, TooManyRequestsException
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal import proofs, qr, service
 from portal.forms import N_, FormErrors, parse_rating_form
 from portal.hardening import request_address
+from portal.intake import Submission
 from portal.models import SKM_ELEMENTS
 from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
 from portal.security import DEVICE_COOKIE, FormStampError, new_device_token
@@ -29,6 +31,15 @@ def _page(db: Session, portal: Portal, token: str) -> service.CounterPage:
         return service.counter_page(db, token, portal.clock())
     except service.UnknownCounter:
         raise NotFoundException("unknown counter") from None
+
+
+def _page_in_session(portal: Portal, token: str) -> service.CounterPage:
+    with portal.sessions() as db:
+        return _page(db, portal, token)
+
+
+async def _page_in_thread(portal: Portal, token: str) -> service.CounterPage:
+    return await sync_to_thread(_page_in_session, portal, token)
 
 
 def _form(
@@ -130,43 +141,35 @@ class CitizenController(Controller):
                     return render(request, "portal/rescan.html", {"page": page}, status_code=410)
             return _form(request, page, portal, proof=proof)
 
-    @post("/{token:str}", name="portal:submit", sync_to_thread=True, status_code=303)
-    def submit_rating(
+    @post("/{token:str}", name="portal:submit", status_code=303)
+    async def submit_rating(
         self, request: Request, token: FromPath[str], data: FormData, portal: PortalDep
     ) -> Response:
-        with portal.sessions() as db:
-            # The counter's page is looked up only when a page is shown again: a stored rating needs none.
-            try:
-                rating = parse_rating_form(data)
-            except FormErrors as invalid:
-                page, proof = _page(db, portal, token), _submitted_proof(portal, data, "k:")
-                return _form(
-                    request, page, portal, invalid.values, invalid.errors, status_code=422, proof=proof
-                )
-            try:
-                outcome = service.submit_rating(
-                    db,
-                    portal.settings,
-                    portal.signer,
-                    portal.clock(),
-                    token,
-                    rating,
-                    _citizen(request, portal),
-                )
-            except service.UnknownCounter:
-                raise NotFoundException("unknown counter") from None
-            except service.Flooded:
-                raise TooManyRequestsException("too many ratings from this network") from None
-            except service.FormExpired:
-                return _form(
-                    request, _page(db, portal, token), portal, _values(data), _EXPIRED, status_code=422
-                )
-            if outcome is service.SubmitOutcome.THROTTLED:
-                return render(request, "portal/already_rated.html", {"page": _page(db, portal, token)})
-            return Redirect(
-                request.url_for("portal:thanks", token=token) + f"?lang={request.state.language}",
-                status_code=303,
-            )
+        # On the event loop: the rating waits for the intake's batch (portal.intake), holding no thread
+        # or connection. The counter's page is looked up (in a thread) only when a page is shown again.
+        try:
+            rating = parse_rating_form(data)
+        except FormErrors as invalid:
+            page, proof = await _page_in_thread(portal, token), _submitted_proof(portal, data, "k:")
+            return _form(request, page, portal, invalid.values, invalid.errors, status_code=422, proof=proof)
+        citizen = _citizen(request, portal)
+        submission = Submission.hashed(portal.settings.secret_key, token, rating, citizen, portal.clock())
+        try:
+            outcome = await portal.intake.submit(submission)
+        except service.UnknownCounter:
+            raise NotFoundException("unknown counter") from None
+        except service.Flooded:
+            raise TooManyRequestsException("too many ratings from this network") from None
+        except service.FormExpired:
+            page = await _page_in_thread(portal, token)
+            return _form(request, page, portal, _values(data), _EXPIRED, status_code=422)
+        if outcome is service.SubmitOutcome.THROTTLED:
+            page = await _page_in_thread(portal, token)
+            return render(request, "portal/already_rated.html", {"page": page})
+        return Redirect(
+            request.url_for("portal:thanks", token=token) + f"?lang={request.state.language}",
+            status_code=303,
+        )
 
     @get("/{token:str}/terima-kasih", name="portal:thanks", sync_to_thread=True)
     def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:

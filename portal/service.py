@@ -6,7 +6,7 @@ import enum
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, delete, select, text, update
@@ -20,7 +20,6 @@ from portal.followup import open_case_if_needed
 from portal.forms import RatingInput
 from portal.hours import is_open
 from portal.models import (
-    SKM_ELEMENTS,
     Counter,
     DutyShift,
     Employee,
@@ -31,7 +30,7 @@ from portal.models import (
     RejectedProof,
     Unit,
 )
-from portal.security import FormSigner, FormStamp, FormStampError, device_hash, keyed_hash, network_hash
+from portal.security import FormSigner, FormStampError, device_hash, keyed_hash, network_hash
 from portal.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -161,7 +160,7 @@ _COUNTER_ON_DUTY = (
 )
 
 
-def _counter_on_duty(session: Session, token: str, moment: datetime) -> Row:
+def counter_on_duty(session: Session, token: str, moment: datetime) -> Row:
     """The active counter with this token, its unit's name and the officer on duty at `moment`."""
     row = session.execute(_COUNTER_ON_DUTY, {"token": token, "moment": moment}).first()
     if row is None:
@@ -170,7 +169,7 @@ def _counter_on_duty(session: Session, token: str, moment: datetime) -> Row:
 
 
 def counter_page(session: Session, token: str, now: datetime) -> CounterPage:
-    row = _counter_on_duty(session, token, now)
+    row = counter_on_duty(session, token, now)
     return CounterPage(
         counter_id=row.id,
         token=row.public_token,
@@ -215,28 +214,41 @@ def _upsert(session: Session):
 
 # Plain SQL that SQLite and PostgreSQL both speak: SQLAlchemy cannot cache the compiled form of a
 # dialect upsert with RETURNING, and this statement runs on every submission.
-_COUNT_HIT = text(
-    "INSERT INTO rate_limit_hits (key, window_start, hits) VALUES (:key, :window, 1) "
-    "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1 RETURNING hits"
+_ADD_HITS = text(
+    "INSERT INTO rate_limit_hits (key, window_start, hits) VALUES (:key, :window, :n) "
+    "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + excluded.hits "
+    "RETURNING hits"
 )
 
 
 _NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
 
 
+def counts_without_flush_wait(session: Session) -> None:
+    """For a transaction that only counts hits: on PostgreSQL its commit does not wait for the WAL
+    flush. A count lost in a crash is harmless; not waiting shortens how long a window's row stays
+    locked for everyone behind the same network (a carrier's NAT)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_NO_FLUSH_WAIT)
+
+
+def add_hits(session: Session, key: str, window: int, hits: int = 1) -> int:
+    """Adds `hits` to `key`'s count in fixed window number `window` (shared by every app process;
+    the caller commits). Returns the count so far in that window."""
+    total = session.execute(_ADD_HITS, {"key": key, "window": window, "n": hits}).scalar_one()
+    if total == hits:  # first hits of a new window: forget the old ones
+        session.execute(
+            delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.window_start < window)
+        )
+    return total
+
+
 def count_hit(session: Session, key: str, window_seconds: int, now: datetime) -> tuple[int, int]:
     """Counts one hit against `key`'s fixed window, shared by every app process; commits. Returns
     (hits so far in this window, seconds until the window ends)."""
     window = int(now.timestamp()) // window_seconds
-    if session.get_bind().dialect.name == "postgresql":
-        # A count lost in a crash is harmless; not waiting for the WAL flush shortens how long the
-        # window's row stays locked for everyone behind the same network (a carrier's NAT).
-        session.execute(_NO_FLUSH_WAIT)
-    hits = session.execute(_COUNT_HIT, {"key": key, "window": window}).scalar_one()
-    if hits == 1:  # first hit of a new window: forget the old ones
-        session.execute(
-            delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.window_start < window)
-        )
+    counts_without_flush_wait(session)
+    hits = add_hits(session, key, window)
     session.commit()
     retry_after = (window + 1) * window_seconds - int(now.timestamp())
     return hits, max(1, retry_after)
@@ -259,9 +271,16 @@ def one_at_a_time(session: Session, purpose: str, key: str) -> None:
         session.execute(_SQLITE_WRITE_LOCK)
 
 
+SUBMIT_WINDOW_SECONDS = 60
+
+
+def submit_flood_key(network: str | None) -> str:
+    return f"submit:{network or 'unknown'}"
+
+
 def allow_submission(session: Session, network: str | None, limit_per_minute: int, now: datetime) -> bool:
     """Counts a POST against its network's fixed one-minute window, shared by every app process."""
-    hits, _ = count_hit(session, f"submit:{network or 'unknown'}", 60, now)
+    hits, _ = count_hit(session, submit_flood_key(network), SUBMIT_WINDOW_SECONDS, now)
     return hits <= limit_per_minute
 
 
@@ -278,101 +297,6 @@ def record_rejection(session: Session, kind: str, reason: str, counter_id: int |
     )
     session.execute(statement)
     session.commit()
-
-
-_RATINGS = Rating.__table__
-_INSERT_RATING = _RATINGS.insert()
-_RATING_BY_KEY = select(_RATINGS.c.id).where(_RATINGS.c.submission_key == bindparam("key"))
-
-
-@dataclass(frozen=True)
-class StoredRating:
-    """What a follow-up case needs of a rating stored by a Core insert."""
-
-    id: int
-    unit_id: int
-    overall: int
-    comment: str | None
-
-
-def submit_rating(
-    session: Session,
-    settings: Settings,
-    signer: FormSigner,
-    now: datetime,
-    token: str,
-    rating: RatingInput,
-    citizen: Citizen,
-) -> SubmitOutcome:
-    network = network_hash(settings.secret_key, citizen.address)
-    if not allow_submission(session, network, settings.submit_flood_limit_per_minute, now):
-        raise Flooded
-    try:
-        stamp: FormStamp | None = signer.verify(rating.form_token, now.timestamp())
-    except FormStampError as error:
-        stamp, rejected = None, error
-    # Attributed to whoever was on duty when the form was shown: the officer the citizen saw. An
-    # unknown counter is a 404 before a bad form is anything.
-    rendered_at = datetime.fromtimestamp(stamp.rendered_at, UTC) if stamp else now
-    counter = _counter_on_duty(session, token, rendered_at)
-    if stamp is None:
-        raise FormExpired from rejected
-    if stamp.counter_id != counter.id or (stamp.proof is not None and not stamp.proof.startswith("k:")):
-        raise FormExpired  # another counter's form, or a ticket's form posted to the counter page
-    if rating.honeypot_filled:
-        return SubmitOutcome.IGNORED
-
-    device = device_hash(settings.secret_key, citizen.device_token)
-    throttled = bool(device and settings.device_throttle_seconds)
-    if throttled:  # the device's other posts at this counter wait, so the checks below see them
-        one_at_a_time(session, "device", f"{counter.id}:{device}")
-    if session.scalar(_RATING_BY_KEY, {"key": stamp.nonce}) is not None:
-        session.rollback()
-        return SubmitOutcome.DUPLICATE
-    if throttled:
-        since = now - timedelta(seconds=settings.device_throttle_seconds)
-        recent = session.scalar(
-            select(Rating.id)
-            .where(
-                Rating.counter_id == counter.id, Rating.device_hash == device, Rating.submitted_at >= since
-            )
-            .limit(1)
-        )
-        if recent is not None:
-            session.rollback()
-            return SubmitOutcome.THROTTLED
-
-    officer_id = counter.officer_id
-    values = {
-        "submission_key": stamp.nonce,
-        "counter_id": counter.id,
-        "unit_id": counter.unit_id,
-        "employee_id": officer_id,
-        "attribution": "roster" if officer_id else "none",
-        "channel": "kiosk" if stamp.proof else "poster",
-        "submitted_at": now,
-        "outside_hours": not is_open(counter.opening_hours, counter.timezone, now),
-        "overall": rating.overall,
-        **{element: rating.answers.get(element) for element in SKM_ELEMENTS},
-        "comment": rating.comment,
-        "form_seconds": round(max(0.0, now.timestamp() - stamp.rendered_at), 3),
-        "device_hash": device,
-        "network_hash": network,
-        "language": citizen.language,
-    }
-    try:
-        # A Core insert: the ORM's unit of work cost more than the rest of the transaction.
-        rating_id = session.execute(_INSERT_RATING, values).inserted_primary_key[0]
-        stored = StoredRating(rating_id, counter.unit_id, rating.overall, rating.comment)
-        open_case_if_needed(session, settings, stored, rating, now)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        # The same form raced in on another connection: it is stored once. Anything else is a bug.
-        if session.scalar(_RATING_BY_KEY, {"key": stamp.nonce}) is None:
-            raise
-        return SubmitOutcome.DUPLICATE
-    return SubmitOutcome.STORED
 
 
 def ticket_hash(secret_key: str, token: str) -> str:

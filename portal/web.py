@@ -16,8 +16,9 @@ from litestar.response import Template
 from markupsafe import escape
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal.hardening import secure_cookies
+from portal.hardening import refuse_malformed_requests, secure_cookies
 from portal.i18n import choose_language
+from portal.intake import RatingIntake
 from portal.security import FormSigner
 from portal.service import Clock
 from portal.settings import LANGUAGES, Settings
@@ -73,6 +74,7 @@ class Portal:
     clock: Clock
     signer: FormSigner
     sessions: sessionmaker
+    intake: RatingIntake
     # None: every page rendered afresh (development, so template edits show at once)
     rendered: RenderedPages | None = field(default=None, compare=False)
 
@@ -105,8 +107,15 @@ async def provide_db(state: State) -> AsyncGenerator[Session, None]:
         session.close()
 
 
-async def set_request_language(request: Request) -> None:
-    """before_request hook: every page knows its language before it renders."""
+async def prepare_request(request: Request) -> None:
+    """The app's `before_request` hook (Litestar keeps the nearest layer's one only): refuses a
+    malformed request, then settles the page's language."""
+    await refuse_malformed_requests(request)
+    set_request_language(request)
+
+
+def set_request_language(request: Request) -> None:
+    """Every page knows its language before it renders."""
     settings: Settings = request.app.state.portal.settings
     request.state.language = choose_language(
         request.query_params.get("lang"),

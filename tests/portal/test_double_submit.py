@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from portal.db import make_sessionmaker
 from portal.forms import parse_rating_form
+from portal.intake import submit_rating
 from portal.models import Rating
 from portal.security import FormSigner
-from portal.service import Citizen, SubmitOutcome, submit_rating
+from portal.service import Citizen, SubmitOutcome
 from tests import factories
 from tests.conftest import FakeClock
 

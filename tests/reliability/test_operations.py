@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import app as application
 from portal import migrate
+from portal.accesslog import AccessLog
 from portal.db import Base, make_engine, make_sessionmaker
 from portal.followup import ComplaintCase, ContactDetails
 from portal.models import RateLimitHit, Rating
@@ -174,6 +176,46 @@ def test_the_access_log_has_routes_not_paths_and_nothing_personal(
     for secret in (token, device, form, "203.0.113", "testclient", "Secret-Phone", "forged-ticket"):
         assert secret and secret not in err
     assert "query-value" not in err and "Petugas ramah" not in err and "not-a-kiosk-code" not in err
+
+
+def test_it_writes_the_access_lines_of_overlapping_requests_together(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Under load a write per line cost more than a small request: lines wait while other requests are
+    in flight and go out together when the process is idle (or the buffer is full or a second old)."""
+    release = asyncio.Event()
+
+    async def app(scope, _receive, send) -> None:
+        if scope["path_template"] == "/slow":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    access_log = AccessLog(app)
+
+    async def call(route: str) -> None:
+        scope = {"type": "http", "method": "GET", "path_template": route}
+        await access_log(scope, None, _ignore)  # type: ignore[arg-type]
+
+    async def scenario() -> tuple[str, str]:
+        slow = asyncio.ensure_future(call("/slow"))
+        await asyncio.sleep(0)  # /slow is in flight
+        await call("/fast")
+        held = capsys.readouterr().err
+        release.set()
+        await slow
+        return held, capsys.readouterr().err
+
+    capsys.readouterr()
+    held, written = asyncio.run(scenario())
+
+    assert held == ""
+    assert [e["route"] for e in log_lines(written)] == ["/fast", "/slow"]
+    assert written.count("\n") == 2
+
+
+async def _ignore(_message) -> None:
+    return None
 
 
 def test_an_error_is_logged_as_json_without_the_request_or_the_data(

@@ -1,0 +1,389 @@
+"""Storing citizens' ratings: the rules of one submission, applied to a batch in one transaction, and
+the writer thread that gathers concurrent submissions into such batches (group commit).
+
+A POST waits for the commit of the batch that holds its rating, so a 303 still means "stored". Under
+load many ratings share one transaction and one commit, and no request holds a worker thread or a
+connection while it waits; with one citizen at a time a batch is one rating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal.followup import case_needed, open_case_if_needed
+from portal.forms import RatingInput
+from portal.hours import is_open
+from portal.models import SKM_ELEMENTS, Rating
+from portal.security import FormSigner, FormStamp, FormStampError, device_hash, network_hash
+from portal.service import (
+    SUBMIT_WINDOW_SECONDS,
+    Citizen,
+    Flooded,
+    FormExpired,
+    SubmitOutcome,
+    UnknownCounter,
+    add_hits,
+    counter_on_duty,
+    counts_without_flush_wait,
+    one_at_a_time,
+    submit_flood_key,
+)
+from portal.settings import Settings
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A rating form posted to a counter's page, as the handler parsed it. The sender is known by
+    keyed hashes only: the raw cookie and address go no further than the handler."""
+
+    token: str
+    rating: RatingInput
+    now: datetime
+    device: str | None
+    network: str | None
+    language: str
+
+    @classmethod
+    def hashed(
+        cls, secret_key: str, token: str, rating: RatingInput, citizen: Citizen, now: datetime
+    ) -> Submission:
+        device = device_hash(secret_key, citizen.device_token)
+        network = network_hash(secret_key, citizen.address)
+        return cls(token, rating, now, device, network, citizen.language)
+
+
+# What a submission comes to: an outcome, or the refusal (UnknownCounter, FormExpired, Flooded) the
+# handler turns into a page; in a batch, also an unexpected error that failed this submission alone.
+Result = SubmitOutcome | Exception
+
+
+@dataclass(frozen=True)
+class StoredRating:
+    """What a follow-up case needs of a rating stored by a Core insert."""
+
+    id: int
+    unit_id: int
+    overall: int
+    comment: str | None
+
+
+_RATINGS = Rating.__table__
+_INSERT_RATING = _RATINGS.insert()
+_RATING_BY_KEY = select(_RATINGS.c.id).where(_RATINGS.c.submission_key == bindparam("key"))
+_STORED_KEYS = select(_RATINGS.c.submission_key).where(
+    _RATINGS.c.submission_key.in_(bindparam("keys", expanding=True))
+)
+_RECENT_FROM_DEVICE = (
+    select(_RATINGS.c.id)
+    .where(
+        _RATINGS.c.counter_id == bindparam("counter_id"),
+        _RATINGS.c.device_hash == bindparam("device"),
+        _RATINGS.c.submitted_at >= bindparam("since"),
+    )
+    .limit(1)
+)
+
+
+def submit_rating(
+    session: Session,
+    settings: Settings,
+    signer: FormSigner,
+    now: datetime,
+    token: str,
+    rating: RatingInput,
+    citizen: Citizen,
+) -> SubmitOutcome:
+    """One submission on its own; raises what `submit_ratings` would return as a refusal."""
+    submission = Submission.hashed(settings.secret_key, token, rating, citizen, now)
+    (result,) = submit_ratings(session, settings, signer, [submission])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def submit_ratings(
+    session: Session, settings: Settings, signer: FormSigner, submissions: Sequence[Submission]
+) -> list[Result]:
+    """Each submission's result, in order, as if each had been submitted alone: every POST counts
+    against its network's flood limit (one short transaction), then the ratings are checked and
+    stored in one transaction. If that transaction fails (the same form raced in through another
+    process, or anything unexpected), each rating is tried again alone, so one bad apple fails alone."""
+    flooded = _count_posts(session, settings, submissions)
+    if len(submissions) > 1:
+        try:
+            return _store(session, settings, signer, submissions, flooded)
+        except Exception:
+            session.rollback()
+    results: list[Result] = []
+    for submission, over_limit in zip(submissions, flooded, strict=True):
+        try:
+            results.extend(_store(session, settings, signer, [submission], [over_limit]))
+        except IntegrityError:
+            session.rollback()
+            # The same form raced in on another connection: it is stored once. Anything else is a bug.
+            if session.scalar(_RATING_BY_KEY, {"key": _nonce(signer, submission)}) is None:
+                raise
+            results.append(SubmitOutcome.DUPLICATE)
+        except Exception as error:
+            session.rollback()
+            if len(submissions) == 1:
+                raise
+            results.append(error)
+    return results
+
+
+def _count_posts(session: Session, settings: Settings, submissions: Sequence[Submission]) -> list[bool]:
+    """Counts every POST against its network's one-minute window, shared by every app process, and
+    commits; True where the POST is over its network's limit."""
+    keys = [
+        (submit_flood_key(s.network), int(s.now.timestamp()) // SUBMIT_WINDOW_SECONDS) for s in submissions
+    ]
+    next_number = {}
+    for (key, window), hits in collections.Counter(keys).items():
+        # A transaction per window: adding to a new window deletes the key's old one, so holding two
+        # windows' rows at once could deadlock with another process's batch.
+        counts_without_flush_wait(session)
+        next_number[key, window] = add_hits(session, key, window, hits) - hits + 1
+        session.commit()
+    flooded = []
+    for key in keys:
+        flooded.append(next_number[key] > settings.submit_flood_limit_per_minute)
+        next_number[key] += 1
+    return flooded
+
+
+@dataclass
+class _Checked:
+    """A submission that passed the door: its signed form, its counter as it was when the form was
+    shown (the officer the citizen saw)."""
+
+    index: int
+    submission: Submission
+    stamp: FormStamp
+    counter: Row
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    signer: FormSigner,
+    submissions: Sequence[Submission],
+    flooded: Sequence[bool],
+) -> list[Result]:
+    results: list[Result | None] = [None] * len(submissions)
+    checked: list[_Checked] = []
+    for index, (submission, over_limit) in enumerate(zip(submissions, flooded, strict=True)):
+        outcome = _check(session, settings, signer, submission, over_limit)
+        if isinstance(outcome, _Checked):
+            outcome.index = index
+            checked.append(outcome)
+        else:
+            results[index] = outcome
+
+    throttle = timedelta(seconds=settings.device_throttle_seconds)
+    if throttle:  # a device's other posts at this counter wait, so the checks below see them
+        for lock in sorted({f"{c.counter.id}:{c.submission.device}" for c in checked if c.submission.device}):
+            one_at_a_time(session, "device", lock)
+    nonces = [c.stamp.nonce for c in checked]
+    seen = set(session.scalars(_STORED_KEYS, {"keys": nonces}).all()) if nonces else set()
+    rated_here: set[tuple[int, str]] = set()  # (counter, device) stored in this batch
+    to_store: list[_Checked] = []
+    for c in checked:
+        if c.stamp.nonce in seen:
+            results[c.index] = SubmitOutcome.DUPLICATE
+            continue
+        seen.add(c.stamp.nonce)
+        device = c.submission.device
+        if throttle and device:
+            since = c.submission.now - throttle
+            recent = {"counter_id": c.counter.id, "device": device, "since": since}
+            if (c.counter.id, device) in rated_here or session.scalar(_RECENT_FROM_DEVICE, recent):
+                results[c.index] = SubmitOutcome.THROTTLED
+                continue
+            rated_here.add((c.counter.id, device))
+        to_store.append(c)
+
+    plain = [_values(c) for c in to_store if not case_needed(c.submission.rating)]
+    if plain:
+        session.execute(_INSERT_RATING, plain)  # one statement for the lot (executemany)
+    for c in to_store:
+        if case_needed(c.submission.rating):  # a case refers to its rating: inserted alone for the id
+            rating_id = session.execute(_INSERT_RATING, _values(c)).inserted_primary_key[0]
+            given = c.submission.rating
+            stored = StoredRating(rating_id, c.counter.unit_id, given.overall, given.comment)
+            open_case_if_needed(session, settings, stored, given, c.submission.now)
+        results[c.index] = SubmitOutcome.STORED
+    session.commit()
+    assert all(result is not None for result in results)
+    return results  # type: ignore[return-value]
+
+
+def _check(
+    session: Session, settings: Settings, signer: FormSigner, submission: Submission, over_limit: bool
+) -> _Checked | Result:
+    if over_limit:
+        return Flooded()
+    now = submission.now
+    try:
+        stamp: FormStamp | None = signer.verify(submission.rating.form_token, now.timestamp())
+    except FormStampError:
+        stamp = None
+    # Attributed to whoever was on duty when the form was shown: the officer the citizen saw. An
+    # unknown counter is a 404 before a bad form is anything.
+    rendered_at = datetime.fromtimestamp(stamp.rendered_at, UTC) if stamp else now
+    try:
+        counter = counter_on_duty(session, submission.token, rendered_at)
+    except UnknownCounter as unknown:
+        return unknown
+    if stamp is None:
+        return FormExpired()
+    if stamp.counter_id != counter.id or (stamp.proof is not None and not stamp.proof.startswith("k:")):
+        return FormExpired()  # another counter's form, or a ticket's form posted to the counter page
+    if submission.rating.honeypot_filled:
+        return SubmitOutcome.IGNORED
+    return _Checked(index=-1, submission=submission, stamp=stamp, counter=counter)
+
+
+def _values(c: _Checked) -> dict[str, Any]:
+    submission, counter = c.submission, c.counter
+    rating, now = submission.rating, submission.now
+    return {
+        "submission_key": c.stamp.nonce,
+        "counter_id": counter.id,
+        "unit_id": counter.unit_id,
+        "employee_id": counter.officer_id,
+        "attribution": "roster" if counter.officer_id else "none",
+        "channel": "kiosk" if c.stamp.proof else "poster",
+        "submitted_at": now,
+        "outside_hours": not is_open(counter.opening_hours, counter.timezone, now),
+        "overall": rating.overall,
+        **{element: rating.answers.get(element) for element in SKM_ELEMENTS},
+        "comment": rating.comment,
+        "form_seconds": round(max(0.0, now.timestamp() - c.stamp.rendered_at), 3),
+        "device_hash": submission.device,
+        "network_hash": submission.network,
+        "language": submission.language,
+    }
+
+
+def _nonce(signer: FormSigner, submission: Submission) -> str | None:
+    try:
+        return signer.verify(submission.rating.form_token, submission.now.timestamp()).nonce
+    except FormStampError:
+        return None
+
+
+class RatingIntake:
+    """The app process's one writer of citizens' ratings: a thread that takes every submission waiting
+    and stores them as one batch (`submit_ratings`), then wakes each waiting request with its result.
+
+    Started with the first submission; it ends after `idle_seconds` without one (and starts again
+    with the next), or at `close()` after storing what is queued.
+    """
+
+    def __init__(
+        self,
+        store: Callable[[Sequence[Submission]], list[Result]],
+        max_batch: int = 64,
+        idle_seconds: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._max_batch = max_batch
+        self._idle_seconds = idle_seconds
+        self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    @classmethod
+    def for_database(cls, sessions: sessionmaker, settings: Settings, signer: FormSigner) -> RatingIntake:
+        def store(batch: Sequence[Submission]) -> list[Result]:
+            with sessions() as session:
+                return submit_ratings(session, settings, signer, batch)
+
+        return cls(store)
+
+    async def submit(self, submission: Submission) -> SubmitOutcome:
+        """Waits until the submission's batch is committed; raises its refusal, if any."""
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(submission, loop, loop.create_future())
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the rating intake is closed")
+            self._queue.put(waiting)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="rating-intake", daemon=True)
+                self._thread.start()
+        result = await waiting.future
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def close(self) -> None:
+        """Stores what is queued, then stops the thread (the app's shutdown)."""
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=self._idle_seconds)
+            except queue.Empty:
+                with self._lock:  # nothing can be queued while we decide to stop
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            batch, stop = [first], first is None
+            while len(batch) < self._max_batch and not stop:
+                try:
+                    waiting = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                stop = waiting is None
+                batch.append(waiting)
+            self._store_batch([w for w in batch if w is not None])
+            if stop:
+                return
+
+    def _store_batch(self, batch: list[_Waiting]) -> None:
+        if not batch:
+            return
+        try:
+            results: list[Any] = self._store([w.submission for w in batch])
+        except Exception as error:  # the requests answer 500 and the error is logged there
+            results = [error] * len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = {}
+        for waiting, result in zip(batch, results, strict=True):
+            by_loop.setdefault(waiting.loop, []).append((waiting.future, result))
+        for loop, answers in by_loop.items():
+            loop.call_soon_threadsafe(_answer, answers)
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    submission: Submission
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+
+
+def _answer(answers: list[tuple[asyncio.Future, Any]]) -> None:
+    for future, result in answers:
+        if not future.done():  # the request may have been cancelled (the citizen left)
+            future.set_result(result)

@@ -1,0 +1,224 @@
+"""Group commit of citizens' ratings (portal.intake): a batch gives each submission what it would get
+alone, and the writer gathers what waits into one batch while each request waits for its commit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.db import make_sessionmaker
+from portal.followup import ComplaintCase
+from portal.forms import parse_rating_form
+from portal.intake import RatingIntake, Submission, submit_ratings
+from portal.models import RateLimitHit, Rating
+from portal.security import FormSigner
+from portal.service import Citizen, Flooded, FormExpired, SubmitOutcome, UnknownCounter
+from tests import factories
+from tests.conftest import FakeClock
+
+
+def _submission(settings, token, form_token, clock, phone="p1", network="198.51.100.7", **fields):
+    form = {"form_token": form_token, "overall": "4", **fields}
+    citizen = Citizen(device_token=phone, address=network, language="id")
+    return Submission.hashed(settings.secret_key, token, parse_rating_form(form), citizen, clock())
+
+
+def test_it_gives_each_submission_of_a_batch_what_it_would_get_alone(
+    db: Session, engine, settings, clock: FakeClock
+) -> None:
+    unit = factories.unit(db)
+    counter = factories.counter(db, unit, "Loket 1")
+    officer = factories.employee(db, unit)
+    factories.shift(db, officer, counter, clock() - timedelta(hours=1), clock() + timedelta(hours=1))
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    token, sign = counter.public_token, lambda: signer.sign(counter.id, clock().timestamp() - 30)
+    twice = sign()
+    batch = [
+        _submission(settings, token, twice, clock, phone="a"),
+        _submission(settings, token, twice, clock, phone="a"),  # the same form again: stored once
+        _submission(settings, token, sign(), clock, phone="b", comment="Lama sekali", overall="1"),
+        _submission(settings, token, "forged", clock, phone="c"),
+        _submission(settings, "no-such-counter", sign(), clock, phone="d"),
+        _submission(settings, token, sign(), clock, phone="e", website="http://spam"),
+    ]
+
+    with make_sessionmaker(engine)() as session:
+        results = submit_ratings(session, settings, signer, batch)
+
+    assert results[:3] == [SubmitOutcome.STORED, SubmitOutcome.DUPLICATE, SubmitOutcome.STORED]
+    assert isinstance(results[3], FormExpired) and isinstance(results[4], UnknownCounter)
+    assert results[5] is SubmitOutcome.IGNORED
+    stored = db.scalars(select(Rating).order_by(Rating.id)).all()
+    assert [(r.employee_id, r.attribution, r.overall) for r in stored] == [
+        (officer.id, "roster", 4),
+        (officer.id, "roster", 1),
+    ]
+    # the low rating with a comment opened its case, on the right rating
+    assert db.scalar(select(ComplaintCase.rating_id)) == stored[1].id
+    # every POST counted against the network, refused or not
+    assert db.scalar(select(RateLimitHit.hits)) == len(batch)
+
+
+def test_it_throttles_a_device_rating_the_same_counter_twice_in_one_batch(
+    db: Session, engine, settings, clock: FakeClock
+) -> None:
+    counter = factories.counter(db, factories.unit(db))
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    forms = [signer.sign(counter.id, clock().timestamp() - 30) for _ in range(3)]
+    batch = [
+        _submission(settings, counter.public_token, forms[0], clock, phone="same"),
+        _submission(settings, counter.public_token, forms[1], clock, phone="same"),
+        _submission(settings, counter.public_token, forms[2], clock, phone="other"),
+    ]
+
+    with make_sessionmaker(engine)() as session:
+        results = submit_ratings(session, settings.with_(device_throttle_seconds=600), signer, batch)
+
+    assert results == [SubmitOutcome.STORED, SubmitOutcome.THROTTLED, SubmitOutcome.STORED]
+    assert db.scalar(select(func.count(Rating.id))) == 2
+
+
+def test_it_refuses_the_posts_of_a_batch_beyond_the_network_limit_in_arrival_order(
+    db: Session, engine, settings, clock: FakeClock
+) -> None:
+    counter = factories.counter(db, factories.unit(db))
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    form = lambda: signer.sign(counter.id, clock().timestamp() - 30)  # noqa: E731
+    batch = [_submission(settings, counter.public_token, form(), clock, phone=str(i)) for i in range(5)]
+
+    with make_sessionmaker(engine)() as session:
+        results = submit_ratings(session, settings.with_(submit_flood_limit_per_minute=3), signer, batch)
+
+    assert results[:3] == [SubmitOutcome.STORED] * 3
+    assert all(isinstance(r, Flooded) for r in results[3:])
+    assert db.scalar(select(func.count(Rating.id))) == 3
+
+
+def test_it_counts_batches_from_two_processes_without_deadlock_across_a_minute_boundary(
+    engine, settings, clock: FakeClock
+) -> None:
+    """Adding to a new window deletes the old one: two batches each holding two windows' rows at
+    once deadlocked on PostgreSQL. Each window is counted in a transaction of its own."""
+    with make_sessionmaker(engine)() as session:
+        counter = factories.counter(session, factories.unit(session))
+        counter_id, token = counter.id, counter.public_token
+    settings = settings.with_(submit_flood_limit_per_minute=10**6)  # one network sends them all
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    boundary = (int(clock().timestamp()) // 60 + 1) * 60
+    before, after = (FakeClock(datetime.fromtimestamp(boundary + d, UTC)) for d in (-1, 1))
+    errors: list[BaseException] = []
+
+    def batch(order: list[FakeClock], rounds: int, start: threading.Barrier) -> None:
+        with make_sessionmaker(engine)() as session:
+            for _ in range(rounds):
+                start.wait()
+                forms = [(signer.sign(counter_id, c().timestamp() - 5), c) for c in order]
+                subs = [_submission(settings, token, f, c, phone=f) for f, c in forms]
+                try:
+                    submit_ratings(session, settings, signer, subs)
+                except Exception as error:
+                    errors.append(error)
+                    session.rollback()
+
+    start = threading.Barrier(2)
+    threads = [
+        threading.Thread(target=batch, args=([after, before], 15, start)),
+        threading.Thread(target=batch, args=([before, after], 15, start)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count(Rating.id))) == 60
+
+
+def test_it_fails_only_the_submission_whose_storing_fails(
+    db: Session, engine, settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = factories.counter(db, factories.unit(db))
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    form = lambda: signer.sign(counter.id, clock().timestamp() - 30)  # noqa: E731
+    batch = [
+        _submission(settings, counter.public_token, form(), clock, phone="a"),
+        _submission(settings, counter.public_token, form(), clock, phone="b", comment="boom", overall="1"),
+        _submission(settings, counter.public_token, form(), clock, phone="c"),
+    ]
+
+    def broken_case(*_args, **_kwargs):
+        raise RuntimeError("case table unavailable")
+
+    monkeypatch.setattr("portal.intake.open_case_if_needed", broken_case)
+    with make_sessionmaker(engine)() as session:
+        results = submit_ratings(session, settings, signer, batch)
+
+    assert results[0] is SubmitOutcome.STORED and results[2] is SubmitOutcome.STORED
+    assert isinstance(results[1], RuntimeError)
+    assert db.scalar(select(func.count(Rating.id))) == 2
+
+
+# --- the writer thread, with a store that records its batches (no database needed) ---------------
+
+
+class RecordingStore:
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.release = threading.Event()
+        self.release.set()
+
+    def __call__(self, batch):
+        self.release.wait(5)
+        self.batches.append([s.token for s in batch])
+        return [ValueError(s.token) if s.token == "bad" else SubmitOutcome.STORED for s in batch]
+
+
+def _bare(token: str) -> Submission:
+    return Submission(token, parse_rating_form({"form_token": "x", "overall": "3"}), None, None, None, "id")  # type: ignore[arg-type]
+
+
+def test_it_stores_what_waits_as_one_batch_and_answers_each_request() -> None:
+    store = RecordingStore()
+    intake = RatingIntake(store)
+
+    async def citizens() -> list[object]:
+        store.release.clear()  # the writer holds the first rating while nine more arrive
+        first = asyncio.ensure_future(intake.submit(_bare("t0")))
+        while not intake._queue.empty():  # the writer has taken the first one
+            await asyncio.sleep(0.001)
+        rest = [
+            asyncio.ensure_future(intake.submit(_bare(t))) for t in [f"t{i}" for i in range(1, 9)] + ["bad"]
+        ]
+        await asyncio.sleep(0.05)
+        store.release.set()
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    results = asyncio.run(citizens())
+    intake.close()
+
+    assert store.batches == [["t0"], [f"t{i}" for i in range(1, 9)] + ["bad"]]
+    assert results[:9] == [SubmitOutcome.STORED] * 9
+    assert isinstance(results[9], ValueError)  # a refusal is raised in the request that made it
+
+
+def test_it_stores_what_is_queued_before_it_closes_and_refuses_after() -> None:
+    store = RecordingStore()
+    intake = RatingIntake(store, idle_seconds=0.05)
+
+    async def scenario() -> None:
+        assert await intake.submit(_bare("a")) is SubmitOutcome.STORED
+        await asyncio.sleep(0.2)  # idle: the thread ends, and starts again with the next rating
+        assert intake._thread is None
+        assert await intake.submit(_bare("b")) is SubmitOutcome.STORED
+        intake.close()
+        with pytest.raises(RuntimeError):
+            await intake.submit(_bare("c"))
+
+    asyncio.run(scenario())
+    assert store.batches == [["a"], ["b"]]
