@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         settings=settings,
         clock=clock,
         signer=signer,
+        engine=engine,
         sessions=sessions,
         intake=intake,
         # development renders every page afresh, so template edits show at once

@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, TooManyRequestsException
 from litestar.params import Body, FromPath, FromQuery, SkipValidation
 from litestar.response import Redirect, Template
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from portal import proofs, qr, service
@@ -26,20 +27,22 @@ FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 PortalDep = NamedDependency[SkipValidation[Portal]]
 
 
-def _page(db: Session, portal: Portal, token: str) -> service.CounterPage:
+def _page(db: Session | Connection, portal: Portal, token: str) -> service.CounterPage:
     try:
         return service.counter_page(db, token, portal.clock())
     except service.UnknownCounter:
         raise NotFoundException("unknown counter") from None
 
 
-def _page_in_session(portal: Portal, token: str) -> service.CounterPage:
-    with portal.sessions() as db:
-        return _page(db, portal, token)
+def _page_read(portal: Portal, token: str) -> service.CounterPage:
+    """A counter's page from one read on a plain connection: the citizen path's lookup needs no ORM
+    session (a third of its cost)."""
+    with portal.engine.connect() as connection:
+        return _page(connection, portal, token)
 
 
 async def _page_in_thread(portal: Portal, token: str) -> service.CounterPage:
-    return await sync_to_thread(_page_in_session, portal, token)
+    return await sync_to_thread(_page_read, portal, token)
 
 
 def _form(
@@ -131,14 +134,14 @@ class CitizenController(Controller):
         portal: PortalDep,
         k: FromQuery[str | None] = None,
     ) -> Response:
-        with portal.sessions() as db:
+        if k is None:  # scanned from the counter's poster: the hot path
+            return _form(request, _page_read(portal, token), portal)
+        with portal.sessions() as db:  # scanned from the counter's kiosk screen
             page = _page(db, portal, token)
-            proof = None
-            if k is not None:  # scanned from the counter's kiosk screen
-                try:
-                    proof = service.kiosk_proof(db, portal.settings, portal.clock(), token, k)
-                except service.ProofRejected:
-                    return render(request, "portal/rescan.html", {"page": page}, status_code=410)
+            try:
+                proof = service.kiosk_proof(db, portal.settings, portal.clock(), token, k)
+            except service.ProofRejected:
+                return render(request, "portal/rescan.html", {"page": page}, status_code=410)
             return _form(request, page, portal, proof=proof)
 
     @post("/{token:str}", name="portal:submit", status_code=303)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, delete, select, text, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -160,7 +160,7 @@ _COUNTER_ON_DUTY = (
 )
 
 
-def counter_on_duty(session: Session, token: str, moment: datetime) -> Row:
+def counter_on_duty(session: Session | Connection, token: str, moment: datetime) -> Row:
     """The active counter with this token, its unit's name and the officer on duty at `moment`."""
     row = session.execute(_COUNTER_ON_DUTY, {"token": token, "moment": moment}).first()
     if row is None:
@@ -168,7 +168,7 @@ def counter_on_duty(session: Session, token: str, moment: datetime) -> Row:
     return row
 
 
-def counter_page(session: Session, token: str, now: datetime) -> CounterPage:
+def counter_page(session: Session | Connection, token: str, now: datetime) -> CounterPage:
     row = counter_on_duty(session, token, now)
     return CounterPage(
         counter_id=row.id,

@@ -14,6 +14,7 @@ from litestar.datastructures import Cookie, State
 from litestar.enums import MediaType
 from litestar.response import Template
 from markupsafe import escape
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.hardening import refuse_malformed_requests, secure_cookies
@@ -73,6 +74,7 @@ class Portal:
     settings: Settings
     clock: Clock
     signer: FormSigner
+    engine: Engine
     sessions: sessionmaker
     intake: RatingIntake
     # None: every page rendered afresh (development, so template edits show at once)
