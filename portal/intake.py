@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal.duty import CounterOnDuty, counters_on_duty
 from portal.followup import case_needed, open_case_if_needed
 from portal.forms import RatingInput
 from portal.hours import is_open
@@ -34,7 +35,6 @@ from portal.service import (
     SubmitOutcome,
     UnknownCounter,
     add_hits,
-    counter_on_duty,
     counts_without_flush_wait,
     one_at_a_time,
     submit_flood_key,
@@ -132,7 +132,8 @@ def submit_ratings(
         except IntegrityError:
             session.rollback()
             # The same form raced in on another connection: it is stored once. Anything else is a bug.
-            if session.scalar(_RATING_BY_KEY, {"key": _nonce(signer, submission)}) is None:
+            stamp = _stamp(signer, submission)
+            if stamp is None or session.scalar(_RATING_BY_KEY, {"key": stamp.nonce}) is None:
                 raise
             results.append(SubmitOutcome.DUPLICATE)
         except Exception as error:
@@ -171,7 +172,7 @@ class _Checked:
     index: int
     submission: Submission
     stamp: FormStamp
-    counter: Row
+    counter: CounterOnDuty
 
 
 def _store(
@@ -182,9 +183,16 @@ def _store(
     flooded: Sequence[bool],
 ) -> list[Result]:
     results: list[Result | None] = [None] * len(submissions)
+    stamps = [_stamp(signer, submission) for submission in submissions]
+    # Attributed to whoever was on duty when the form was shown: the officer the citizen saw.
+    shown = [
+        (s.token, datetime.fromtimestamp(stamp.rendered_at, UTC) if stamp else s.now)
+        for s, stamp in zip(submissions, stamps, strict=True)
+    ]
+    counters = counters_on_duty(session, shown)
     checked: list[_Checked] = []
-    for index, (submission, over_limit) in enumerate(zip(submissions, flooded, strict=True)):
-        outcome = _check(session, settings, signer, submission, over_limit)
+    for index, facts in enumerate(zip(submissions, stamps, counters, flooded, strict=True)):
+        outcome = _check(*facts)
         if isinstance(outcome, _Checked):
             outcome.index = index
             checked.append(outcome)
@@ -229,23 +237,20 @@ def _store(
     return results  # type: ignore[return-value]
 
 
+def _stamp(signer: FormSigner, submission: Submission) -> FormStamp | None:
+    try:
+        return signer.verify(submission.rating.form_token, submission.now.timestamp())
+    except FormStampError:
+        return None
+
+
 def _check(
-    session: Session, settings: Settings, signer: FormSigner, submission: Submission, over_limit: bool
+    submission: Submission, stamp: FormStamp | None, counter: CounterOnDuty | None, over_limit: bool
 ) -> _Checked | Result:
     if over_limit:
         return Flooded()
-    now = submission.now
-    try:
-        stamp: FormStamp | None = signer.verify(submission.rating.form_token, now.timestamp())
-    except FormStampError:
-        stamp = None
-    # Attributed to whoever was on duty when the form was shown: the officer the citizen saw. An
-    # unknown counter is a 404 before a bad form is anything.
-    rendered_at = datetime.fromtimestamp(stamp.rendered_at, UTC) if stamp else now
-    try:
-        counter = counter_on_duty(session, submission.token, rendered_at)
-    except UnknownCounter as unknown:
-        return unknown
+    if counter is None:  # an unknown counter is a 404 before a bad form is anything
+        return UnknownCounter(submission.token)
     if stamp is None:
         return FormExpired()
     if stamp.counter_id != counter.id or (stamp.proof is not None and not stamp.proof.startswith("k:")):
@@ -275,13 +280,6 @@ def _values(c: _Checked) -> dict[str, Any]:
         "network_hash": submission.network,
         "language": submission.language,
     }
-
-
-def _nonce(signer: FormSigner, submission: Submission) -> str | None:
-    try:
-        return signer.verify(submission.rating.form_token, submission.now.timestamp()).nonce
-    except FormStampError:
-        return None
 
 
 class RatingIntake:

@@ -7,21 +7,20 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, select, text, update
+from sqlalchemy import Connection, Row, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.channels import KioskCodeRejected, ticket_token, verify_kiosk_code
+from portal.duty import COUNTER_ON_DUTY, on_duty_query
 from portal.followup import open_case_if_needed
 from portal.forms import RatingInput
 from portal.hours import is_open
 from portal.models import (
     Counter,
-    DutyShift,
     Employee,
     KioskDevice,
     RateLimitHit,
@@ -101,23 +100,8 @@ def _counter(session: Session, token: str) -> Counter:
     return counter
 
 
-_COUNTERS, _UNITS, _EMPLOYEES, _SHIFTS = (model.__table__ for model in (Counter, Unit, Employee, DutyShift))
-
-
-def _on_duty(what: Any, counter_id: Any, moment: Any) -> Select:
-    """The one rule for who is on duty: the employee whose shift [starts_at, ends_at) at the counter
-    covers the moment; the latest start wins overlaps."""
-    return (
-        select(what)
-        .select_from(_SHIFTS.join(_EMPLOYEES, _EMPLOYEES.c.id == _SHIFTS.c.employee_id))
-        .where(_SHIFTS.c.counter_id == counter_id, _SHIFTS.c.starts_at <= moment, _SHIFTS.c.ends_at > moment)
-        .order_by(_SHIFTS.c.starts_at.desc(), _SHIFTS.c.id.desc())
-        .limit(1)
-    )
-
-
 def officer_on_duty(session: Session, counter_id: int, moment: datetime) -> Employee | None:
-    return session.scalar(_on_duty(Employee, counter_id, moment))
+    return session.scalar(on_duty_query(Employee, counter_id, moment))
 
 
 def page_for_counter(
@@ -134,35 +118,9 @@ def page_for_counter(
     )
 
 
-def _on_duty_column(column: Any) -> Any:
-    return _on_duty(column, _COUNTERS.c.id, bindparam("moment")).correlate(_COUNTERS).scalar_subquery()
-
-
-# The citizen path's one query: an active counter by its public token, its unit's name and the officer
-# on duty at :moment, built once, as Core (no ORM entities). The officer's columns are scalar
-# subqueries (each an index search of the counter's shifts), which every engine plans well; a join on
-# a correlated subquery would depend on the planner.
-_COUNTER_ON_DUTY = (
-    select(
-        _COUNTERS.c.id,
-        _COUNTERS.c.public_token,
-        _COUNTERS.c.name,
-        _COUNTERS.c.unit_id,
-        _COUNTERS.c.timezone,
-        _COUNTERS.c.opening_hours,
-        _UNITS.c.name.label("unit_name"),
-        _on_duty_column(_EMPLOYEES.c.id).label("officer_id"),
-        _on_duty_column(_EMPLOYEES.c.name).label("officer_name"),
-        _on_duty_column(_EMPLOYEES.c.photo_path).label("officer_photo_path"),
-    )
-    .select_from(_COUNTERS.outerjoin(_UNITS, _UNITS.c.id == _COUNTERS.c.unit_id))
-    .where(_COUNTERS.c.public_token == bindparam("token"), _COUNTERS.c.active.is_(True))
-)
-
-
 def counter_on_duty(session: Session | Connection, token: str, moment: datetime) -> Row:
     """The active counter with this token, its unit's name and the officer on duty at `moment`."""
-    row = session.execute(_COUNTER_ON_DUTY, {"token": token, "moment": moment}).first()
+    row = session.execute(COUNTER_ON_DUTY, {"token": token, "moment": moment}).first()
     if row is None:
         raise UnknownCounter(token)
     return row
