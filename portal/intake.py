@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -129,19 +130,20 @@ def submit_ratings(
     for submission, over_limit in zip(submissions, flooded, strict=True):
         try:
             results.extend(_store(session, settings, signer, [submission], [over_limit]))
-        except IntegrityError:
-            session.rollback()
-            # The same form raced in on another connection: it is stored once. Anything else is a bug.
-            stamp = _stamp(signer, submission)
-            if stamp is None or session.scalar(_RATING_BY_KEY, {"key": stamp.nonce}) is None:
-                raise
-            results.append(SubmitOutcome.DUPLICATE)
         except Exception as error:
             session.rollback()
-            if len(submissions) == 1:
+            if isinstance(error, IntegrityError) and _stored_already(session, signer, submission):
+                results.append(SubmitOutcome.DUPLICATE)  # the same form raced in on another connection
+            elif len(submissions) == 1:
                 raise
-            results.append(error)
+            else:
+                results.append(error)  # anything else is a bug: it fails this rating alone
     return results
+
+
+def _stored_already(session: Session, signer: FormSigner, submission: Submission) -> bool:
+    stamp = _stamp(signer, submission)
+    return stamp is not None and session.scalar(_RATING_BY_KEY, {"key": stamp.nonce}) is not None
 
 
 def _count_posts(session: Session, settings: Settings, submissions: Sequence[Submission]) -> list[bool]:
@@ -286,8 +288,8 @@ class RatingIntake:
     """The app process's one writer of citizens' ratings: a thread that takes every submission waiting
     and stores them as one batch (`submit_ratings`), then wakes each waiting request with its result.
 
-    Started with the first submission; it ends after `idle_seconds` without one (and starts again
-    with the next), or at `close()` after storing what is queued.
+    Started with the first submission; it ends after `idle_seconds` without one, or at `close()`
+    after storing what is queued, and starts again with the next submission.
     """
 
     def __init__(
@@ -302,7 +304,6 @@ class RatingIntake:
         self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._closed = False
 
     @classmethod
     def for_database(cls, sessions: sessionmaker, settings: Settings, signer: FormSigner) -> RatingIntake:
@@ -317,8 +318,6 @@ class RatingIntake:
         loop = asyncio.get_running_loop()
         waiting = _Waiting(submission, loop, loop.create_future())
         with self._lock:
-            if self._closed:
-                raise RuntimeError("the rating intake is closed")
             self._queue.put(waiting)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="rating-intake", daemon=True)
@@ -331,8 +330,7 @@ class RatingIntake:
     def close(self) -> None:
         """Stores what is queued, then stops the thread (the app's shutdown)."""
         with self._lock:
-            self._closed = True
-            thread = self._thread
+            thread, self._thread = self._thread, None
             if thread is not None:
                 self._queue.put(None)
         if thread is not None:
@@ -371,7 +369,8 @@ class RatingIntake:
         for waiting, result in zip(batch, results, strict=True):
             by_loop.setdefault(waiting.loop, []).append((waiting.future, result))
         for loop, answers in by_loop.items():
-            loop.call_soon_threadsafe(_answer, answers)
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(_answer, answers)
 
 
 @dataclass(frozen=True)

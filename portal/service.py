@@ -1,4 +1,6 @@
-"""The citizen side's rules: what a counter page shows, and storing a rating exactly once."""
+"""The citizen side's rules: what a counter page shows, kiosk codes and tickets at the door, and the
+counters and locks shared by every app process. Ratings posted to a counter page are stored by
+portal.intake."""
 
 from __future__ import annotations
 

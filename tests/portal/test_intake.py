@@ -140,6 +140,36 @@ def test_it_counts_batches_from_two_processes_without_deadlock_across_a_minute_b
         assert session.scalar(select(func.count(Rating.id))) == 60
 
 
+def test_it_stores_a_form_once_when_two_processes_batches_race_with_it(
+    engine, settings, clock: FakeClock
+) -> None:
+    with make_sessionmaker(engine)() as session:
+        counter = factories.counter(session, factories.unit(session))
+        counter_id, token = counter.id, counter.public_token
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    sign = lambda: signer.sign(counter_id, clock().timestamp() - 30)  # noqa: E731
+    shared = sign()
+    start, outcomes = threading.Barrier(2), []
+
+    def process(phone: str) -> None:
+        batch = [_submission(settings, token, shared, clock, phone="shared")]
+        batch.append(_submission(settings, token, sign(), clock, phone=phone))
+        with make_sessionmaker(engine)() as session:
+            start.wait()
+            outcomes.append(submit_ratings(session, settings, signer, batch))
+
+    racers = [threading.Thread(target=process, args=(phone,)) for phone in ("a", "b")]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+
+    assert sorted(o[0].value for o in outcomes) == ["duplicate", "stored"]
+    assert [o[1] for o in outcomes] == [SubmitOutcome.STORED] * 2
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count(Rating.id))) == 3
+
+
 def test_it_fails_only_the_submission_whose_storing_fails(
     db: Session, engine, settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,7 +237,7 @@ def test_it_stores_what_waits_as_one_batch_and_answers_each_request() -> None:
     assert isinstance(results[9], ValueError)  # a refusal is raised in the request that made it
 
 
-def test_it_stores_what_is_queued_before_it_closes_and_refuses_after() -> None:
+def test_it_stores_what_is_queued_when_it_closes_and_starts_again_after() -> None:
     store = RecordingStore()
     intake = RatingIntake(store, idle_seconds=0.05)
 
@@ -215,10 +245,16 @@ def test_it_stores_what_is_queued_before_it_closes_and_refuses_after() -> None:
         assert await intake.submit(_bare("a")) is SubmitOutcome.STORED
         await asyncio.sleep(0.2)  # idle: the thread ends, and starts again with the next rating
         assert intake._thread is None
-        assert await intake.submit(_bare("b")) is SubmitOutcome.STORED
-        intake.close()
-        with pytest.raises(RuntimeError):
-            await intake.submit(_bare("c"))
+        store.release.clear()
+        queued = [asyncio.ensure_future(intake.submit(_bare(t))) for t in ("b", "c")]
+        await asyncio.sleep(0.01)
+        closing = asyncio.get_running_loop().run_in_executor(None, intake.close)
+        store.release.set()
+        await closing  # the app's shutdown: what was queued is stored before it returns
+        assert all(future.done() for future in queued)  # answered before close() returned
+        assert await asyncio.gather(*queued) == [SubmitOutcome.STORED] * 2
+        assert await intake.submit(_bare("d")) is SubmitOutcome.STORED  # a restarted app goes on
 
     asyncio.run(scenario())
-    assert store.batches == [["a"], ["b"]]
+    intake.close()
+    assert [t for batch in store.batches for t in batch] == ["a", "b", "c", "d"]
