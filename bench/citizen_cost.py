@@ -135,9 +135,9 @@ def main() -> None:
         def pair() -> None:
             loop.run_until_complete(citizen(app, token))
 
-        def page() -> service.CounterPage:
-            with portal.sessions() as db:
-                return service.counter_page(db, token, datetime.now(UTC))
+        def page() -> service.CounterPage:  # as a poster scan does it: one read on a plain connection
+            with portal.engine.connect() as connection:
+                return service.counter_page(connection, token, datetime.now(UTC))
 
         counter_page = page()
         template = template_environment().get_template("portal/rate.html")

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 from portal.models import Counter, DutyShift, Employee, Unit
 
 _COUNTERS, _UNITS, _EMPLOYEES, _SHIFTS = (model.__table__ for model in (Counter, Unit, Employee, DutyShift))
+_SHIFTS_WITH_EMPLOYEE = _SHIFTS.join(_EMPLOYEES, _EMPLOYEES.c.id == _SHIFTS.c.employee_id)
 
 
 def on_duty_query(what: Any, counter_id: Any, moment: Any) -> Select:
     """The rule in SQL: `what` of the employee on duty at the counter at the moment."""
     return (
         select(what)
-        .select_from(_SHIFTS.join(_EMPLOYEES, _EMPLOYEES.c.id == _SHIFTS.c.employee_id))
+        .select_from(_SHIFTS_WITH_EMPLOYEE)
         .where(_SHIFTS.c.counter_id == counter_id, _SHIFTS.c.starts_at <= moment, _SHIFTS.c.ends_at > moment)
         .order_by(_SHIFTS.c.starts_at.desc(), _SHIFTS.c.id.desc())
         .limit(1)
@@ -82,7 +83,7 @@ _SHIFTS_BETWEEN = (
         _EMPLOYEES.c.name.label("officer_name"),
         _EMPLOYEES.c.photo_path.label("officer_photo_path"),
     )
-    .select_from(_SHIFTS.join(_EMPLOYEES, _EMPLOYEES.c.id == _SHIFTS.c.employee_id))
+    .select_from(_SHIFTS_WITH_EMPLOYEE)
     .where(
         _SHIFTS.c.counter_id.in_(bindparam("counters", expanding=True)),
         _SHIFTS.c.starts_at <= bindparam("last"),

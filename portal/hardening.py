@@ -97,7 +97,7 @@ def security_headers(settings: Settings) -> HeaderHook:
     return add_headers
 
 
-async def refuse_malformed_requests(connection: Request) -> None:
+async def refuse_malformed_requests(request: Request) -> None:
     """Run before any handler reads the request (a `before_request` hook: an app-wide guard would
     cost a copy of the handler per request).
 
@@ -106,16 +106,16 @@ async def refuse_malformed_requests(connection: Request) -> None:
     the query string or an urlencoded form (file uploads may hold any byte and are checked as files).
     An integer id in the path beyond what an id column holds is no such thing: 404, instead of an
     overflow in the database driver."""
-    query = connection.scope.get("query_string", b"")
-    if "\x00" in connection.scope["path"] or b"\x00" in query or b"%00" in query:
+    query = request.scope.get("query_string", b"")
+    if "\x00" in request.scope["path"] or b"\x00" in query or b"%00" in query:
         raise ClientException("NUL byte in the URL")
-    for value in connection.path_params.values():
+    for value in request.path_params.values():
         if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
             raise NotFoundException("no such id")
     if (
-        connection.method not in ("GET", "HEAD")
-        and connection.content_type[0] == "application/x-www-form-urlencoded"
+        request.method not in ("GET", "HEAD")
+        and request.content_type[0] == "application/x-www-form-urlencoded"
     ):
-        body = await connection.body()  # cached: the handler reads the same bytes
+        body = await request.body()  # cached: the handler reads the same bytes
         if b"\x00" in body or b"%00" in body:
             raise ClientException("NUL byte in a form")

@@ -224,15 +224,18 @@ def _store(
             rated_here.add((c.counter.id, device))
         to_store.append(c)
 
-    plain = [_values(c) for c in to_store if not case_needed(c.submission.rating)]
-    if plain:
-        session.execute(_INSERT_RATING, plain)  # one statement for the lot (executemany)
+    plain: list[_Checked] = []
+    with_case: list[_Checked] = []
     for c in to_store:
-        if case_needed(c.submission.rating):  # a case refers to its rating: inserted alone for the id
-            rating_id = session.execute(_INSERT_RATING, _values(c)).inserted_primary_key[0]
-            given = c.submission.rating
-            stored = StoredRating(rating_id, c.counter.unit_id, given.overall, given.comment)
-            open_case_if_needed(session, settings, stored, given, c.submission.now)
+        (with_case if case_needed(c.submission.rating) else plain).append(c)
+    if plain:  # one statement for the lot (executemany)
+        session.execute(_INSERT_RATING, [_values(c) for c in plain])
+    for c in with_case:  # a case refers to its rating: inserted alone for the id
+        rating_id = session.execute(_INSERT_RATING, _values(c)).inserted_primary_key[0]
+        given = c.submission.rating
+        stored = StoredRating(rating_id, c.counter.unit_id, given.overall, given.comment)
+        open_case_if_needed(session, settings, stored, given, c.submission.now)
+    for c in to_store:
         results[c.index] = SubmitOutcome.STORED
     session.commit()
     assert all(result is not None for result in results)

@@ -36,7 +36,7 @@ def _page(db: Session | Connection, portal: Portal, token: str) -> service.Count
 
 def _page_read(portal: Portal, token: str) -> service.CounterPage:
     """A counter's page from one read on a plain connection: the citizen path's lookup needs no ORM
-    session (a third of its cost)."""
+    session."""
     with portal.engine.connect() as connection:
         return _page(connection, portal, token)
 
