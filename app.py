@@ -24,6 +24,7 @@ from portal.errors import error_page
 from portal.hardening import security_headers
 from portal.i18n import install_i18n
 from portal.intake import RatingIntake
+from portal.pages import CounterPages
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
 from portal.settings import REPO_ROOT, Settings, SettingsError
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         engine=engine,
         sessions=sessions,
         intake=intake,
+        counter_pages=CounterPages(settings.counter_page_seconds),
         # development renders every page afresh, so template edits show at once
         rendered=None if settings.env == "development" else RenderedPages(),
     )

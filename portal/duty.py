@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Counter, DutyShift, Employee, Unit
@@ -38,6 +38,16 @@ def on_duty_among(shifts: Sequence[Any], moment: datetime) -> Any | None:
     return max(covering, key=lambda shift: (shift.starts_at, shift.id), default=None)
 
 
+def duty_changes_at(row: Any) -> datetime | None:
+    """When the officer on duty of a COUNTER_ON_DUTY row may change next (None: not on this roster).
+
+    The officer on duty holds the covering shift with the latest start; that stays so until its end,
+    or until a later shift starts. (A covering shift that ends sooner does not matter: it started
+    earlier, so it was not the one on duty.)"""
+    ends = [moment for moment in (row.duty_ends_at, row.next_shift_starts_at) if moment is not None]
+    return min(ends, default=None)
+
+
 def _on_duty_column(column: Any) -> Any:
     return on_duty_query(column, _COUNTERS.c.id, bindparam("moment")).correlate(_COUNTERS).scalar_subquery()
 
@@ -53,16 +63,28 @@ _COUNTER_COLUMNS = (
 )
 _WITH_UNIT = _COUNTERS.outerjoin(_UNITS, _UNITS.c.id == _COUNTERS.c.unit_id)
 
+# The first shift at the counter that starts after :moment: the latest start wins, so it takes over.
+_NEXT_SHIFT_STARTS_AT = (
+    select(func.min(_SHIFTS.c.starts_at))
+    .where(_SHIFTS.c.counter_id == _COUNTERS.c.id, _SHIFTS.c.starts_at > bindparam("moment"))
+    .correlate(_COUNTERS)
+    .scalar_subquery()
+)
+
 # The citizen page's one query: an active counter by its public token, its unit's name and the officer
-# on duty at :moment, built once, as Core (no ORM entities). The officer's columns are scalar
-# subqueries (each an index search of the counter's shifts), which every engine plans well; a join on
-# a correlated subquery would depend on the planner.
+# on duty at :moment, built once, as Core (no ORM entities); with the end of that officer's shift and
+# the next shift's start, the officer shown cannot change before the earlier of the two
+# (duty_changes_at). The officer's columns are scalar subqueries (each an index search of the
+# counter's shifts), which every engine plans well; a join on a correlated subquery would depend on
+# the planner.
 COUNTER_ON_DUTY = (
     select(
         *_COUNTER_COLUMNS,
         _on_duty_column(_EMPLOYEES.c.id).label("officer_id"),
         _on_duty_column(_EMPLOYEES.c.name).label("officer_name"),
         _on_duty_column(_EMPLOYEES.c.photo_path).label("officer_photo_path"),
+        _on_duty_column(_SHIFTS.c.ends_at).label("duty_ends_at"),
+        _NEXT_SHIFT_STARTS_AT.label("next_shift_starts_at"),
     )
     .select_from(_WITH_UNIT)
     .where(_COUNTERS.c.public_token == bindparam("token"), _COUNTERS.c.active.is_(True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -34,15 +35,25 @@ def _page(db: Session | Connection, portal: Portal, token: str) -> service.Count
         raise NotFoundException("unknown counter") from None
 
 
-def _page_read(portal: Portal, token: str) -> service.CounterPage:
-    """A counter's page from one read on a plain connection: the citizen path's lookup needs no ORM
-    session."""
+def _page_read(portal: Portal, token: str, now: datetime) -> tuple[service.CounterPage, datetime | None]:
+    """A counter's page from one read on a plain connection (no ORM session needed)."""
     with portal.engine.connect() as connection:
-        return _page(connection, portal, token)
+        try:
+            return service.counter_page_until(connection, token, now)
+        except service.UnknownCounter:
+            raise NotFoundException("unknown counter") from None
 
 
-async def _page_in_thread(portal: Portal, token: str) -> service.CounterPage:
-    return await sync_to_thread(_page_read, portal, token)
+async def _counter_page(portal: Portal, token: str) -> service.CounterPage:
+    """The counter's page as a citizen's form shows it: kept for a few seconds (portal.pages), so a
+    scan is answered on the event loop; otherwise read in a worker thread."""
+    now = portal.clock()
+    page = portal.counter_pages.get(token, now)
+    if page is None:
+        generation = portal.counter_pages.generation
+        page, duty_changes_at = await sync_to_thread(_page_read, portal, token, now)
+        portal.counter_pages.keep(page, now, duty_changes_at, generation)
+    return page
 
 
 def _form(
@@ -112,6 +123,17 @@ def _submitted_proof(portal: Portal, data: dict[str, Any], kind: str) -> str | N
     return proof if proof and proof.startswith(kind) else None
 
 
+def _kiosk_form(request: Request, portal: Portal, token: str, code: str) -> Response:
+    """The form scanned from a counter's kiosk screen: the code is checked (and a bad one counted)."""
+    with portal.sessions() as db:
+        page = _page(db, portal, token)
+        try:
+            proof = service.kiosk_proof(db, portal.settings, portal.clock(), token, code)
+        except service.ProofRejected:
+            return render(request, "portal/rescan.html", {"page": page}, status_code=410)
+        return _form(request, page, portal, proof=proof)
+
+
 def _qr_url(request: Request, portal: Portal, token: str) -> str:
     return qr.rating_url(portal.settings.base_url, request.app.route_reverse("portal:rate", token=token))
 
@@ -126,8 +148,8 @@ class CitizenController(Controller):
 
     path = "/r"
 
-    @get("/{token:str}", name="portal:rate", sync_to_thread=True)
-    def rating_form(
+    @get("/{token:str}", name="portal:rate")
+    async def rating_form(
         self,
         request: Request,
         token: FromPath[str],
@@ -135,14 +157,8 @@ class CitizenController(Controller):
         k: FromQuery[str | None] = None,
     ) -> Response:
         if k is None:  # scanned from the counter's poster: the hot path
-            return _form(request, _page_read(portal, token), portal)
-        with portal.sessions() as db:  # scanned from the counter's kiosk screen
-            page = _page(db, portal, token)
-            try:
-                proof = service.kiosk_proof(db, portal.settings, portal.clock(), token, k)
-            except service.ProofRejected:
-                return render(request, "portal/rescan.html", {"page": page}, status_code=410)
-            return _form(request, page, portal, proof=proof)
+            return _form(request, await _counter_page(portal, token), portal)
+        return await sync_to_thread(_kiosk_form, request, portal, token, k)
 
     @post("/{token:str}", name="portal:submit", status_code=303)
     async def submit_rating(
@@ -153,7 +169,7 @@ class CitizenController(Controller):
         try:
             rating = parse_rating_form(data)
         except FormErrors as invalid:
-            page, proof = await _page_in_thread(portal, token), _submitted_proof(portal, data, "k:")
+            page, proof = await _counter_page(portal, token), _submitted_proof(portal, data, "k:")
             return _form(request, page, portal, invalid.values, invalid.errors, status_code=422, proof=proof)
         citizen = _citizen(request, portal)
         submission = Submission.hashed(portal.settings.secret_key, token, rating, citizen, portal.clock())
@@ -164,20 +180,19 @@ class CitizenController(Controller):
         except service.Flooded:
             raise TooManyRequestsException("too many ratings from this network") from None
         except service.FormExpired:
-            page = await _page_in_thread(portal, token)
+            page = await _counter_page(portal, token)
             return _form(request, page, portal, _values(data), _EXPIRED, status_code=422)
         if outcome is service.SubmitOutcome.THROTTLED:
-            page = await _page_in_thread(portal, token)
+            page = await _counter_page(portal, token)
             return render(request, "portal/already_rated.html", {"page": page})
         return Redirect(
             request.url_for("portal:thanks", token=token) + f"?lang={request.state.language}",
             status_code=303,
         )
 
-    @get("/{token:str}/terima-kasih", name="portal:thanks", sync_to_thread=True)
-    def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
-        with portal.sessions() as db:
-            return render(request, "portal/thanks.html", {"page": _page(db, portal, token)})
+    @get("/{token:str}/terima-kasih", name="portal:thanks")
+    async def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
+        return render(request, "portal/thanks.html", {"page": await _counter_page(portal, token)})
 
     @get("/{token:str}/poster", name="portal:poster", sync_to_thread=True)
     def poster(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.channels import KioskCodeRejected, ticket_token, verify_kiosk_code
-from portal.duty import COUNTER_ON_DUTY, on_duty_query
+from portal.duty import COUNTER_ON_DUTY, duty_changes_at, on_duty_query
 from portal.followup import open_case_if_needed
 from portal.forms import RatingInput
 from portal.hours import is_open
@@ -129,7 +129,18 @@ def counter_on_duty(session: Session | Connection, token: str, moment: datetime)
 
 
 def counter_page(session: Session | Connection, token: str, now: datetime) -> CounterPage:
+    return _page_of(counter_on_duty(session, token, now), now)
+
+
+def counter_page_until(
+    session: Session | Connection, token: str, now: datetime
+) -> tuple[CounterPage, datetime | None]:
+    """The counter's page and when its officer on duty may change next (None: no shift ahead)."""
     row = counter_on_duty(session, token, now)
+    return _page_of(row, now), duty_changes_at(row)
+
+
+def _page_of(row: Row, now: datetime) -> CounterPage:
     return CounterPage(
         counter_id=row.id,
         token=row.public_token,

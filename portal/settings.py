@@ -107,6 +107,9 @@ class Settings:
     form_max_age_seconds: int = 2 * 3600
     device_throttle_seconds: int = 15 * 60
     submit_flood_limit_per_minute: int = 60
+    # How long a worker process shows a counter's page (names, officer on duty) without reading it
+    # again; 0 reads it on every scan (portal.pages)
+    counter_page_seconds: int = 5
     # Proof-of-presence channels (docs/channels.md)
     kiosk_step_seconds: int = 30
     kiosk_grace_seconds: int = 60
@@ -173,6 +176,7 @@ class Settings:
             form_max_age_seconds=_int(env, "FORM_MAX_AGE_SECONDS", 2 * 3600, minimum=60),
             device_throttle_seconds=_int(env, "DEVICE_THROTTLE_SECONDS", 15 * 60),
             submit_flood_limit_per_minute=_int(env, "SUBMIT_FLOOD_LIMIT_PER_MINUTE", 60, minimum=1),
+            counter_page_seconds=_int(env, "COUNTER_PAGE_SECONDS", 5),
             kiosk_step_seconds=_int(env, "KIOSK_STEP_SECONDS", 30, minimum=10),
             kiosk_grace_seconds=_int(env, "KIOSK_GRACE_SECONDS", 60),
             ticket_ttl_seconds=_int(env, "TICKET_TTL_SECONDS", 24 * 3600, minimum=60),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal.hardening import refuse_malformed_requests, secure_cookies
 from portal.i18n import choose_language
 from portal.intake import RatingIntake
+from portal.pages import CounterPages
 from portal.security import FormSigner
 from portal.service import Clock
 from portal.settings import LANGUAGES, Settings
@@ -77,6 +78,7 @@ class Portal:
     engine: Engine
     sessions: sessionmaker
     intake: RatingIntake
+    counter_pages: CounterPages = field(compare=False)
     # None: every page rendered afresh (development, so template edits show at once)
     rendered: RenderedPages | None = field(default=None, compare=False)
 

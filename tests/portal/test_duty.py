@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from portal.duty import counters_on_duty
-from portal.service import UnknownCounter, counter_on_duty
+from portal.service import UnknownCounter, counter_on_duty, counter_page_until
 from tests import factories
 from tests.conftest import FakeClock
 
@@ -46,3 +46,27 @@ def test_it_finds_the_same_officer_in_a_batch_as_alone(db: Session, clock: FakeC
         ), (token, moment)
     assert any(found and found.officer_id for found in batch)  # the roster is not empty
     assert any(found and not found.officer_id for found in batch)  # nor full
+
+
+def test_it_names_a_moment_before_which_the_officer_on_duty_cannot_change(
+    db: Session, clock: FakeClock
+) -> None:
+    rng = random.Random(11)
+    unit = factories.unit(db)
+    counter = factories.counter(db, unit)
+    officers = [factories.employee(db, unit, f"Petugas {i}", factories.valid_nip(i + 1)) for i in range(3)]
+    start, edges = clock(), []
+    for _ in range(20):
+        begins = start + timedelta(minutes=15 * rng.randrange(0, 32))
+        ends = begins + timedelta(minutes=15 * rng.randrange(1, 12))
+        factories.shift(db, rng.choice(officers), counter, begins, ends)
+        edges += [begins, ends]
+    moments = sorted({*edges, *(e - timedelta(microseconds=1) for e in edges), start - timedelta(hours=1)})
+    on_duty = {m: counter_on_duty(db, counter.public_token, m).officer_id for m in moments}
+
+    for moment in moments:
+        _, changes_at = counter_page_until(db, counter.public_token, moment)
+        assert changes_at is None or changes_at > moment
+        later = [m for m in moments if m >= moment and (changes_at is None or m < changes_at)]
+        assert {on_duty[m] for m in later} == {on_duty[moment]}, moment
+    assert counter_page_until(db, counter.public_token, max(moments))[1] is None  # no shift ahead

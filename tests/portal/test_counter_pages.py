@@ -1,0 +1,135 @@
+"""A counter's page is kept a few seconds per worker (portal.pages): it must never show an officer other
+than the one a rating from that form is attributed to, and edits made in this process show at once."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app import create_app
+from portal.models import Counter, Employee, Rating
+from portal.pages import CounterPages
+from portal.service import CounterPage
+from portal.settings import Settings
+from tests import factories
+from tests.conftest import FakeClock
+from tests.portal.citizen import Citizen
+
+NOON = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)  # 11:30 in Jakarta
+MORNING_START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+CLOSING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def counter(db: Session) -> Counter:
+    return factories.counter(db, factories.unit(db), "Loket 1")
+
+
+@pytest.fixture
+def ani(db: Session, counter: Counter) -> Employee:
+    ani = factories.employee(db, counter.unit, "Ani Wijaya")
+    factories.shift(db, ani, counter, MORNING_START, NOON)
+    return ani
+
+
+@pytest.fixture
+def budi(db: Session, counter: Counter) -> Employee:
+    budi = factories.employee(db, counter.unit, "Budi Santoso")
+    factories.shift(db, budi, counter, NOON, CLOSING)
+    return budi
+
+
+def page_text(client: TestClient, counter: Counter) -> str:
+    answer = client.get(f"/r/{counter.public_token}")
+    assert answer.status_code == 200
+    return answer.text
+
+
+def rename_elsewhere(db: Session, counter: Counter, name: str) -> None:
+    """A change as another worker process makes it: this process's ORM sessions never see it."""
+    with db.get_bind().begin() as connection:
+        connection.execute(update(Counter).where(Counter.id == counter.id).values(name=name))
+
+
+@pytest.mark.usefixtures("ani", "budi")
+def test_it_shows_the_next_officer_from_the_moment_of_the_handover(
+    client: TestClient, counter: Counter, clock: FakeClock, db: Session, budi: Employee
+) -> None:
+    clock.set(NOON - timedelta(seconds=1))
+    assert "Ani Wijaya" in page_text(client, counter)  # kept: its officer changes in a second
+    clock.set(NOON)
+    citizen = Citizen(client, counter.public_token)
+    page = page_text(client, counter)
+    assert "Budi Santoso" in page and "Ani Wijaya" not in page
+    assert citizen.rate().status_code == 303
+    db.expire_all()
+    assert db.scalars(select(Rating.employee_id)).one() == budi.id  # the officer the form showed
+
+
+def test_it_shows_an_edit_made_in_this_process_at_once(
+    client: TestClient, counter: Counter, db: Session
+) -> None:
+    assert "Loket 1" in page_text(client, counter)
+    counter.name = "Loket Prioritas"
+    db.commit()
+    assert "Loket Prioritas" in page_text(client, counter)
+    factories.shift(db, factories.employee(db, counter.unit, "Citra Dewi"), counter, MORNING_START, CLOSING)
+    assert "Citra Dewi" in page_text(client, counter)
+
+
+def test_it_shows_an_edit_made_by_another_process_after_the_kept_seconds(
+    client: TestClient, counter: Counter, db: Session, clock: FakeClock, settings: Settings
+) -> None:
+    assert "Loket 1" in page_text(client, counter)
+    rename_elsewhere(db, counter, "Loket Prioritas")
+    clock.advance(seconds=settings.counter_page_seconds - 1)
+    assert "Loket 1" in page_text(client, counter)
+    clock.advance(seconds=1)
+    assert "Loket Prioritas" in page_text(client, counter)
+
+
+def test_it_reads_the_page_on_every_scan_when_counter_page_seconds_is_0(
+    counter: Counter, db: Session, clock: FakeClock, settings: Settings
+) -> None:
+    app = create_app(dataclasses.replace(settings, counter_page_seconds=0), clock=clock)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert "Loket 1" in page_text(client, counter)
+        rename_elsewhere(db, counter, "Loket Prioritas")
+        assert "Loket Prioritas" in page_text(client, counter)
+
+
+def test_it_does_not_keep_an_unknown_token(client: TestClient) -> None:
+    assert client.get("/r/no-such-counter").status_code == 404
+    assert client.get("/r/no-such-counter").status_code == 404
+    assert client.app.state.portal.counter_pages.get("no-such-counter", NOON) is None
+
+
+# --- the cache alone ---------------------------------------------------------------------------------
+
+PAGE = CounterPage(1, "token", "Loket 1", "Dinas", None, True)
+
+
+def test_it_does_not_keep_a_page_read_before_pages_were_forgotten() -> None:
+    pages = CounterPages(seconds=5)
+    generation = pages.generation
+    pages.forget()  # a commit landed while the page was being read
+    pages.keep(PAGE, NOON, None, generation)
+    assert pages.get("token", NOON) is None
+    pages.keep(PAGE, NOON, None, pages.generation)
+    assert pages.get("token", NOON) is PAGE
+
+
+def test_it_keeps_a_page_until_the_earlier_of_its_seconds_and_the_duty_change() -> None:
+    pages = CounterPages(seconds=5)
+    pages.keep(PAGE, NOON, NOON + timedelta(seconds=2), pages.generation)
+    assert pages.get("token", NOON + timedelta(seconds=1.999)) is PAGE
+    assert pages.get("token", NOON + timedelta(seconds=2)) is None
+    pages.keep(PAGE, NOON, NOON + timedelta(hours=1), pages.generation)
+    assert pages.get("token", NOON + timedelta(seconds=4.999)) is PAGE
+    assert pages.get("token", NOON + timedelta(seconds=5)) is None
+    assert pages.get("token", NOON - timedelta(seconds=1)) is None  # a clock set back reads again
