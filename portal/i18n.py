@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -101,6 +101,12 @@ def choose_language(
     for candidate in (explicit, cookie):
         if candidate in LANGUAGES:
             return candidate  # type: ignore[return-value]
+    return _preferred_language(accept_language, default)
+
+
+# Phones send a few distinct headers; each is parsed once (part of every citizen request's cost).
+@lru_cache(maxsize=512)
+def _preferred_language(accept_language: str | None, default: str) -> str:
     for tag in parse_accept_language(accept_language):
         if tag in LANGUAGES:
             return tag
