@@ -185,10 +185,8 @@ class CitizenController(Controller):
         if outcome is service.SubmitOutcome.THROTTLED:
             page = await _counter_page(portal, token)
             return render(request, "portal/already_rated.html", {"page": page})
-        return Redirect(
-            request.url_for("portal:thanks", token=token) + f"?lang={request.state.language}",
-            status_code=303,
-        )
+        thanks = request.app.route_reverse("portal:thanks", token=token)
+        return Redirect(f"{thanks}?lang={request.state.language}", status_code=303)
 
     @get("/{token:str}/terima-kasih", name="portal:thanks")
     async def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:

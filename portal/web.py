@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from litestar import Request, Response
@@ -83,7 +85,7 @@ class Portal:
     rendered: RenderedPages | None = field(default=None, compare=False)
 
     def cookie(self, key: str, value: str, max_age: int = ONE_YEAR, http_only: bool = True) -> Cookie:
-        return Cookie(
+        return PreparedCookie(
             key=key,
             value=value,
             max_age=max_age,
@@ -92,6 +94,31 @@ class Portal:
             secure=secure_cookies(self.settings),
             path="/",
         )
+
+
+# A value that Set-Cookie carries as it is (SimpleCookie would quote anything else).
+_PLAIN_COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class PreparedCookie(Cookie):
+    """A cookie whose Set-Cookie text is Litestar's own, made once per set of attributes: encoding
+    it anew (the standard library's SimpleCookie) cost more than the rest of a citizen's form."""
+
+    def to_encoded_header(self) -> tuple[bytes, bytes]:
+        if self.expires is not None or not _PLAIN_COOKIE_VALUE.fullmatch(self.value or ""):
+            return super().to_encoded_header()  # an expiry date is written at the moment of sending
+        attributes = (self.path, self.domain, self.max_age, self.secure, self.httponly, self.samesite)
+        before, after = _set_cookie_around_value(self.key, attributes)
+        return b"set-cookie", f"{before}{self.value}{after}".encode("latin-1")
+
+
+@lru_cache(maxsize=64)
+def _set_cookie_around_value(key: str, attributes: tuple[Any, ...]) -> tuple[str, str]:
+    names = ("path", "domain", "max_age", "secure", "httponly", "samesite")
+    placeholder = "rp-cookie-value"
+    cookie = Cookie(key=key, value=placeholder, **dict(zip(names, attributes, strict=True)))
+    before, after = cookie.to_encoded_header()[1].decode("latin-1").split(placeholder)
+    return before, after
 
 
 def provide_portal(state: State) -> Portal:

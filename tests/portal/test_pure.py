@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import string
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from litestar.datastructures import Cookie
 
 from portal.forms import FormErrors, parse_rating_form
 from portal.hours import STANDARD_OFFICE_HOURS, is_open, validate_opening_hours
 from portal.i18n import choose_language, parse_accept_language
 from portal.security import FormSigner, FormStampError, client_address, network_prefix
 from portal.settings import Settings, SettingsError
+from portal.web import PreparedCookie
 
 
 def test_it_parses_a_quick_rating_with_blank_details() -> None:
@@ -102,3 +107,22 @@ def test_it_parses_settings_strictly() -> None:
             Settings.from_env({**base, **bad})
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         Settings.from_env({"APP_ENV": "production", "DATABASE_URL": "sqlite://"})
+
+
+@given(
+    value=st.text(alphabet=string.ascii_letters + string.digits + '-_ ;"=,', max_size=40),
+    max_age=st.sampled_from([None, 0, 3600, 31536000]),
+    expires=st.sampled_from([None, 60]),
+    secure=st.booleans(),
+    httponly=st.booleans(),
+    samesite=st.sampled_from(["lax", "strict", "none"]),
+    path=st.sampled_from(["/", "/admin"]),
+)
+def test_it_writes_a_prepared_cookie_exactly_as_litestar_does(
+    value: str, max_age: int | None, expires: int | None, secure: bool, httponly: bool, samesite, path: str
+) -> None:
+    attributes = {"max_age": max_age, "expires": expires, "secure": secure, "httponly": httponly}
+    attributes |= {"samesite": samesite, "path": path}
+    for _ in range(2):  # the second time from the prepared text
+        prepared = PreparedCookie(key="rp_device", value=value, **attributes).to_encoded_header()
+        assert prepared == Cookie(key="rp_device", value=value, **attributes).to_encoded_header()
