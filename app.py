@@ -28,7 +28,7 @@ from portal.pages import CounterPages
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
 from portal.settings import REPO_ROOT, Settings, SettingsError
-from portal.web import Portal, RenderedPages, prepare_request, provide_db, provide_portal
+from portal.web import Portal, RenderedPages, portal_provider, prepare_request, provide_db
 from scoring import cli as scoring_cli
 from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
@@ -100,7 +100,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             audit_log_routes.AuditLogController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        dependencies={"db": Provide(provide_db), "portal": Provide(provide_portal, sync_to_thread=False)},
+        dependencies={
+            "db": Provide(provide_db),
+            "portal": Provide(portal_provider(portal), sync_to_thread=False),
+        },
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(template_environment()),
         ),

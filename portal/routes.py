@@ -70,27 +70,30 @@ def _form(
     if not request.cookies.get(DEVICE_COOKIE):
         cookies.append(portal.cookie(DEVICE_COOKIE, new_device_token()))
     form_token = portal.signer.sign(page.counter_id, portal.clock().timestamp(), proof)
-    form_action = action or request.app.route_reverse("portal:submit", token=page.token)
-    context = {
-        "page": page,
-        "form_action": form_action,
-        "values": values or {},
-        "errors": errors or {},
-        "overall_choices": OVERALL_CHOICES,
-        "questions": SKM_QUESTIONS,
-        "retention_days": portal.settings.contact_retention_days,
-        "detail_open": any((values or {}).get(u) for u in SKM_ELEMENTS)
-        or any(u in (errors or {}) for u in SKM_ELEMENTS),
-    }
+
+    def context() -> dict[str, Any]:
+        return {
+            "page": page,
+            "form_action": action or request.app.route_reverse("portal:submit", token=page.token),
+            "values": values or {},
+            "errors": errors or {},
+            "overall_choices": OVERALL_CHOICES,
+            "questions": SKM_QUESTIONS,
+            "retention_days": portal.settings.contact_retention_days,
+            "detail_open": any((values or {}).get(u) for u in SKM_ELEMENTS)
+            or any(u in (errors or {}) for u in SKM_ELEMENTS),
+        }
+
     if portal.rendered is not None and not values and not errors and status_code == 200 and action is None:
         # A counter's blank form: the same for every citizen but its form token (tickets have their
-        # own action URL each, so they are not worth keeping).
-        key = (page, form_action, context["retention_days"])
+        # own action URL each, so they are not worth keeping). The key holds what the context is
+        # made of: the page (its token gives the action) and the retention days shown.
+        key = (page, portal.settings.contact_retention_days)
         return render_with_slot(request, "portal/rate.html", context, "form_token", form_token, key, cookies)
     return render(
         request,
         "portal/rate.html",
-        {**context, "form_token": form_token},
+        {**context(), "form_token": form_token},
         status_code=status_code,
         cookies=cookies,
     )

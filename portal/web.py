@@ -121,8 +121,14 @@ def _set_cookie_around_value(key: str, attributes: tuple[Any, ...]) -> tuple[str
     return before, after
 
 
-def provide_portal(state: State) -> Portal:
-    return state.portal
+def portal_provider(portal: Portal) -> Callable[[], Portal]:
+    """The `portal` dependency: the app's one Portal, given without reading anything of the request
+    (a provider with parameters has them parsed on every request)."""
+
+    def provide_portal() -> Portal:
+        return portal
+
+    return provide_portal
 
 
 async def provide_db(state: State) -> AsyncGenerator[Session, None]:
@@ -176,19 +182,19 @@ def render(
 def render_with_slot(
     request: Request,
     template_name: str,
-    context: Mapping[str, Any],
+    context: Callable[[], Mapping[str, Any]],
     slot: str,
     value: str,
     key: Hashable,
     cookies: list[Cookie] | None = None,
 ) -> Response:
-    """`render(...)` of a page whose context differs between requests only in `context[slot]`, from
-    the portal's rendered pages: the same bytes and headers as `render`, rendered once per `key`.
-    The key must hold every value of `context` (and the language) that changes the page."""
+    """`render(...)` of a page whose context differs between requests only in its `slot`, from the
+    portal's rendered pages: the same bytes and headers as `render`, rendered once per `key`. The
+    key must hold everything (but the language) that `context()`, called only to render, depends on."""
     rendered: RenderedPages = request.app.state.portal.rendered
 
     def render_page(placeholder: str) -> str:
-        page = render(request, template_name, {**context, slot: placeholder})
+        page = render(request, template_name, {**context(), slot: placeholder})
         template = request.app.template_engine.get_template(template_name)
         return template.render(**page.create_template_context(request))
 
