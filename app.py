@@ -28,7 +28,7 @@ from portal.pages import CounterPages
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
 from portal.settings import REPO_ROOT, Settings, SettingsError
-from portal.web import Portal, RenderedPages, portal_provider, prepare_request, provide_db
+from portal.web import NO_COMPRESSION, Portal, RenderedPages, portal_provider, prepare_request, provide_db
 from scoring import cli as scoring_cli
 from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
@@ -113,7 +113,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         # Citizens on slow mobile networks get a third of the bytes. Staff pages are left alone: they
         # carry CSRF tokens next to reflected input, the combination compression attacks (BREACH) need.
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=[f"^{staff_routes.STAFF_PATH}"]
+            backend="gzip",
+            minimum_size=1024,
+            gzip_compress_level=6,
+            exclude=[f"^{staff_routes.STAFF_PATH}"],
+            exclude_opt_key=NO_COMPRESSION,
         ),
         openapi_config=portal_api.openapi_config(),
         include_in_schema=False,  # only the /api controllers opt in

@@ -22,7 +22,7 @@ from portal.intake import Submission
 from portal.models import SKM_ELEMENTS
 from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
 from portal.security import DEVICE_COOKIE, FormStampError, new_device_token
-from portal.web import Portal, render, render_with_slot
+from portal.web import NO_COMPRESSION, Portal, render, render_with_slot
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PortalDep = NamedDependency[SkipValidation[Portal]]
@@ -163,7 +163,7 @@ class CitizenController(Controller):
             return _form(request, await _counter_page(portal, token), portal)
         return await sync_to_thread(_kiosk_form, request, portal, token, k)
 
-    @post("/{token:str}", name="portal:submit", status_code=303)
+    @post("/{token:str}", name="portal:submit", status_code=303, opt={NO_COMPRESSION: True})
     async def submit_rating(
         self, request: Request, token: FromPath[str], data: FormData, portal: PortalDep
     ) -> Response:

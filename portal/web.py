@@ -28,6 +28,9 @@ from portal.service import Clock
 from portal.settings import LANGUAGES, Settings
 
 LANGUAGE_COOKIE = "rp_lang"
+# A handler's opt key: its answers are not compressed. The rating POST: mostly a bare redirect, and a
+# form shown again is within the citizen page budget uncompressed (tests/portal/test_page_weight.py).
+NO_COMPRESSION = "no_compression"
 ONE_YEAR = 365 * 24 * 3600
 
 
