@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import socket
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -22,6 +23,27 @@ def network_prefix(address: str | None) -> str | None:
     """The /24 (IPv4) or /64 (IPv6) network of an address; the address itself is never kept."""
     if not address:
         return None
+    try:  # the C parser first: this runs for every rating posted
+        return _ipv4_prefix(socket.inet_pton(socket.AF_INET, address))
+    except OSError:
+        pass
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, address)
+    except OSError:
+        return _network_prefix_of_any(address)  # e.g. a scoped address (fe80::1%eth0)
+    if packed.startswith(_IPV4_MAPPED):
+        return _ipv4_prefix(packed[12:])
+    return socket.inet_ntop(socket.AF_INET6, packed[:8] + bytes(8)) + "/64"
+
+
+_IPV4_MAPPED = bytes(10) + b"\xff\xff"
+
+
+def _ipv4_prefix(packed: bytes) -> str:
+    return socket.inet_ntop(socket.AF_INET, packed[:3] + b"\x00") + "/24"
+
+
+def _network_prefix_of_any(address: str) -> str | None:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import string
 from datetime import UTC, datetime
 
@@ -58,6 +59,25 @@ def test_it_validates_opening_hours_entered_by_an_admin() -> None:
         validate_opening_hours({"1": [["15:00", "08:00"]]})
     with pytest.raises(ValueError, match="weekday"):
         validate_opening_hours({"7": []})
+
+
+@given(
+    st.one_of(
+        st.ip_addresses().map(str),
+        st.ip_addresses(v=6).map(lambda ip: ip.exploded),
+        st.ip_addresses(v=4).map(lambda ip: f"::ffff:{ip}"),
+        st.text(alphabet="0123456789abcdef:.%", max_size=45),
+    )
+)
+def test_it_reduces_an_address_to_the_network_the_ipaddress_module_gives(address: str) -> None:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        assert network_prefix(address) is None
+        return
+    ip = ip.ipv4_mapped or ip if ip.version == 6 else ip
+    expected = ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 64}", strict=False)
+    assert network_prefix(address) == str(expected)
 
 
 def test_it_reduces_addresses_to_their_network() -> None:
