@@ -5,7 +5,8 @@
 A fresh SQLite database with the load benchmark's seed; the app is called as an ASGI callable (sync
 handlers run inline; a rating POST waits for the intake's writer thread, portal.intake), so the
 figure is the app's own CPU per pair, every thread of the process counted: no server, no sockets.
-Then the main pieces alone: the counter page lookup, rendering the form afresh (still done once per
+Then the main pieces alone: the counter page lookup (a form GET reads it once per counter and
+COUNTER_PAGE_SECONDS, portal.pages), rendering the form afresh (still done once per
 counter page and language, and for forms shown again with errors), the blank form from the cache as
 a GET serves it, storing a rating. Best of three rounds; process CPU time.
 """
