@@ -27,6 +27,7 @@ from portal.intake import RatingIntake
 from portal.pages import CounterPages
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
+from portal.serving import tune_garbage_collector
 from portal.settings import REPO_ROOT, Settings, SettingsError
 from portal.web import NO_COMPRESSION, Portal, RenderedPages, portal_provider, prepare_request, provide_db
 from scoring import cli as scoring_cli
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         openapi_config=portal_api.openapi_config(),
         include_in_schema=False,  # only the /api controllers opt in
         state=State({"portal": portal}),
+        # Production workers only: tests and development keep the interpreter's defaults.
+        on_startup=[tune_garbage_collector] if settings.is_production else [],
         on_shutdown=[intake.close, engine.dispose],
         debug=False,
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.

@@ -6,6 +6,7 @@ database (a copied SQLite file, or truncated PostgreSQL tables).
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import uuid
@@ -49,6 +50,16 @@ def postgres_server_url() -> str | None:
             pytest.fail("REQUIRE_POSTGRESQL is set but TEST_DATABASE_URL is not")
         return None
     return normalise_url(url)
+
+
+@pytest.fixture(autouse=True)
+def interpreter_gc() -> Iterator[None]:
+    """Every test ends with the collector as the test process had it: a production app's start-up
+    tunes it for the whole process (portal.serving.tune_garbage_collector)."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 @dataclass

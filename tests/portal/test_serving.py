@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import gc
 import socket
 
 import pytest
+from litestar.testing import TestClient
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from portal.serving import NoDelayH11Protocol, NoDelayHttpToolsProtocol
+from app import create_app
+from portal.serving import GEN0_THRESHOLD, NoDelayH11Protocol, NoDelayHttpToolsProtocol
+from portal.settings import Settings
 
 
 async def _accepted_connection_nodelay(protocol: type) -> int:
@@ -41,3 +46,12 @@ async def _accepted_connection_nodelay(protocol: type) -> int:
 def test_it_turns_nagle_off_on_connections_of_a_pre_bound_listener(protocol: type):
     # Without it, every keep-alive answer of a multi-worker server waits ~40 ms for a delayed ACK.
     assert asyncio.run(_accepted_connection_nodelay(protocol)) != 0
+
+
+def test_it_tunes_the_garbage_collector_of_a_production_worker_only(settings: Settings) -> None:
+    default = gc.get_threshold()
+    with TestClient(create_app(dataclasses.replace(settings, env="development"))):
+        assert gc.get_threshold() == default and gc.get_freeze_count() == 0
+    with TestClient(create_app(dataclasses.replace(settings, env="production"))):
+        assert gc.get_threshold() == (GEN0_THRESHOLD, *default[1:])
+        assert gc.get_freeze_count() > 0  # what start-up made is out of every later collection
