@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.duty import CounterOnDuty, counters_on_duty
@@ -146,19 +146,35 @@ def _stored_already(session: Session, signer: FormSigner, submission: Submission
     return stamp is not None and session.scalar(_RATING_BY_KEY, {"key": stamp.nonce}) is not None
 
 
+def _add_counts(
+    session: Session, counts: Sequence[tuple[tuple[str, int], int]]
+) -> dict[tuple[str, int], int]:
+    """Adds each (key, window)'s hits in one transaction; the number of each one's first hit."""
+    counts_without_flush_wait(session)
+    first = {(key, window): add_hits(session, key, window, hits) - hits + 1 for (key, window), hits in counts}
+    session.commit()
+    return first
+
+
 def _count_posts(session: Session, settings: Settings, submissions: Sequence[Submission]) -> list[bool]:
     """Counts every POST against its network's one-minute window, shared by every app process, and
     commits; True where the POST is over its network's limit."""
     keys = [
         (submit_flood_key(s.network), int(s.now.timestamp()) // SUBMIT_WINDOW_SECONDS) for s in submissions
     ]
-    next_number = {}
-    for (key, window), hits in collections.Counter(keys).items():
-        # A transaction per window: adding to a new window deletes the key's old one, so holding two
-        # windows' rows at once could deadlock with another process's batch.
-        counts_without_flush_wait(session)
-        next_number[key, window] = add_hits(session, key, window, hits) - hits + 1
-        session.commit()
+    counts = sorted(collections.Counter(keys).items())
+    try:
+        # One transaction for the batch (a citizen per network would be a commit per rating
+        # otherwise). Every process takes the rows in the same order and a new window deletes only
+        # windows older than the one before it (add_hits), so batches wait for each other...
+        next_number = _add_counts(session, counts)
+    except OperationalError:
+        # ...unless one still counts a window two or more behind (a rating queued that long): the
+        # database broke a deadlock. Then one window at a time, which holds one row at a time.
+        session.rollback()
+        next_number = {}
+        for count in counts:
+            next_number |= _add_counts(session, [count])
     flooded = []
     for key in keys:
         flooded.append(next_number[key] > settings.submit_flood_limit_per_minute)

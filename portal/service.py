@@ -208,8 +208,10 @@ def add_hits(session: Session, key: str, window: int, hits: int = 1) -> int:
     the caller commits). Returns the count so far in that window."""
     total = session.execute(_ADD_HITS, {"key": key, "window": window, "n": hits}).scalar_one()
     if total == hits:  # first hits of a new window: forget the old ones
+        # ...but the previous window, which another process may still be counting in a transaction
+        # that began there: deleting its row would wait for that one (and could deadlock with it).
         session.execute(
-            delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.window_start < window)
+            delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.window_start < window - 1)
         )
     return total
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from portal.db import make_sessionmaker
@@ -17,7 +18,14 @@ from portal.forms import parse_rating_form
 from portal.intake import RatingIntake, Submission, submit_ratings
 from portal.models import RateLimitHit, Rating
 from portal.security import FormSigner
-from portal.service import Citizen, Flooded, FormExpired, SubmitOutcome, UnknownCounter
+from portal.service import (
+    Citizen,
+    Flooded,
+    FormExpired,
+    SubmitOutcome,
+    UnknownCounter,
+    submit_flood_key,
+)
 from tests import factories
 from tests.conftest import FakeClock
 
@@ -99,18 +107,21 @@ def test_it_refuses_the_posts_of_a_batch_beyond_the_network_limit_in_arrival_ord
     assert db.scalar(select(func.count(Rating.id))) == 3
 
 
+@pytest.mark.parametrize("earlier", [1, 121], ids=["the window before", "three windows before"])
 def test_it_counts_batches_from_two_processes_without_deadlock_across_a_minute_boundary(
-    engine, settings, clock: FakeClock
+    engine, settings, clock: FakeClock, earlier: int
 ) -> None:
-    """Adding to a new window deletes the old one: two batches each holding two windows' rows at
-    once deadlocked on PostgreSQL. Each window is counted in a transaction of its own."""
+    """Adding to a new window deletes old ones: two batches each holding two windows' rows once
+    deadlocked on PostgreSQL. A batch counts its windows in one order and deletes only windows older
+    than the previous one; a rating queued for minutes can still meet a deadlock, which the database
+    breaks and the batch survives by counting one window at a time."""
     with make_sessionmaker(engine)() as session:
         counter = factories.counter(session, factories.unit(session))
         counter_id, token = counter.id, counter.public_token
     settings = settings.with_(submit_flood_limit_per_minute=10**6)  # one network sends them all
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
     boundary = (int(clock().timestamp()) // 60 + 1) * 60
-    before, after = (FakeClock(datetime.fromtimestamp(boundary + d, UTC)) for d in (-1, 1))
+    before, after = (FakeClock(datetime.fromtimestamp(boundary + d, UTC)) for d in (-earlier, 1))
     errors: list[BaseException] = []
 
     def batch(order: list[FakeClock], rounds: int, start: threading.Barrier) -> None:
@@ -138,6 +149,48 @@ def test_it_counts_batches_from_two_processes_without_deadlock_across_a_minute_b
     assert errors == []
     with make_sessionmaker(engine)() as session:
         assert session.scalar(select(func.count(Rating.id))) == 60
+
+
+# SQLite has one writer at a time: there is no deadlock to break there.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_it_counts_a_batch_window_by_window_when_the_database_breaks_a_deadlock(
+    engine, settings, clock: FakeClock
+) -> None:
+    with make_sessionmaker(engine)() as session:
+        counter = factories.counter(session, factories.unit(session))
+        counter_id, token = counter.id, counter.public_token
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    ours = _submission(settings, token, signer.sign(counter_id, clock().timestamp() - 5), clock)
+    key, window = submit_flood_key(ours.network), int(clock().timestamp()) // 60
+    add = text(
+        "INSERT INTO rate_limit_hits (key, window_start, hits) VALUES (:key, :window, 1) "
+        "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1"
+    )
+    with engine.begin() as connection:  # a window counted three minutes ago
+        connection.execute(add, {"key": key, "window": window - 3})
+    results: list = []
+    with engine.connect() as other:  # another process's batch, holding a rating queued for minutes
+        other.execute(text("SET deadlock_timeout = '10s'"))  # the database breaks it in our batch
+        other.execute(add, {"key": key, "window": window - 3})
+        writer = threading.Thread(
+            target=lambda: results.extend(
+                submit_ratings(make_sessionmaker(engine)(), settings, signer, [ours])
+            )
+        )
+        writer.start()  # adds the new window, then waits to delete the old one, which `other` holds
+        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        for _ in range(100):
+            if other.execute(waiting).scalar_one():
+                break
+            time.sleep(0.05)
+        other.execute(add, {"key": key, "window": window})  # waits for ours: a deadlock, ours broken
+        other.commit()
+        writer.join(10)
+
+    assert results == [SubmitOutcome.STORED]
+    with make_sessionmaker(engine)() as session:
+        hits = dict(session.execute(select(RateLimitHit.window_start, RateLimitHit.hits)).all())
+    assert hits == {window - 3: 2, window: 2}  # every post counted once, the deadlock's included
 
 
 def test_it_stores_a_form_once_when_two_processes_batches_race_with_it(
