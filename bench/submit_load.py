@@ -109,7 +109,8 @@ def saturate(args: argparse.Namespace, port: int, tokens: list[str], seconds: in
     """Citizens as fast as they are answered; POSTs stop at stop_at, then 2 s of form GETs drain."""
     stop_at = math.ceil(time.time()) + seconds
     started = time.time()
-    result = run_wrk(args, port, "citizen.lua", stop_at - int(started) + 2, [str(stop_at), *tokens])
+    extra = [str(stop_at), str(args.networks), *tokens]
+    result = run_wrk(args, port, "citizen.lua", stop_at - int(started) + 2, extra)
     result["window_s"] = stop_at - started
     result["pairs_per_s"] = result["see_other_in_window"] / result["window_s"]
     unexpected = sum(n for status, n in result["statuses"].items() if status not in {"200", "303"})
@@ -158,7 +159,9 @@ def portal(args: argparse.Namespace, backend: str, workers: int, workdir: Path) 
             "BASE_URL": f"http://127.0.0.1:{port}",
             "DEVICE_THROTTLE_SECONDS": "0",
         }
-        env |= {"SUBMIT_FLOOD_LIMIT_PER_MINUTE": "100000000"}  # every citizen comes from 127.0.0.1
+        env |= {"SUBMIT_FLOOD_LIMIT_PER_MINUTE": "100000000"}  # many citizens per network
+        if args.networks:  # rating POSTs name their network in X-Forwarded-For (bench/wrk/citizen.lua)
+            env["TRUSTED_PROXIES"] = "127.0.0.1"
         migrate = [sys.executable, "-m", "app", "db", "upgrade"]
         subprocess.run(migrate, cwd=REPO, env=env, check=True, capture_output=True)
         tokens = seed(url)
@@ -267,6 +270,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50, help="wrk connections (default 50)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--rate", type=float, default=200, help="steady citizens per second (default 200)")
+    parser.add_argument(
+        "--networks",
+        type=int,
+        default=0,
+        help="saturated rating POSTs come from this many /24 networks (default 0: all from 127.0.0.1)",
+    )
     parser.add_argument(
         "--app", default="app:create_app", help="app factory to serve (default app:create_app)"
     )

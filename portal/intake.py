@@ -35,7 +35,7 @@ from portal.service import (
     FormExpired,
     SubmitOutcome,
     UnknownCounter,
-    add_hits,
+    add_many_hits,
     counts_without_flush_wait,
     one_at_a_time,
     submit_flood_key,
@@ -151,9 +151,9 @@ def _add_counts(
 ) -> dict[tuple[str, int], int]:
     """Adds each (key, window)'s hits in one transaction; the number of each one's first hit."""
     counts_without_flush_wait(session)
-    first = {(key, window): add_hits(session, key, window, hits) - hits + 1 for (key, window), hits in counts}
+    totals = add_many_hits(session, counts)
     session.commit()
-    return first
+    return {key: totals[key] - hits + 1 for key, hits in counts}
 
 
 def _count_posts(session: Session, settings: Settings, submissions: Sequence[Submission]) -> list[bool]:
@@ -166,7 +166,7 @@ def _count_posts(session: Session, settings: Settings, submissions: Sequence[Sub
     try:
         # One transaction for the batch (a citizen per network would be a commit per rating
         # otherwise). Every process takes the rows in the same order and a new window deletes only
-        # windows older than the one before it (add_hits), so batches wait for each other...
+        # windows older than the one before it (add_many_hits), so batches wait for each other...
         next_number = _add_counts(session, counts)
     except OperationalError:
         # ...unless one still counts a window two or more behind (a rating queued that long): the

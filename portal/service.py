@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from sqlalchemy import Connection, Row, delete, select, text, update
+from sqlalchemy import Connection, Row, TextClause, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -184,12 +185,16 @@ def _upsert(session: Session):
 
 
 # Plain SQL that SQLite and PostgreSQL both speak: SQLAlchemy cannot cache the compiled form of a
-# dialect upsert with RETURNING, and this statement runs on every submission.
-_ADD_HITS = text(
-    "INSERT INTO rate_limit_hits (key, window_start, hits) VALUES (:key, :window, :n) "
-    "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + excluded.hits "
-    "RETURNING hits"
-)
+# dialect upsert with RETURNING, and this statement runs for every batch of submissions. Rows are
+# taken in the order of VALUES.
+@lru_cache(maxsize=128)
+def _add_hits_statement(rows: int) -> TextClause:
+    values = ", ".join(f"(:key{i}, :window{i}, :n{i})" for i in range(rows))
+    return text(
+        f"INSERT INTO rate_limit_hits (key, window_start, hits) VALUES {values} "  # noqa: S608 (only placeholders)
+        "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + excluded.hits "
+        "RETURNING key, window_start, hits"
+    )
 
 
 _NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
@@ -206,14 +211,33 @@ def counts_without_flush_wait(session: Session) -> None:
 def add_hits(session: Session, key: str, window: int, hits: int = 1) -> int:
     """Adds `hits` to `key`'s count in fixed window number `window` (shared by every app process;
     the caller commits). Returns the count so far in that window."""
-    total = session.execute(_ADD_HITS, {"key": key, "window": window, "n": hits}).scalar_one()
-    if total == hits:  # first hits of a new window: forget the old ones
-        # ...but the previous window, which another process may still be counting in a transaction
-        # that began there: deleting its row would wait for that one (and could deadlock with it).
+    return add_many_hits(session, [((key, window), hits)])[key, window]
+
+
+def add_many_hits(
+    session: Session, counts: Sequence[tuple[tuple[str, int], int]]
+) -> dict[tuple[str, int], int]:
+    """`add_hits` for many distinct (key, window)s in one statement, their rows taken in the given
+    order. Returns each one's count so far in its window."""
+    params: dict[str, object] = {}
+    for i, ((key, window), hits) in enumerate(counts):
+        params |= {f"key{i}": key, f"window{i}": window, f"n{i}": hits}
+    totals = {
+        (row.key, row.window_start): row.hits
+        for row in session.execute(_add_hits_statement(len(counts)), params)
+    }
+    # The first hits of a new window forget the key's old windows, but the previous one, which
+    # another process may still be counting in a transaction that began there: deleting its row
+    # would wait for that one (and could deadlock with it).
+    new_windows: dict[int, list[str]] = {}
+    for (key, window), hits in counts:
+        if totals[key, window] == hits:
+            new_windows.setdefault(window, []).append(key)
+    for window, keys in new_windows.items():
         session.execute(
-            delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.window_start < window - 1)
+            delete(RateLimitHit).where(RateLimitHit.key.in_(keys), RateLimitHit.window_start < window - 1)
         )
-    return total
+    return totals
 
 
 def count_hit(session: Session, key: str, window_seconds: int, now: datetime) -> tuple[int, int]:

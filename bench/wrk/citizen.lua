@@ -6,10 +6,11 @@
 -- with that cookie. wrk gives no connection identity, so a form may be posted on another keep-alive
 -- connection than the one that fetched it (a connection is transport, not a citizen).
 --
--- args: stop_at (epoch seconds) and the counter tokens. From stop_at on only forms are fetched, so
+-- args: stop_at (epoch seconds), networks (0: every citizen from 127.0.0.1; N: from one of N /24s, sent
+-- as X-Forwarded-For) and the counter tokens. From stop_at on only forms are fetched, so
 -- every POST has been answered when wrk stops: ratings stored can be compared with 303s exactly.
 
-local stop_at, paths = 0, {}
+local stop_at, networks, paths = 0, 0, {}
 local queue, head, tail = {}, 1, 0
 local n = 0
 -- per-thread tallies, read by done() through thread:get()
@@ -25,7 +26,8 @@ end
 
 function init(args)
   stop_at = tonumber(args[1])
-  for i = 2, #args do
+  networks = tonumber(args[2])
+  for i = 3, #args do
     paths[#paths + 1] = "/r/" .. args[i]
   end
   math.randomseed(os.time() * 1000 + id)
@@ -46,11 +48,16 @@ function request()
       end
     end
     body = body .. "&comment=&website="
-    return wrk.format("POST", item.path, {
+    local headers = {
       ["Content-Type"] = "application/x-www-form-urlencoded",
       ["Cookie"] = "rp_device=" .. item.cookie,
       ["Accept-Language"] = "id-ID,id;q=0.9",
-    }, body)
+    }
+    if networks > 0 then -- the server believes 127.0.0.1 (TRUSTED_PROXIES): one of `networks` /24s
+      local n = math.random(0, networks - 1)
+      headers["X-Forwarded-For"] = "10." .. math.floor(n / 256) .. "." .. (n % 256) .. ".7"
+    end
+    return wrk.format("POST", item.path, headers, body)
   end
   n = n + 1
   gets = gets + 1
