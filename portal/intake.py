@@ -170,7 +170,7 @@ def _count_posts(session: Session, settings: Settings, submissions: Sequence[Sub
         next_number = _add_counts(session, counts)
     except OperationalError:
         # ...unless one still counts a window two or more behind (a rating queued that long): the
-        # database broke a deadlock. Then one window at a time, which holds one row at a time.
+        # database broke a deadlock. Then one window at a time, each in a short transaction of its own.
         session.rollback()
         next_number = {}
         for count in counts:
