@@ -1,7 +1,8 @@
 """Counter pages kept for a few seconds per process: the citizen form is shown without a database read.
 
 Every scan of a poster reads the same few rows (the counter, its unit, the officer on duty). Reading
-them in a worker thread cost more than the rest of the form (docs/performance.md), so the page is
+them in a worker thread was the form's largest cost of its own in profiles (docs/performance.md), so
+the page is
 kept for `COUNTER_PAGE_SECONDS` and served on the event loop. A kept page never outlives its officer
 on duty: it expires when the roster says the officer changes (portal.duty.duty_changes_at), so the
 officer a form shows is the one its rating is attributed to (the form's signed opening time decides).

@@ -141,9 +141,11 @@ def _qr_url(request: Request, portal: Portal, token: str) -> str:
     return qr.rating_url(portal.settings.base_url, request.app.route_reverse("portal:rate", token=token))
 
 
-# Citizen pages are the hot path: each handler opens and closes its own session in its worker thread,
-# so no connection stays checked out while the request waits for the event loop to render and clean up
-# (under load that wait emptied the pool; staff pages use the `db` dependency).
+# Citizen pages are the hot path. The form, the thanks page and the rating run on the event loop
+# (kept counter pages, portal.pages; the rating intake, portal.intake); the others open and close their
+# own session in their worker thread, so no connection stays checked out while the request waits for
+# the event loop to render and clean up (under load that wait emptied the pool; staff pages use the
+# `db` dependency).
 
 
 class CitizenController(Controller):

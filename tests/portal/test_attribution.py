@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
@@ -13,29 +13,12 @@ from portal.models import Counter, Employee, Rating
 from tests import factories
 from tests.conftest import FakeClock
 from tests.portal.citizen import Citizen
-
-MORNING_START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta
-NOON = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)  # 11:30
-CLOSING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 15:00
+from tests.portal.conftest import CLOSING, MORNING_START, NOON
 
 
 @pytest.fixture
 def counter(db: Session) -> Counter:
     return factories.counter(db, factories.unit(db), "Loket 1")
-
-
-@pytest.fixture
-def morning(db: Session, counter: Counter) -> Employee:
-    ani = factories.employee(db, counter.unit, "Ani Wijaya")
-    factories.shift(db, ani, counter, MORNING_START, NOON)
-    return ani
-
-
-@pytest.fixture
-def afternoon(db: Session, counter: Counter) -> Employee:
-    budi = factories.employee(db, counter.unit, "Budi Santoso")
-    factories.shift(db, budi, counter, NOON, CLOSING)
-    return budi
 
 
 def rate_at(client: TestClient, counter: Counter, clock: FakeClock, moment: datetime) -> None:

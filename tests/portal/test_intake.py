@@ -36,6 +36,13 @@ def _submission(settings, token, form_token, clock, phone="p1", network="198.51.
     return Submission.hashed(settings.secret_key, token, parse_rating_form(form), citizen, clock())
 
 
+def _committed_counter(engine) -> tuple[int, str]:
+    """A counter made in a session of its own, for tests whose batches race on other connections."""
+    with make_sessionmaker(engine)() as session:
+        counter = factories.counter(session, factories.unit(session))
+        return counter.id, counter.public_token
+
+
 def test_it_gives_each_submission_of_a_batch_what_it_would_get_alone(
     db: Session, engine, settings, clock: FakeClock
 ) -> None:
@@ -112,12 +119,9 @@ def test_it_counts_batches_from_two_processes_without_deadlock_across_a_minute_b
     engine, settings, clock: FakeClock, earlier: int
 ) -> None:
     """Adding to a new window deletes old ones: two batches each holding two windows' rows once
-    deadlocked on PostgreSQL. A batch counts its windows in one order and deletes only windows older
-    than the previous one; a rating queued for minutes can still meet a deadlock, which the database
-    breaks and the batch survives by counting one window at a time."""
-    with make_sessionmaker(engine)() as session:
-        counter = factories.counter(session, factories.unit(session))
-        counter_id, token = counter.id, counter.public_token
+    deadlocked on PostgreSQL. Every batch now takes its windows' rows in one order (the two threads
+    list them in opposite orders), so they wait for each other instead."""
+    counter_id, token = _committed_counter(engine)
     settings = settings.with_(submit_flood_limit_per_minute=10**6)  # one network sends them all
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
     boundary = (int(clock().timestamp()) // 60 + 1) * 60
@@ -156,9 +160,7 @@ def test_it_counts_batches_from_two_processes_without_deadlock_across_a_minute_b
 def test_it_counts_a_batch_window_by_window_when_the_database_breaks_a_deadlock(
     engine, settings, clock: FakeClock
 ) -> None:
-    with make_sessionmaker(engine)() as session:
-        counter = factories.counter(session, factories.unit(session))
-        counter_id, token = counter.id, counter.public_token
+    counter_id, token = _committed_counter(engine)
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
     ours = _submission(settings, token, signer.sign(counter_id, clock().timestamp() - 5), clock)
     key, window = submit_flood_key(ours.network), int(clock().timestamp()) // 60
@@ -196,9 +198,7 @@ def test_it_counts_a_batch_window_by_window_when_the_database_breaks_a_deadlock(
 def test_it_stores_a_form_once_when_two_processes_batches_race_with_it(
     engine, settings, clock: FakeClock
 ) -> None:
-    with make_sessionmaker(engine)() as session:
-        counter = factories.counter(session, factories.unit(session))
-        counter_id, token = counter.id, counter.public_token
+    counter_id, token = _committed_counter(engine)
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
     sign = lambda: signer.sign(counter_id, clock().timestamp() - 30)  # noqa: E731
     shared = sign()
