@@ -29,7 +29,16 @@ from portal.security import FormSigner
 from portal.service import Clock, utc_now
 from portal.serving import tune_garbage_collector
 from portal.settings import REPO_ROOT, Settings, SettingsError
-from portal.web import NO_COMPRESSION, Portal, RenderedPages, portal_provider, prepare_request, provide_db
+from portal.web import (
+    GZIP_LEVEL,
+    NO_COMPRESSION,
+    PassEncoded,
+    Portal,
+    RenderedPages,
+    portal_provider,
+    prepare_request,
+    provide_db,
+)
 from scoring import cli as scoring_cli
 from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
@@ -116,9 +125,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         compression_config=CompressionConfig(
             backend="gzip",
             minimum_size=1024,
-            gzip_compress_level=6,
+            gzip_compress_level=GZIP_LEVEL,
             exclude=[f"^{staff_routes.STAFF_PATH}"],
             exclude_opt_key=NO_COMPRESSION,
+            middleware_class=PassEncoded,
         ),
         openapi_config=portal_api.openapi_config(),
         include_in_schema=False,  # only the /api controllers opt in

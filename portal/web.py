@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import struct
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +16,9 @@ from typing import Any
 from litestar import Request, Response
 from litestar.datastructures import Cookie, State
 from litestar.enums import MediaType
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.response import Template
+from litestar.types import Message, Scope, Send
 from markupsafe import escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +35,7 @@ LANGUAGE_COOKIE = "rp_lang"
 # A handler's opt key: its answers are not compressed. The rating POST: mostly a bare redirect, and a
 # form shown again is within the citizen page budget uncompressed (tests/portal/test_page_weight.py).
 NO_COMPRESSION = "no_compression"
+GZIP_LEVEL = 6  # citizen pages (app.py's compression config and the kept form)
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -42,35 +47,81 @@ class RenderedPages:
     this request: names, officer on duty, opening state; the form's action, settings shown), so a
     changed roster, name or token gives another key, never a stale page; nothing of the citizen's is
     in the cached text. Bounded (least recently used entries go first); safe across worker threads.
+
+    A page is kept gzip-compressed too (`_KeptPage`): a phone that accepts gzip gets it without the
+    page being compressed again for every citizen, which cost more than the rest of the form's GET.
     """
 
     def __init__(self, max_entries: int = 1024) -> None:
         self.max_entries = max_entries
         # Put where the per-request value goes: random, so no counter name or message can contain it.
         self.placeholder = "rp-slot-" + secrets.token_hex(16)
-        self._pages: OrderedDict[Hashable, tuple[str, str]] = OrderedDict()
+        self._pages: OrderedDict[Hashable, _KeptPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def page(self, key: Hashable, render_page: Callable[[str], str], value: str) -> str:
+    def page(
+        self, key: Hashable, render_page: Callable[[str], str], value: str, gzipped: bool = False
+    ) -> bytes:
         """The page for `key` with `value` (HTML-escaped) where `render_page(placeholder)` put the
-        placeholder; renders on a miss."""
+        placeholder, as UTF-8 or as a gzip stream; renders on a miss."""
         with self._lock:
-            parts = self._pages.get(key)
-            if parts is not None:
+            kept = self._pages.get(key)
+            if kept is not None:
                 self._pages.move_to_end(key)
-        if parts is None:
+        if kept is None:
             before, *after = render_page(self.placeholder).split(self.placeholder)
             if len(after) != 1:
                 raise ValueError("the page must show the per-request value exactly once")
-            parts = (before, after[0])
+            kept = _KeptPage.of(before.encode(), after[0].encode())
             with self._lock:
-                self._pages[key] = parts
+                self._pages[key] = kept
                 while len(self._pages) > self.max_entries:
                     self._pages.popitem(last=False)
-        return parts[0] + str(escape(value)) + parts[1]
+        slot = str(escape(value)).encode()
+        return kept.gzipped(slot) if gzipped else kept.before + slot + kept.after
 
     def __len__(self) -> int:
         return len(self._pages)
+
+
+# A gzip member's header: deflate, no name or time, unknown OS (RFC 1952, 2.3).
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
+@dataclass(frozen=True)
+class _KeptPage:
+    """A page around its slot, also as the deflate data of the two parts: `before` compressed up to a
+    flush, which leaves the stream at a byte boundary, and `after` compressed on its own as the
+    stream's last blocks. A request's gzip stream is the header, those two with the slot between them
+    as a stored (uncompressed) block, and the trailer (RFC 1951 3.2.4, RFC 1952 2.3.1): one
+    compression per page, not per citizen, and the form token is never compressed with the page."""
+
+    before: bytes
+    after: bytes
+    deflated_before: bytes
+    deflated_after: bytes
+    crc_before: int
+
+    @classmethod
+    def of(cls, before: bytes, after: bytes) -> _KeptPage:
+        head = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        tail = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return cls(
+            before=before,
+            after=after,
+            deflated_before=head.compress(before) + head.flush(zlib.Z_SYNC_FLUSH),
+            deflated_after=tail.compress(after) + tail.flush(zlib.Z_FINISH),
+            crc_before=zlib.crc32(before),
+        )
+
+    def gzipped(self, slot: bytes) -> bytes:
+        if len(slot) > 0xFFFF:
+            raise ValueError("a slot value must fit one stored block")
+        stored = b"\x00" + struct.pack("<HH", len(slot), len(slot) ^ 0xFFFF) + slot  # not the last block
+        crc = zlib.crc32(self.after, zlib.crc32(slot, self.crc_before))
+        size = len(self.before) + len(slot) + len(self.after)
+        trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+        return b"".join((_GZIP_HEADER, self.deflated_before, stored, self.deflated_after, trailer))
 
 
 @dataclass(frozen=True)
@@ -201,12 +252,36 @@ def render_with_slot(
         template = request.app.template_engine.get_template(template_name)
         return template.render(**page.create_template_context(request))
 
+    # Litestar's compression middleware asks the same of the header; it lets this answer through
+    # as it is (PassEncoded).
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
     return Response(
-        rendered.page((template_name, request.state.language, key), render_page, value),
+        rendered.page((template_name, request.state.language, key), render_page, value, gzipped),
         media_type=MediaType.HTML,
         cookies=_with_language_cookie(request, cookies),
-        headers={"Cache-Control": "no-store"},
+        headers=(headers | {"Content-Encoding": "gzip"}) if gzipped else headers,
     )
+
+
+class PassEncoded(CompressionMiddleware):
+    """Litestar's compression middleware, but an answer that is already encoded (a kept page,
+    gzipped once per page) is sent as it is instead of being compressed a second time, and without
+    setting up a compressor (which alone costs about as much as the rest of a kept form's GET)."""
+
+    def create_compression_send_wrapper(self, send: Send, compression_encoding: Any, scope: Scope) -> Send:
+        compressing = super().create_compression_send_wrapper
+        target: Send | None = None
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal target
+            if message["type"] == "http.response.start":
+                headers = message["headers"]
+                encoded = any(name.lower() == b"content-encoding" for name, _ in headers)
+                target = send if encoded else compressing(send, compression_encoding, scope)
+            await (target or send)(message)
+
+        return send_wrapper
 
 
 def _with_language_cookie(request: Request, cookies: list[Cookie] | None) -> list[Cookie]:

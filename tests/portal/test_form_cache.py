@@ -5,11 +5,16 @@ values to another."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import re
+import zlib
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from litestar.testing import TestClient
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from app import create_app
@@ -151,6 +156,49 @@ def test_what_a_citizen_typed_never_reaches_another_citizens_form(
     assert 'class="alert"' not in blank
 
 
+@given(
+    before=st.text(max_size=3000),
+    after=st.text(max_size=3000),
+    value=st.text(max_size=500),
+    repeated=st.booleans(),
+)
+def test_it_gzips_a_kept_page_into_a_stream_any_gzip_reader_reads_as_the_page(
+    before: str, after: str, value: str, repeated: bool
+) -> None:
+    pages = RenderedPages()
+    slot = pages.placeholder
+    before, after = (text * 20 if repeated else text for text in (before, after))  # compressible too
+    assume(slot not in before + after)
+
+    def render(placeholder: str) -> str:
+        return before + placeholder + after
+
+    plain = pages.page("k", render, value)
+    gzipped = pages.page("k", render, value, gzipped=True)
+    assert plain == (before + str(escape(value)) + after).encode()
+    assert gzip.decompress(gzipped) == plain
+    assert zlib.decompress(gzipped, wbits=31) == plain  # one member, nothing after its trailer
+
+
+def test_it_serves_the_kept_form_gzipped_once_to_a_phone_and_plain_to_a_client_without_gzip(
+    client: TestClient, counter: Counter
+) -> None:
+    url = f"/r/{counter.public_token}"
+    client.get(url)  # kept from now on
+    phone = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert phone.headers["content-encoding"] == "gzip"  # httpx undid it once: not compressed twice
+    assert "content-encoding" not in plain.headers
+    for answer in (phone, plain):
+        assert answer.headers["vary"] == "Accept-Encoding"
+        assert "Loket &lt;2&gt; · Kartu Keluarga" in answer.text
+    assert without_token(phone.text) == without_token(plain.text)
+    assert len(phone.read()) > int(phone.headers["content-length"]) * 3  # a third of the bytes
+    poster = client.get(f"{url}/poster", headers={"Accept-Encoding": "gzip"})
+    assert poster.headers["content-encoding"] == "gzip"  # a page not kept: Litestar's middleware
+    assert "<svg" in poster.text
+
+
 def test_rendered_pages_escape_the_value_and_keep_the_latest_entries() -> None:
     pages = RenderedPages(max_entries=2)
     calls: list[str] = []
@@ -162,8 +210,8 @@ def test_rendered_pages_escape_the_value_and_keep_the_latest_entries() -> None:
 
         return page
 
-    assert pages.page("a", render("a"), "x&<y") == "<p>a</p><input value='x&amp;&lt;y'>"
-    assert pages.page("a", render("a"), "z") == "<p>a</p><input value='z'>"
+    assert pages.page("a", render("a"), "x&<y") == b"<p>a</p><input value='x&amp;&lt;y'>"
+    assert pages.page("a", render("a"), "z") == b"<p>a</p><input value='z'>"
     pages.page("b", render("b"), "1")
     pages.page("a", render("a"), "1")  # a is the latest now
     pages.page("c", render("c"), "1")  # b goes
