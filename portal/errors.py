@@ -9,7 +9,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 
 from portal.forms import N_
-from portal.i18n import choose_language
+from portal.i18n import choose_language, switch_query
 
 log = logging.getLogger("portal.errors")
 
@@ -56,7 +56,13 @@ def error_page(request: Request, exc: Exception) -> Template:
         headers.setdefault("Retry-After", "60")
     return Template(
         template_name="errors/error.html",
-        context={"lang": _language(request), "status": status, "title": title, "detail": detail},
+        context={
+            "lang": _language(request),
+            "language_query": switch_query(request.query_params.multi_items()),
+            "status": status,
+            "title": title,
+            "detail": detail,
+        },
         status_code=status,
         headers=headers,
     )

@@ -3,11 +3,13 @@ there is no compile step to forget; English msgids, Indonesian is the default la
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
@@ -102,6 +104,13 @@ def choose_language(
         if candidate in LANGUAGES:
             return candidate  # type: ignore[return-value]
     return _preferred_language(accept_language, default)
+
+
+def switch_query(query: Iterable[tuple[str, str]]) -> str:
+    """A page's query string without `lang`, ready to be followed by `lang=...`: the language switch
+    keeps the rest (the code of a counter's kiosk screen, a list's filters)."""
+    kept = [(name, value) for name, value in query if name != "lang"]
+    return urlencode(kept) + "&" if kept else ""
 
 
 # Phones send a few distinct headers; each is parsed once (part of every citizen request's cost).

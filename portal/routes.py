@@ -84,10 +84,12 @@ def _form(
             or any(u in (errors or {}) for u in SKM_ELEMENTS),
         }
 
-    if portal.rendered is not None and not values and not errors and status_code == 200 and action is None:
-        # A counter's blank form: the same for every citizen but its form token (tickets have their
-        # own action URL each, so they are not worth keeping). The key holds what the context is
-        # made of: the page (its token gives the action) and the retention days shown.
+    blank = not values and not errors and status_code == 200
+    if portal.rendered is not None and blank and action is None and proof is None:
+        # A counter's blank poster form: the same for every citizen but its form token (tickets have
+        # their own action URL each, and a kiosk form's language switch keeps the screen's code, so
+        # they are not kept). The key holds what the context is made of: the page (its token gives
+        # the action) and the retention days shown.
         key = (page, portal.settings.contact_retention_days)
         return render_with_slot(request, "portal/rate.html", context, "form_token", form_token, key, cookies)
     return render(

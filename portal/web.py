@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.hardening import refuse_malformed_requests, secure_cookies
-from portal.i18n import choose_language
+from portal.i18n import choose_language, switch_query
 from portal.intake import RatingIntake
 from portal.pages import CounterPages
 from portal.security import FormSigner
@@ -226,7 +226,11 @@ def render(
     """A page in the request's language; an explicit ?lang= switch is remembered in a cookie."""
     return Template(
         template_name=template_name,
-        context={"lang": request.state.language, **(context or {})},
+        context={
+            "lang": request.state.language,
+            "language_query": switch_query(request.query_params.multi_items()),
+            **(context or {}),
+        },
         status_code=status_code,
         cookies=_with_language_cookie(request, cookies),
         headers={"Cache-Control": "no-store"},
@@ -248,7 +252,8 @@ def render_with_slot(
     rendered: RenderedPages = request.app.state.portal.rendered
 
     def render_page(placeholder: str) -> str:
-        page = render(request, template_name, {**context(), slot: placeholder})
+        # The page is everyone's: its language switch keeps nothing of this request's query.
+        page = render(request, template_name, {**context(), slot: placeholder, "language_query": ""})
         template = request.app.template_engine.get_template(template_name)
         return template.render(**page.create_template_context(request))
 

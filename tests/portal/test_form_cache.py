@@ -142,6 +142,16 @@ def test_the_language_switch_is_remembered_with_a_cached_form(client: TestClient
     assert '<html lang="id">' in indonesian.text and "Kirim penilaian" in indonesian.text
 
 
+def test_it_keeps_no_citizens_query_in_the_kept_forms_language_switch(
+    client: TestClient, counter: Counter
+) -> None:
+    url = f"/r/{counter.public_token}"
+    first = client.get(url, params={"utm_source": "whatsapp", "ref": "<x>"})  # kept from this one
+    for page in (first, client.get(url)):
+        assert 'href="?lang=en"' in page.text
+        assert "whatsapp" not in page.text and "utm_source" not in page.text
+
+
 def test_what_a_citizen_typed_never_reaches_another_citizens_form(
     client: TestClient, counter: Counter
 ) -> None:

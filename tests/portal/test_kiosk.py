@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
+from urllib.parse import parse_qs
 
 import pytest
 from litestar.testing import TestClient
@@ -88,6 +90,19 @@ def test_a_form_shown_again_with_errors_keeps_its_kiosk_proof(
     assert again.status_code == 422
     client.post(f"/r/{counter.public_token}", data={"form_token": form_token(again.text), "overall": "3"})
     assert [r.channel for r in stored(db)] == ["kiosk"]
+
+
+def test_it_keeps_the_kiosk_code_when_a_citizen_switches_language(
+    client: TestClient, screen: proofs.RegisteredKiosk, counter: Counter, db: Session
+) -> None:
+    code = current_code(client, screen)
+    form = client.get(f"/r/{counter.public_token}", params={"k": code})
+    switch = html.unescape(re.search(r'<a href="([^"]+)" hreflang="en"', form.text).group(1))
+    assert parse_qs(switch.lstrip("?")) == {"k": [code], "lang": ["en"]}
+    english = client.get(f"/r/{counter.public_token}{switch}")
+    assert english.status_code == 200 and '<html lang="en">' in english.text
+    client.post(f"/r/{counter.public_token}", data={"form_token": form_token(english.text), "overall": "4"})
+    assert [r.channel for r in stored(db)] == ["kiosk"]  # not turned into a poster rating
 
 
 def test_the_poster_is_still_the_poster_channel(client: TestClient, counter: Counter, db: Session) -> None:

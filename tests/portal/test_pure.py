@@ -14,7 +14,7 @@ from litestar.datastructures import Cookie
 
 from portal.forms import FormErrors, parse_rating_form
 from portal.hours import STANDARD_OFFICE_HOURS, is_open, validate_opening_hours
-from portal.i18n import choose_language, parse_accept_language
+from portal.i18n import choose_language, parse_accept_language, switch_query
 from portal.security import FormSigner, FormStampError, client_address, network_prefix
 from portal.settings import Settings, SettingsError
 from portal.web import PreparedCookie
@@ -118,6 +118,15 @@ def test_its_form_tokens_are_itsdangerous_tokens_both_ways(proof: str | None) ->
     assert (counter_id, rest) == (7, [1000.0, *([proof] if proof else [])])
     stamp = ours.verify(standard.dumps([7, nonce, *rest]), now=1030.0)
     assert (stamp.counter_id, stamp.rendered_at, stamp.proof) == (7, 1000.0, proof)
+
+
+def test_it_keeps_the_rest_of_the_query_when_switching_language() -> None:
+    assert switch_query([]) == ""
+    assert switch_query([("lang", "en")]) == ""
+    assert (
+        switch_query([("k", "AB12"), ("lang", "id"), ("unit", "3"), ("unit", "4")]) == "k=AB12&unit=3&unit=4&"
+    )
+    assert switch_query([("q", "a&b=c #1")]) == "q=a%26b%3Dc+%231&"  # a value cannot add parameters
 
 
 def test_it_orders_accept_language_by_quality() -> None:

@@ -59,6 +59,7 @@ def test_it_lets_visitors_choose_the_period(client: TestClient, world: World, ra
     assert '<option value="2026-02">2026-02</option>' in latest
     assert _cells(february, "Dinas Alpha").startswith("100.00 A (Very Good) 3 / ")
     assert "Dinas Beta" not in february  # no ratings there in February
+    assert 'href="?period=2026-02&amp;lang=id"' in february  # switching language keeps the period
 
 
 def test_it_speaks_indonesian_by_default(client: TestClient, world: World, rated: Rated) -> None:
