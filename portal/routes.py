@@ -22,7 +22,7 @@ from portal.intake import Submission
 from portal.models import SKM_ELEMENTS
 from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
 from portal.security import DEVICE_COOKIE, FormStampError, new_device_token
-from portal.web import NO_COMPRESSION, Portal, render, render_with_slot
+from portal.web import NO_COMPRESSION, Portal, render, render_kept
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PortalDep = NamedDependency[SkipValidation[Portal]]
@@ -84,14 +84,13 @@ def _form(
             or any(u in (errors or {}) for u in SKM_ELEMENTS),
         }
 
-    blank = not values and not errors and status_code == 200
-    if portal.rendered is not None and blank and action is None and proof is None:
+    if not values and not errors and status_code == 200 and action is None and proof is None:
         # A counter's blank poster form: the same for every citizen but its form token (tickets have
         # their own action URL each, and a kiosk form's language switch keeps the screen's code, so
         # they are not kept). The key holds what the context is made of: the page (its token gives
         # the action) and the retention days shown.
         key = (page, portal.settings.contact_retention_days)
-        return render_with_slot(request, "portal/rate.html", context, "form_token", form_token, key, cookies)
+        return render_kept(request, "portal/rate.html", context, key, ("form_token", form_token), cookies)
     return render(
         request,
         "portal/rate.html",
@@ -196,8 +195,9 @@ class CitizenController(Controller):
         return Redirect(f"{thanks}?lang={request.state.language}", status_code=303)
 
     @get("/{token:str}/terima-kasih", name="portal:thanks")
-    async def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
-        return render(request, "portal/thanks.html", {"page": await _counter_page(portal, token)})
+    async def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Response:
+        page = await _counter_page(portal, token)
+        return render_kept(request, "portal/thanks.html", lambda: {"page": page}, key=page)
 
     @get("/{token:str}/poster", name="portal:poster", sync_to_thread=True)
     def poster(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:

@@ -40,8 +40,9 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 class RenderedPages:
-    """Pages rendered once and served many times with one per-request value put in: the error-free
-    rating form of a counter, whose only per-request value is its signed form token.
+    """Pages rendered once and served many times, with at most one per-request value put in: the
+    error-free rating form of a counter, whose only per-request value is its signed form token, and
+    the thank-you page after a rating.
 
     The key is everything else that went into the page (language, the counter page as looked up for
     this request: names, officer on duty, opening state; the form's action, settings shown), so a
@@ -60,24 +61,24 @@ class RenderedPages:
         self._lock = threading.Lock()
 
     def page(
-        self, key: Hashable, render_page: Callable[[str], str], value: str, gzipped: bool = False
+        self, key: Hashable, render_page: Callable[[str], str], value: str | None, gzipped: bool = False
     ) -> bytes:
         """The page for `key` with `value` (HTML-escaped) where `render_page(placeholder)` put the
-        placeholder, as UTF-8 or as a gzip stream; renders on a miss."""
+        placeholder (None: a page without one), as UTF-8 or as a gzip stream; renders on a miss."""
         with self._lock:
             kept = self._pages.get(key)
             if kept is not None:
                 self._pages.move_to_end(key)
         if kept is None:
             before, *after = render_page(self.placeholder).split(self.placeholder)
-            if len(after) != 1:
-                raise ValueError("the page must show the per-request value exactly once")
-            kept = _KeptPage.of(before.encode(), after[0].encode())
+            if len(after) != (value is not None):
+                raise ValueError("the page must show the per-request value exactly once, if it has one")
+            kept = _KeptPage.of(before.encode(), after[0].encode() if after else b"")
             with self._lock:
                 self._pages[key] = kept
                 while len(self._pages) > self.max_entries:
                     self._pages.popitem(last=False)
-        slot = str(escape(value)).encode()
+        slot = b"" if value is None else str(escape(value)).encode()
         return kept.gzipped(slot) if gzipped else kept.before + slot + kept.after
 
     def __len__(self) -> int:
@@ -237,23 +238,29 @@ def render(
     )
 
 
-def render_with_slot(
+def render_kept(
     request: Request,
     template_name: str,
     context: Callable[[], Mapping[str, Any]],
-    slot: str,
-    value: str,
     key: Hashable,
+    slot: tuple[str, str] | None = None,
     cookies: list[Cookie] | None = None,
 ) -> Response:
-    """`render(...)` of a page whose context differs between requests only in its `slot`, from the
-    portal's rendered pages: the same bytes and headers as `render`, rendered once per `key`. The
-    key must hold everything (but the language) that `context()`, called only to render, depends on."""
-    rendered: RenderedPages = request.app.state.portal.rendered
+    """`render(...)` of a page whose context differs between requests at most in one `slot` (name,
+    value), from the portal's rendered pages: the same bytes and headers as `render`, rendered once
+    per `key` and language. The key must hold everything that `context()`, called only to render,
+    depends on. Without rendered pages (development), `render` itself."""
+    rendered: RenderedPages | None = request.app.state.portal.rendered
+    name, value = slot or (None, None)
+    if rendered is None:
+        return render(
+            request, template_name, {**context(), **({name: value} if name else {})}, cookies=cookies
+        )
 
     def render_page(placeholder: str) -> str:
         # The page is everyone's: its language switch keeps nothing of this request's query.
-        page = render(request, template_name, {**context(), slot: placeholder, "language_query": ""})
+        filled = {name: placeholder} if name else {}
+        page = render(request, template_name, {**context(), **filled, "language_query": ""})
         template = request.app.template_engine.get_template(template_name)
         return template.render(**page.create_template_context(request))
 

@@ -70,6 +70,23 @@ def test_a_cached_form_is_the_freshly_rendered_form_with_its_own_token(
     assert "Loket &lt;2&gt; · Kartu Keluarga" in second.text
 
 
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_it_keeps_the_thank_you_page_as_it_renders_it(
+    client: TestClient, counter: Counter, db: Session, settings: Settings, clock: FakeClock, language: str
+) -> None:
+    url = f"/r/{counter.public_token}/terima-kasih?lang={language}"
+    first, second = client.get(url), client.get(url, headers={"Accept-Encoding": "identity"})
+    with fresh_client(settings, clock) as fresh_app:
+        fresh = fresh_app.get(url)
+    for answer in (first, second):
+        assert answer.status_code == fresh.status_code == 200
+        assert answer.text == fresh.text
+        assert answer.headers["cache-control"] == "no-store"
+    counter.name = "Loket 9"
+    db.commit()
+    assert "Loket 9" in client.get(url).text  # a renamed counter shows at once
+
+
 def test_each_citizen_gets_a_form_that_submits(client: TestClient, counter: Counter, db: Session) -> None:
     citizen = Citizen(client, counter.public_token)
     for _ in range(3):
@@ -231,3 +248,6 @@ def test_rendered_pages_escape_the_value_and_keep_the_latest_entries() -> None:
     assert len(pages) == 2
     with pytest.raises(ValueError):
         pages.page("twice", lambda slot: slot + slot, "1")
+    with pytest.raises(ValueError):
+        pages.page("none", lambda slot: slot, None)  # a page without a value has no placeholder
+    assert pages.page("plain", lambda slot: "<p>thanks</p>", None) == b"<p>thanks</p>"
