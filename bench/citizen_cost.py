@@ -5,12 +5,13 @@
 A fresh SQLite database with the load benchmark's seed; the app is called as an ASGI callable (sync
 handlers run inline; a rating POST waits for the intake's writer thread, portal.intake), so the
 figure is the app's own CPU per pair, every thread of the process counted: no server, no sockets.
-Requests ask for gzip, as phones do. Then the form's GET alone, and the main pieces: the counter
-page lookup (a form GET reads it once per counter and COUNTER_PAGE_SECONDS, portal.pages), rendering
-the form afresh (still done once per counter page and language, and for forms shown again with
-errors), the blank form from the cache as a GET serves it (plain, and gzipped against compressing
-the whole page), storing a rating; and three small pieces against what they replaced (a device
-cookie's Set-Cookie header, a form token, a network prefix). Best of three rounds; process CPU time.
+Requests ask for gzip, as phones do. Then the form's GET alone, the thank-you page the rating
+redirects to, and the main pieces: the counter page lookup (a form GET reads it once per counter and
+COUNTER_PAGE_SECONDS, portal.pages), rendering the form afresh (still done once per counter page and
+language, and for forms shown again with errors), the blank form from the cache as a GET serves it
+(plain, and gzipped against compressing the whole page), storing a rating; and three small pieces
+against what they replaced (a device cookie's Set-Cookie header, a form token, a network prefix).
+Best of three rounds; process CPU time.
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ def main() -> None:
             "retention_days": 90,
             "detail_open": False,
             "lang": "id",
+            "language_query": "",
             "url_for": lambda *_, **__: "/static/css/portal.css",
         }
 
@@ -176,6 +178,11 @@ def main() -> None:
             loop.run_until_complete(asgi_call(app, "GET", f"/r/{token}"))
 
         print(f"  the form's GET alone: {best_ms(form_get, args.pairs):.2f} ms")
+
+        def thanks_get() -> None:  # where the rating's redirect takes the phone
+            loop.run_until_complete(asgi_call(app, "GET", f"/r/{token}/terima-kasih"))
+
+        print(f"  the thank-you page:   {best_ms(thanks_get, args.pairs):.2f} ms")
         print(f"  counter page lookup:  {best_ms(page, args.pairs):.2f} ms")
         print(f"  rendering the form:   {best_ms(lambda: template.render(**context), args.pairs):.2f} ms")
         # What a GET does instead since the blank form is kept per (counter page, language): sign a
