@@ -247,9 +247,10 @@ def render_kept(
     cookies: list[Cookie] | None = None,
 ) -> Response:
     """`render(...)` of a page whose context differs between requests at most in one `slot` (name,
-    value), from the portal's rendered pages: the same bytes and headers as `render`, rendered once
-    per `key` and language. The key must hold everything that `context()`, called only to render,
-    depends on. Without rendered pages (development), `render` itself."""
+    value), from the portal's rendered pages: the same page and headers as `render` (gzipped when
+    asked for), rendered once per `key` and language. The key must hold everything that
+    `context()`, called only to render, depends on. Without rendered pages (development), `render`
+    itself."""
     rendered: RenderedPages | None = request.app.state.portal.rendered
     name, value = slot or (None, None)
     if rendered is None:
@@ -278,8 +279,8 @@ def render_kept(
 
 class PassEncoded(CompressionMiddleware):
     """Litestar's compression middleware, but an answer that is already encoded (a kept page,
-    gzipped once per page) is sent as it is instead of being compressed a second time, and without
-    setting up a compressor (which alone costs about as much as the rest of a kept form's GET)."""
+    gzipped once per page) is sent as it is, without a compressor set up for it, instead of being
+    compressed a second time."""
 
     def create_compression_send_wrapper(self, send: Send, compression_encoding: Any, scope: Scope) -> Send:
         compressing = super().create_compression_send_wrapper
