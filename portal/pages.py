@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import event
@@ -26,6 +27,8 @@ from portal.service import CounterPage
 # What a counter page is made of: a change to any of these may change a page.
 _PAGE_SOURCES = (Counter, Unit, Employee, DutyShift)
 _CHANGED = "portal.pages:changed"
+# A page as read from the database, with when its officer on duty may change (None: no roster).
+PageRead = tuple[CounterPage, datetime | None]
 
 
 class CounterPages:
@@ -37,7 +40,7 @@ class CounterPages:
         self.max_entries = max_entries
         self._pages: dict[str, tuple[CounterPage, datetime, datetime]] = {}
         # Bumped by forget(): a page read before a change is not kept after it.
-        self.generation = 0
+        self._generation = 0
         if seconds > 0:
             _watch(self)
 
@@ -48,11 +51,19 @@ class CounterPages:
         page, read_at, expires_at = kept
         return page if read_at <= now < expires_at else None
 
-    def keep(
-        self, page: CounterPage, read_at: datetime, duty_changes_at: datetime | None, generation: int
-    ) -> None:
-        """Keeps a page read at `read_at`, unless pages were forgotten since `generation` was taken."""
-        if self.seconds <= 0 or generation != self.generation:
+    async def page(self, token: str, now: datetime, read: Callable[[], Awaitable[PageRead]]) -> CounterPage:
+        """The page kept for `token`, or the one `read()` gives (with when its officer on duty may
+        change), kept from `now` on unless pages were forgotten while it was being read."""
+        page = self.get(token, now)
+        if page is None:
+            generation = self._generation
+            page, duty_changes_at = await read()
+            if generation == self._generation:
+                self._keep(page, now, duty_changes_at)
+        return page
+
+    def _keep(self, page: CounterPage, read_at: datetime, duty_changes_at: datetime | None) -> None:
+        if self.seconds <= 0:
             return
         expires_at = read_at + timedelta(seconds=self.seconds)
         if duty_changes_at is not None:
@@ -62,7 +73,7 @@ class CounterPages:
         self._pages[page.token] = (page, read_at, expires_at)
 
     def forget(self) -> None:
-        self.generation += 1
+        self._generation += 1
         self._pages = {}
 
 

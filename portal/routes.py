@@ -48,12 +48,7 @@ async def _counter_page(portal: Portal, token: str) -> service.CounterPage:
     """The counter's page as a citizen's form shows it: kept for a few seconds (portal.pages), so a
     scan is answered on the event loop; otherwise read in a worker thread."""
     now = portal.clock()
-    page = portal.counter_pages.get(token, now)
-    if page is None:
-        generation = portal.counter_pages.generation
-        page, duty_changes_at = await sync_to_thread(_page_read, portal, token, now)
-        portal.counter_pages.keep(page, now, duty_changes_at, generation)
-    return page
+    return await portal.counter_pages.page(token, now, lambda: sync_to_thread(_page_read, portal, token, now))
 
 
 def _form(

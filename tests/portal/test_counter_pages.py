@@ -3,8 +3,9 @@ than the one a rating from that form is attributed to, and edits made in this pr
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import create_app
 from portal.models import Counter, Employee, Rating
-from portal.pages import CounterPages
+from portal.pages import CounterPages, PageRead
 from portal.service import CounterPage
 from portal.settings import Settings
 from tests import factories
@@ -98,22 +99,33 @@ def test_it_does_not_keep_an_unknown_token(client: TestClient, counter: Counter,
 PAGE = CounterPage(1, "token", "Loket 1", "Dinas", None, True)
 
 
+def kept(pages: CounterPages, now: datetime, duty_changes_at: datetime | None = None) -> CounterPage:
+    async def read() -> PageRead:
+        return PAGE, duty_changes_at
+
+    return asyncio.run(pages.page("token", now, read))
+
+
 def test_it_does_not_keep_a_page_read_before_pages_were_forgotten() -> None:
     pages = CounterPages(seconds=5)
-    generation = pages.generation
-    pages.forget()  # a commit landed while the page was being read
-    pages.keep(PAGE, NOON, None, generation)
+
+    async def read_while_a_commit_lands() -> PageRead:
+        pages.forget()
+        return PAGE, None
+
+    assert asyncio.run(pages.page("token", NOON, read_while_a_commit_lands)) is PAGE
     assert pages.get("token", NOON) is None
-    pages.keep(PAGE, NOON, None, pages.generation)
+    assert kept(pages, NOON) is PAGE
     assert pages.get("token", NOON) is PAGE
 
 
 def test_it_keeps_a_page_until_the_earlier_of_its_seconds_and_the_duty_change() -> None:
     pages = CounterPages(seconds=5)
-    pages.keep(PAGE, NOON, NOON + timedelta(seconds=2), pages.generation)
+    kept(pages, NOON, NOON + timedelta(seconds=2))
     assert pages.get("token", NOON + timedelta(seconds=1.999)) is PAGE
     assert pages.get("token", NOON + timedelta(seconds=2)) is None
-    pages.keep(PAGE, NOON, NOON + timedelta(hours=1), pages.generation)
+    pages = CounterPages(seconds=5)
+    kept(pages, NOON, NOON + timedelta(hours=1))
     assert pages.get("token", NOON + timedelta(seconds=4.999)) is PAGE
     assert pages.get("token", NOON + timedelta(seconds=5)) is None
     assert pages.get("token", NOON - timedelta(seconds=1)) is None  # a clock set back reads again
