@@ -8,6 +8,8 @@ the app served by uvicorn on loopback as `rating-portal serve` serves it. Then:
   saturated  wrk (bench/wrk/citizen.lua, one thread so the server keeps most of the CPU) runs citizens
              as fast as they are answered; pairs/s is compared with a bare Litestar endpoint
              (bench/bare_app.py) served and loaded the same way;
+  phones     form GETs as a phone's first scan sends them (gzip asked for, no cookie yet), for half
+             the time (citizen.lua cannot read a compressed form, so the saturated run asks for none);
   steady     an open-loop generator (asyncio, raw HTTP/1.1, a new connection per citizen) starts
              citizens at a fixed rate whatever the answers do; latency counts from the scheduled
              start, so a slow server cannot hide its queue (no coordinated omission).
@@ -49,6 +51,7 @@ from tests.live_server import (  # noqa: E402
 )
 
 TICK = os.sysconf("SC_CLK_TCK")
+PHONE = ("Accept-Encoding: gzip, deflate, br", "Accept-Language: id-ID,id;q=0.9")
 
 
 # --- the machine -----------------------------------------------------------------------------------
@@ -99,9 +102,18 @@ def wait_until_idle(limit: float, patience: float) -> float:
 # --- load generators -------------------------------------------------------------------------------
 
 
-def run_wrk(args: argparse.Namespace, port: int, script: str, seconds: int, extra: list[str]) -> dict:
+def run_wrk(
+    args: argparse.Namespace,
+    port: int,
+    script: str,
+    seconds: int,
+    extra: list[str],
+    path: str = "/",
+    headers: tuple[str, ...] = (),
+) -> dict:
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "5s"]
-    command += ["-s", str(REPO / "bench" / "wrk" / script), f"http://127.0.0.1:{port}/", "--", *extra]
+    command += [arg for header in headers for arg in ("-H", header)]
+    command += ["-s", str(REPO / "bench" / "wrk" / script), f"http://127.0.0.1:{port}{path}", "--", *extra]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next((x for x in output.splitlines() if x.startswith("WRK_JSON ")), None)
     if line is None:
@@ -186,6 +198,12 @@ def portal(args: argparse.Namespace, backend: str, workers: int, workdir: Path) 
             sat["stored"] = after - before
             sat["server_ms_per_pair"] = sat["server_cpu_s"] * 1000 / max(1, sat["see_other"])
             sat["loop_ms_per_pair"] = sat["loop_cpu_s"] * 1000 / max(1, sat["see_other"])
+            # A phone's first scan as phones send it (gzip asked for, no cookie yet); citizen.lua
+            # cannot read a compressed form, so the pairs above ask for none.
+            scan = (args, port, "constant.lua", max(1, args.duration // 2), [], f"/r/{tokens[0]}", PHONE)
+            phones = measured(proc, run_wrk, *scan)
+            phones["requests_per_s"] = phones["requests"] / (phones["duration_us"] / 1e6)
+            phones["errors"] = phones["socket_errors"] + phones["status_errors"]
             std = measured(proc, lambda: asyncio.run(steady(port, tokens, args.rate, args.duration)))
             total, attributed = count_ratings(url)
             std["stored"] = total - after
@@ -194,6 +212,7 @@ def portal(args: argparse.Namespace, backend: str, workers: int, workdir: Path) 
             shutil.copy(log, REPO / "bench" / "out" / f"server-{backend}-{workers}.log")
     return {
         "saturated": sat,
+        "phones": phones,
         "steady": std,
         "total": total,
         "attributed": attributed,
@@ -244,6 +263,13 @@ def report(results: dict, args: argparse.Namespace) -> bool:
         columns,
         rows,
     )
+    rows = [
+        [*name.split("/"), *(run["phones"][k] for k in ("requests_per_s", "p50_ms", "p99_ms", "errors"))]
+        for name, run in results["portal"].items()
+    ]
+    columns = "backend:11: workers:8: req/s:8:.0f p50_ms:8:.1f p99_ms:8:.1f errors:7:"
+    table(f"A phone's first scan (form GET, {PHONE[0]}, no cookie): {load}", columns, rows)
+    ok &= all(run["phones"]["errors"] == 0 for run in results["portal"].values())
     rows = []
     for name, run in results["portal"].items():
         std, errors = run["steady"], sum(run["steady"]["errors"].values())
