@@ -50,7 +50,8 @@ class RenderedPages:
     in the cached text. Bounded (least recently used entries go first); safe across worker threads.
 
     A page is kept gzip-compressed too (`_KeptPage`): a phone that accepts gzip gets it without the
-    page being compressed again for every citizen, which cost more than the rest of the form's GET.
+    page being compressed again for every citizen, which cost more than the rest of the form's GET
+    (bench/citizen_cost.py, docs/performance.md).
     """
 
     def __init__(self, max_entries: int = 1024) -> None:

@@ -76,6 +76,7 @@ def test_it_keeps_the_thank_you_page_as_it_renders_it(
 ) -> None:
     url = f"/r/{counter.public_token}/terima-kasih?lang={language}"
     first, second = client.get(url), client.get(url, headers={"Accept-Encoding": "identity"})
+    assert len(client.app.state.portal.rendered) == 1  # kept after the first: one page for both
     with fresh_client(settings, clock) as fresh_app:
         fresh = fresh_app.get(url)
     for answer in (first, second):
