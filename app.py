@@ -22,6 +22,7 @@ from portal import routes as portal_routes
 from portal.db import make_engine, make_sessionmaker
 from portal.errors import error_page
 from portal.hardening import security_headers
+from portal.hotpath import HotPath
 from portal.i18n import install_i18n
 from portal.intake import RatingIntake
 from portal.pages import CounterPages
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )
+    app.asgi_handler = HotPath(app.asgi_handler, app, portal, REQUEST_MAX_BODY_BYTES)
     return accesslog.install(app, settings.access_log)
 
 

@@ -22,10 +22,17 @@ from portal.intake import Submission
 from portal.models import SKM_ELEMENTS
 from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
 from portal.security import DEVICE_COOKIE, FormStampError, new_device_token
-from portal.web import NO_COMPRESSION, Portal, render, render_kept
+from portal.web import NO_COMPRESSION, SUBMITTED, Portal, render, render_kept
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PortalDep = NamedDependency[SkipValidation[Portal]]
+BLANK_FORM = "portal/rate.html"
+
+
+def blank_form_key(page: service.CounterPage, portal: Portal) -> tuple[Any, ...]:
+    """What a counter's blank poster form is made of besides its language and form token: the page
+    (its token gives the action) and the retention days shown (portal.web.RenderedPages)."""
+    return (page, portal.settings.contact_retention_days)
 
 
 def _page(db: Session | Connection, portal: Portal, token: str) -> service.CounterPage:
@@ -82,13 +89,12 @@ def _form(
     if not values and not errors and status_code == 200 and action is None and proof is None:
         # A counter's blank poster form: the same for every citizen but its form token (tickets have
         # their own action URL each, and a kiosk form's language switch keeps the screen's code, so
-        # they are not kept). The key holds what the context is made of: the page (its token gives
-        # the action) and the retention days shown.
-        key = (page, portal.settings.contact_retention_days)
-        return render_kept(request, "portal/rate.html", context, key, ("form_token", form_token), cookies)
+        # they are not kept).
+        key = blank_form_key(page, portal)
+        return render_kept(request, BLANK_FORM, context, key, ("form_token", form_token), cookies)
     return render(
         request,
-        "portal/rate.html",
+        BLANK_FORM,
         {**context(), "form_token": form_token},
         status_code=status_code,
         cookies=cookies,
@@ -120,6 +126,16 @@ def _submitted_proof(portal: Portal, data: dict[str, Any], kind: str) -> str | N
     except FormStampError:
         return None
     return proof if proof and proof.startswith(kind) else None
+
+
+async def _submitted(request: Request, portal: Portal, submission: Submission) -> service.SubmitOutcome:
+    """The rating's outcome; portal.hotpath already submitted it if it left the answer to this handler."""
+    earlier = request.scope["state"].pop(SUBMITTED, None)
+    if earlier is None:
+        return await portal.intake.submit(submission)
+    if isinstance(earlier, Exception):
+        raise earlier
+    return earlier
 
 
 def _kiosk_form(request: Request, portal: Portal, token: str, code: str) -> Response:
@@ -175,7 +191,7 @@ class CitizenController(Controller):
         citizen = _citizen(request, portal)
         submission = Submission.hashed(portal.settings.secret_key, token, rating, citizen, portal.clock())
         try:
-            outcome = await portal.intake.submit(submission)
+            outcome = await _submitted(request, portal, submission)
         except service.UnknownCounter:
             raise NotFoundException("unknown counter") from None
         except service.Flooded:

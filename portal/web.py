@@ -37,6 +37,9 @@ LANGUAGE_COOKIE = "rp_lang"
 NO_COMPRESSION = "no_compression"
 GZIP_LEVEL = 6  # citizen pages (app.py's compression config and the kept form)
 ONE_YEAR = 365 * 24 * 3600
+# The scope state key of a rating that portal.hotpath submitted and leaves the app to answer (a refusal,
+# a throttle): its outcome, so the handler does not submit it a second time.
+SUBMITTED = "portal.hotpath:submitted"
 
 
 class RenderedPages:
@@ -66,21 +69,27 @@ class RenderedPages:
     ) -> bytes:
         """The page for `key` with `value` (HTML-escaped) where `render_page(placeholder)` put the
         placeholder (None: a page without one), as UTF-8 or as a gzip stream; renders on a miss."""
+        page = self.kept(key, value, gzipped)
+        if page is not None:
+            return page
+        before, *after = render_page(self.placeholder).split(self.placeholder)
+        if len(after) != (value is not None):
+            raise ValueError("the page must show the per-request value exactly once, if it has one")
+        kept = _KeptPage.of(before.encode(), after[0].encode() if after else b"")
+        with self._lock:
+            self._pages[key] = kept
+            while len(self._pages) > self.max_entries:
+                self._pages.popitem(last=False)
+        return kept.filled(value, gzipped)
+
+    def kept(self, key: Hashable, value: str | None, gzipped: bool = False) -> bytes | None:
+        """`page(...)` if the page for `key` is kept, else None."""
         with self._lock:
             kept = self._pages.get(key)
-            if kept is not None:
-                self._pages.move_to_end(key)
-        if kept is None:
-            before, *after = render_page(self.placeholder).split(self.placeholder)
-            if len(after) != (value is not None):
-                raise ValueError("the page must show the per-request value exactly once, if it has one")
-            kept = _KeptPage.of(before.encode(), after[0].encode() if after else b"")
-            with self._lock:
-                self._pages[key] = kept
-                while len(self._pages) > self.max_entries:
-                    self._pages.popitem(last=False)
-        slot = b"" if value is None else str(escape(value)).encode()
-        return kept.gzipped(slot) if gzipped else kept.before + slot + kept.after
+            if kept is None:
+                return None
+            self._pages.move_to_end(key)
+        return kept.filled(value, gzipped)
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -115,6 +124,11 @@ class _KeptPage:
             deflated_after=tail.compress(after) + tail.flush(zlib.Z_FINISH),
             crc_before=zlib.crc32(before),
         )
+
+    def filled(self, value: str | None, gzipped: bool) -> bytes:
+        """The page with `value` (HTML-escaped) in its slot, as UTF-8 or as a gzip stream."""
+        slot = b"" if value is None else str(escape(value)).encode()
+        return self.gzipped(slot) if gzipped else self.before + slot + self.after
 
     def gzipped(self, slot: bytes) -> bytes:
         if len(slot) > 0xFFFF:
@@ -269,13 +283,18 @@ def render_kept(
     # Litestar's compression middleware asks the same of the header; it lets this answer through
     # as it is (PassEncoded).
     gzipped = "gzip" in request.headers.get("accept-encoding", "")
-    headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
     return Response(
         rendered.page((template_name, request.state.language, key), render_page, value, gzipped),
         media_type=MediaType.HTML,
         cookies=_with_language_cookie(request, cookies),
-        headers=(headers | {"Content-Encoding": "gzip"}) if gzipped else headers,
+        headers=kept_page_headers(gzipped),
     )
+
+
+def kept_page_headers(gzipped: bool) -> dict[str, str]:
+    """A kept page's own headers (`render_kept`, portal.hotpath)."""
+    headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+    return (headers | {"Content-Encoding": "gzip"}) if gzipped else headers
 
 
 class PassEncoded(CompressionMiddleware):

@@ -1,0 +1,274 @@
+"""portal.hotpath answers a poster scan and a stored rating beneath Litestar's request machinery: its
+answers must be the app's own, header for header, and every other request must reach the app as it
+came, answered as the app alone answers it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import create_app
+from portal.accesslog import AccessLog
+from portal.hotpath import HotPath
+from portal.models import Counter, RateLimitHit, Rating
+from portal.security import DEVICE_COOKIE
+from portal.settings import Settings
+from tests import factories
+from tests.conftest import FakeClock
+from tests.portal.citizen import FORM_TOKEN, form_token
+from tests.portal.conftest import CLOSING, MORNING_START
+
+BASE = "http://127.0.0.1:8000"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def counter(db: Session) -> Counter:
+    unit = factories.unit(db, "Dinas Kependudukan & Pencatatan Sipil")
+    counter = factories.counter(db, unit, "Loket <2> · Kartu Keluarga")
+    factories.shift(db, factories.employee(db, unit, "Ani Wijaya"), counter, MORNING_START, CLOSING)
+    return counter
+
+
+def hot_path(app: Litestar) -> HotPath:
+    access_log = app.asgi_handler
+    assert isinstance(access_log, AccessLog) and isinstance(access_log.app, HotPath)
+    return access_log.app
+
+
+@pytest.fixture
+def alone(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    """The same app on the same database with every request answered by its Litestar handlers."""
+    app = create_app(settings, clock=clock)
+    app.asgi_handler.app = hot_path(app).app  # type: ignore[attr-defined]
+    with TestClient(app, base_url=BASE) as client:
+        yield client
+
+
+def answer(response: httpx.Response) -> tuple:
+    """An answer without what differs between any two requests: the device cookie, the form token."""
+    device = re.compile(f"{DEVICE_COOKIE}=[^;]+")
+    headers = [(name, device.sub("…", value)) for name, value in response.headers.multi_items()]
+    return response.status_code, headers, FORM_TOKEN.sub("", response.text)
+
+
+def warm(url: str, *clients: TestClient) -> None:
+    """Each app reads the counter page and renders its form once (what the hot path serves from)."""
+    for client in clients:
+        assert client.get(url, headers={"Accept-Language": "id"}).status_code == 200
+        assert client.get(url, headers={"Accept-Language": "en"}).status_code == 200
+        client.cookies.clear()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Accept-Encoding": "gzip, deflate, br", "Accept-Language": "id-ID,id;q=0.9"},
+        {"Accept-Language": "en-GB,en;q=0.8"},
+        {"Cookie": f"rp_lang=en; {DEVICE_COOKIE}=a-phone-that-came-back"},
+        {"Cookie": f"{DEVICE_COOKIE}=", "Accept-Encoding": "gzip"},
+    ],
+    ids=["plain", "a-phone", "english-browser", "english-chosen-returning-phone", "empty-cookie"],
+)
+def test_it_answers_a_poster_scan_as_the_app_does(
+    client: TestClient, alone: TestClient, counter: Counter, headers: dict[str, str]
+) -> None:
+    url = f"/r/{counter.public_token}"
+    warm(url, client, alone)
+    hot = hot_path(client.app)
+    answered = hot.answered
+
+    ours, theirs = client.get(url, headers=headers), alone.get(url, headers=headers)
+
+    assert hot.answered == answered + 1
+    assert ours.status_code == 200 and answer(ours) == answer(theirs)
+    assert form_token(ours.text) != form_token(theirs.text)
+    assert ("Kartu Keluarga" in ours.text) and ("Ani Wijaya" in ours.text)
+
+
+def test_it_stores_a_rating_and_answers_as_the_app_does(
+    client: TestClient, alone: TestClient, counter: Counter, db: Session
+) -> None:
+    url = f"/r/{counter.public_token}"
+    warm(url, client, alone)
+    hot = hot_path(client.app)
+    answered = hot.answered
+    answers = []
+    for phone in (client, alone):
+        form = form_token(phone.get(url).text)
+        fields = {"form_token": form, "overall": "3", "u1": "4", "u9": "2", "website": ""}
+        fields["comment"] = "Cepat & ramah, 100% <terima kasih> — été"
+        answers.append(
+            phone.post(url, data=fields, headers={"Accept-Language": "en"}, follow_redirects=False)
+        )
+
+    assert hot.answered == answered + 2  # the form and the rating
+    ours, theirs = answers
+    assert ours.status_code == 303 and answer(ours) == answer(theirs)
+    assert ours.headers["location"] == f"/r/{counter.public_token}/terima-kasih?lang=en"
+    per_request = {"id", "device_hash", "submission_key"}
+    columns = [c.key for c in Rating.__mapper__.column_attrs if c.key not in per_request]
+    rows = db.scalars(select(Rating).order_by(Rating.id))
+    stored = [{key: getattr(row, key) for key in columns} for row in rows]
+    assert len(stored) == 2 and stored[0] == stored[1]
+    assert stored[0]["comment"] == "Cepat & ramah, 100% <terima kasih> — été"
+    assert stored[0]["employee_id"] is not None and stored[0]["language"] == "en"
+
+
+def _post(url: str, body: str | bytes, **headers: str) -> dict:
+    return {"method": "POST", "url": url, "content": body, "headers": {"Content-Type": FORM, **headers}}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "a query string",
+        "a quoted cookie",
+        "an encoded cookie",
+        "an invalid form",
+        "a repeated field",
+        "a NUL byte",
+        "another content type",
+        "a body over the limit",
+        "an unknown counter",
+    ],
+)
+def test_it_leaves_every_other_request_to_the_app(
+    client: TestClient, alone: TestClient, counter: Counter, db: Session, case: str
+) -> None:
+    url = f"/r/{counter.public_token}"
+    warm(url, client, alone)
+    hot = hot_path(client.app)
+
+    def request(phone: TestClient) -> tuple[httpx.Response, int]:
+        form = form_token(phone.get(url).text)  # a form token of this app (not counted below)
+        phone.cookies.clear()
+        valid = f"form_token={form}&overall=4&comment=&website="
+        made = {
+            "a query string": {"method": "GET", "url": url, "params": {"lang": "en"}},
+            "a quoted cookie": {"method": "GET", "url": url, "headers": {"Cookie": f'{DEVICE_COOKIE}="a b"'}},
+            "an encoded cookie": {"method": "GET", "url": url, "headers": {"Cookie": "rp_lang=%65n"}},
+            "an invalid form": _post(url, f"form_token={form}&overall=9&comment=x"),
+            "a repeated field": _post(url, valid + "&overall=3"),
+            "a NUL byte": _post(url, valid + "%00"),
+            "another content type": {"method": "POST", "url": url, "files": {"f": b"x"}, "data": {"u1": "4"}},
+            "a body over the limit": _post(url, valid + "&comment=" + "x" * 300_000),
+            "an unknown counter": _post(f"/r/{'x' * 22}", valid),
+        }[case]
+        counted = hot.answered
+        response = phone.request(**made)
+        return response, hot.answered - counted
+
+    (ours, answered_here), stored_here = request(client), ratings(db)
+    theirs, _ = request(alone)
+
+    assert answered_here == 0
+    assert answer(ours) == answer(theirs)
+    assert ours.status_code in {200, 303, 400, 404, 413, 422}
+    assert ratings(db) == 2 * stored_here  # whatever the app stores of it, it stored once
+
+
+def test_it_leaves_a_request_with_a_repeated_header_to_the_app(app: Litestar, counter: Counter) -> None:
+    """Which of two Accept-Language headers counts is the framework's business."""
+    path = f"/r/{counter.public_token}"
+    headers = [(b"accept-language", b"en"), (b"accept-language", b"id")]
+    hot = hot_path(app)
+    asgi(app, "GET", path, [(b"accept-language", b"en")])
+    asgi(app, "GET", path, [(b"accept-language", b"id")])
+    answered = hot.answered
+    status, _, body = asgi(app, "GET", path, headers)
+    assert hot.answered == answered
+    assert status == 200 and b'lang="en"' in body
+
+
+def ratings(db: Session) -> int:
+    db.expire_all()
+    return len(db.scalars(select(Rating.id)).all())
+
+
+def test_it_submits_a_refused_rating_once(
+    settings: Settings, clock: FakeClock, counter: Counter, db: Session
+) -> None:
+    """The app answers a refusal with the outcome the hot path got: the network's flood count holds
+    each rating once."""
+    url = f"/r/{counter.public_token}"
+    app = create_app(settings.with_(submit_flood_limit_per_minute=1), clock=clock)
+    hot = hot_path(app)
+    with TestClient(app, base_url=BASE) as client:
+        answers = []
+        for _ in range(2):  # two phones on one network
+            client.cookies.clear()
+            form = form_token(client.get(url).text)
+            answered = hot.answered
+            fields = {"form_token": form, "overall": "4"}
+            answers.append(client.post(url, data=fields, follow_redirects=False))
+
+    assert [a.status_code for a in answers] == [303, 429]
+    assert hot.answered == answered  # the 429 is the app's page (the 303 before it was the hot path's)
+    assert db.scalar(select(RateLimitHit.hits)) == 2
+    assert len(db.scalars(select(Rating.id)).all()) == 1
+
+
+def test_it_reads_a_body_sent_in_pieces_and_leaves_an_oversized_one_to_the_app(
+    app: Litestar, counter: Counter, clock: FakeClock, db: Session
+) -> None:
+    """Without Content-Length (a chunked upload) the hot path reads the pieces; past the app's body
+    limit it hands what it read and the rest of the stream to the app, which refuses it."""
+    form = app.state.portal.signer.sign(counter.id, clock().timestamp(), None)
+    valid = f"form_token={form}&overall=2&comment=&website=".encode()
+    path, headers = f"/r/{counter.public_token}", [(b"content-type", FORM.encode())]
+    hot = hot_path(app)
+
+    assert asgi(app, "POST", path, headers, (valid[:20], valid[20:]))[0] == 303
+    assert hot.answered == 1
+    oversized = (valid, b"&comment=" + b"x" * 200_000, b"x" * 200_000)
+    assert asgi(app, "POST", path, headers, oversized)[0] == 413
+    assert hot.answered == 1
+    assert ratings(db) == 1
+
+
+def asgi(
+    app: Litestar,
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    pieces: tuple[bytes, ...] = (b"",),
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """A request straight to the ASGI app, its body in `pieces` without a Content-Length, as a
+    server hands over a chunked upload."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "client": ("192.0.2.10", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    last = len(pieces) - 1
+    messages = [{"type": "http.request", "body": p, "more_body": i < last} for i, p in enumerate(pieces)]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return sent[0]["status"], sent[0]["headers"], body
