@@ -177,8 +177,9 @@ def test_it_leaves_every_other_request_to_the_app(
     assert ratings(db) == 2 * stored_here  # whatever the app stores of it, it stored once
 
 
-def test_it_leaves_a_request_with_a_repeated_header_to_the_app(app: Litestar, counter: Counter) -> None:
+def test_it_leaves_a_request_with_a_repeated_header_to_the_app(client: TestClient, counter: Counter) -> None:
     """Which of two Accept-Language headers counts is the framework's business."""
+    app = client.app
     path = f"/r/{counter.public_token}"
     headers = [(b"accept-language", b"en"), (b"accept-language", b"id")]
     hot = hot_path(app)
@@ -219,10 +220,11 @@ def test_it_submits_a_refused_rating_once(
 
 
 def test_it_reads_a_body_sent_in_pieces_and_leaves_an_oversized_one_to_the_app(
-    app: Litestar, counter: Counter, clock: FakeClock, db: Session
+    client: TestClient, counter: Counter, clock: FakeClock, db: Session
 ) -> None:
     """Without Content-Length (a chunked upload) the hot path reads the pieces; past the app's body
     limit it hands what it read and the rest of the stream to the app, which refuses it."""
+    app = client.app
     form = app.state.portal.signer.sign(counter.id, clock().timestamp(), None)
     valid = f"form_token={form}&overall=2&comment=&website=".encode()
     path, headers = f"/r/{counter.public_token}", [(b"content-type", FORM.encode())]
