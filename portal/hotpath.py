@@ -6,12 +6,15 @@ page. Under load, Litestar's routing, parameter parsing, dependency injection an
 cost the server more CPU than these two handlers' own work (docs/performance.md). This answers them
 with the handlers' own helpers (portal.pages, portal.web.RenderedPages, portal.forms, portal.intake)
 and hands every other request to the app as it came: a cache miss, a query string, another content
-type, a repeated header, a NUL byte, a large body, an invalid form (its body replayed), a refused
-rating (with its outcome, so the rating is submitted once: `SUBMITTED`).
+type, a repeated header, a cookie value to unquote, a NUL byte, a large body, an invalid form (its
+body replayed), a refused rating (with its outcome, so the rating is submitted once: `SUBMITTED`).
 
 It sits inside the app's entry point: the `before_send` hooks (the security headers) and the access
-log see its answers as the app's. tests/portal/test_hotpath.py holds its answers to the app's own,
-header for header.
+log see its answers as the app's. What the app's configuration does before a handler, it does itself
+for these two: the `before_request` hook's NUL check and language choice, the body size limit; the
+compression middleware has nothing to do (a kept page is gzipped already, a redirect has no body).
+A change to the two handlers' answers belongs here too: tests/portal/test_hotpath.py holds these
+answers to the app's own, header for header.
 """
 
 from __future__ import annotations

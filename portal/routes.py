@@ -154,7 +154,9 @@ def _qr_url(request: Request, portal: Portal, token: str) -> str:
 
 
 # Citizen pages are the hot path. The form, the thanks page and the rating run on the event loop
-# (kept counter pages, portal.pages; the rating intake, portal.intake); the others open and close their
+# (kept counter pages, portal.pages; the rating intake, portal.intake), and the common case of the form
+# and the rating is answered by portal.hotpath before it gets here: a change to what these two answer
+# belongs there too (tests/portal/test_hotpath.py compares the two). The others open and close their
 # own session in their worker thread, so no connection stays checked out while the request waits for
 # the event loop to render and clean up (under load that wait emptied the pool; staff pages use the
 # `db` dependency).
