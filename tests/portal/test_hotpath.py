@@ -22,6 +22,7 @@ from portal.models import Counter, RateLimitHit, Rating
 from portal.security import DEVICE_COOKIE
 from portal.settings import Settings
 from tests import factories
+from tests.asgi import asgi_call
 from tests.conftest import FakeClock
 from tests.portal.citizen import FORM_TOKEN, form_token
 from tests.portal.conftest import CLOSING, MORNING_START
@@ -245,32 +246,5 @@ def asgi(
     headers: list[tuple[bytes, bytes]],
     pieces: tuple[bytes, ...] = (b"",),
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """A request straight to the ASGI app, its body in `pieces` without a Content-Length, as a
-    server hands over a chunked upload."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), *headers],
-        "client": ("192.0.2.10", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    last = len(pieces) - 1
-    messages = [{"type": "http.request", "body": p, "more_body": i < last} for i, p in enumerate(pieces)]
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    body = b"".join(m.get("body", b"") for m in sent[1:])
-    return sent[0]["status"], sent[0]["headers"], body
+    sent = asyncio.run(asgi_call(app, method, path, headers, pieces, client="192.0.2.10"))
+    return sent[0]["status"], sent[0]["headers"], b"".join(m.get("body", b"") for m in sent[1:])
