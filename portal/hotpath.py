@@ -39,8 +39,16 @@ FORM_ROUTE, SUBMIT_ROUTE, THANKS_ROUTE = "portal:rate", "portal:submit", "portal
 # Counter tokens as the app issues them (portal.service); any other path segment goes to the app.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Headers the two answers depend on; a request repeating one of them goes to the app.
-_READ = frozenset((b"cookie", b"accept-language", b"accept-encoding", b"content-type", b"content-length"))
-_READ |= {b"x-forwarded-for"}
+_READ = frozenset(
+    (
+        b"cookie",
+        b"accept-language",
+        b"accept-encoding",
+        b"content-type",
+        b"content-length",
+        b"x-forwarded-for",
+    )
+)
 _SLOT = "{token}"  # where a route's path takes the token
 _URLENCODED = "application/x-www-form-urlencoded"
 _HTML = [(b"content-type", b"text/html; charset=utf-8")]
