@@ -10,7 +10,8 @@ redirects to, and the main pieces: the counter page lookup (a form GET reads it 
 COUNTER_PAGE_SECONDS, portal.pages), rendering the form afresh (still done once per counter page and
 language, and for forms shown again with errors), the blank form from the cache as a GET serves it
 (plain, and gzipped against compressing the whole page), storing a rating; and three small pieces
-against what they replaced (a device cookie's Set-Cookie header, a form token, a network prefix).
+against what they replaced (a device cookie's Set-Cookie header, a form token, an access line's
+time, a network prefix).
 Best of three rounds; process CPU time.
 """
 
@@ -105,6 +106,7 @@ def main() -> None:
 
         from app import create_app, template_environment
         from portal import intake, migrate, security, service
+        from portal.accesslog import Timestamps
         from portal.forms import parse_rating_form
         from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
         from portal.web import GZIP_LEVEL, RenderedPages
@@ -192,6 +194,10 @@ def main() -> None:
             "form token": (
                 lambda: portal.signer.sign(1, time.time()),
                 lambda: stock.dumps([1, secrets.token_urlsafe(18), round(time.time(), 3)]),
+            ),
+            "access line's time": (
+                Timestamps(),
+                lambda: datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             ),
             "network prefix": (
                 lambda: security.network_prefix("203.0.113.57"),

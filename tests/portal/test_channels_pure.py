@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from itsdangerous import Signer
 
 from portal import channels
 from portal.security import FormSigner, FormStampError
@@ -67,6 +68,8 @@ def test_the_form_stamp_carries_a_signed_proof() -> None:
     assert signer.verify(signer.sign(7, 1000.0), 1001.0).proof is None
     stamp = signer.verify(signer.sign(7, 1000.0, "k:55"), 1001.0)
     assert (stamp.counter_id, stamp.proof) == (7, "k:55")
-    other = FormSigner(KEY, 3600)._serializer.dumps([7, "nonce", 1000.0, "t:1", "extra"])
+    with pytest.raises(ValueError):
+        signer.sign(7, 1000.0, "t:1.extra")  # a proof is one field: none can carry another
+    extra_field = Signer(KEY, salt="rating-form-stamp").sign("7.nonce.1000000.t:1.extra").decode()
     with pytest.raises(FormStampError):
-        signer.verify(other, 1001.0)
+        signer.verify(extra_field, 1001.0)

@@ -108,16 +108,44 @@ def test_it_signs_the_form_so_its_age_cannot_be_forged() -> None:
 
 
 @pytest.mark.parametrize("proof", [None, "k:123456", "t:42"])
-def test_its_form_tokens_are_itsdangerous_tokens_both_ways(proof: str | None) -> None:
-    """Forms signed before and after a deploy verify alike: only the pointless compression attempt
-    is skipped."""
-    standard = URLSafeTimedSerializer("k" * 40, salt="rating-form")
+def test_it_still_takes_the_forms_signed_before_the_stamp_became_dotted_text(proof: str | None) -> None:
+    """A citizen whose form was shown by the previous release can still send it after a deploy."""
+    before = URLSafeTimedSerializer("k" * 40, salt="rating-form")  # the previous release's format
     ours = FormSigner("k" * 40, max_age_seconds=60)
-    token = ours.sign(counter_id=7, rendered_at=1000.0, proof=proof)
-    counter_id, nonce, *rest = standard.loads(token)
-    assert (counter_id, rest) == (7, [1000.0, *([proof] if proof else [])])
-    stamp = ours.verify(standard.dumps([7, nonce, *rest]), now=1030.0)
-    assert (stamp.counter_id, stamp.rendered_at, stamp.proof) == (7, 1000.0, proof)
+    token = before.dumps([7, "nonce-of-before", 1000.5, *([proof] if proof else [])])
+    stamp = ours.verify(token, now=1030.0)
+    assert (stamp.counter_id, stamp.nonce, stamp.rendered_at, stamp.proof) == (
+        7,
+        "nonce-of-before",
+        1000.5,
+        proof,
+    )
+    with pytest.raises(FormStampError):
+        ours.verify(token, now=1061.0)  # and only as long as any form
+    with pytest.raises(FormStampError):
+        FormSigner("x" * 40, 60).verify(token, now=1030.0)
+
+
+@given(
+    counter_id=st.integers(min_value=0, max_value=2**31),
+    rendered_ms=st.integers(min_value=0, max_value=2**45),
+    proof=st.none() | st.from_regex(r"[kt]:[0-9A-Za-z_-]{1,40}", fullmatch=True),
+)
+def test_it_gives_back_every_stamp_it_signed_and_none_it_did_not(
+    counter_id: int, rendered_ms: int, proof: str | None
+) -> None:
+    signer = FormSigner("k" * 40, max_age_seconds=60)
+    token = signer.sign(counter_id, rendered_ms / 1000, proof)
+    stamp = signer.verify(token, now=rendered_ms / 1000)
+    assert (stamp.counter_id, stamp.rendered_at, stamp.proof) == (counter_id, rendered_ms / 1000, proof)
+    assert stamp.nonce and stamp.nonce != signer.verify(signer.sign(counter_id, 0, proof), 0).nonce
+    payload, _, signature = token.rpartition(".")
+    for forged in (
+        f"{counter_id + 1}{payload[len(str(counter_id)) :]}.{signature}",
+        f"{payload}.x{signature}",
+    ):
+        with pytest.raises(FormStampError):
+            signer.verify(forged, now=rendered_ms / 1000)
 
 
 def test_it_keeps_the_rest_of_the_query_when_switching_language() -> None:

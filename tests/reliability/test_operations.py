@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 import app as application
 from portal import migrate
-from portal.accesslog import AccessLog
+from portal.accesslog import AccessLog, Timestamps
 from portal.db import Base, make_engine, make_sessionmaker
 from portal.followup import ComplaintCase, ContactDetails
 from portal.models import RateLimitHit, Rating
@@ -176,6 +178,17 @@ def test_the_access_log_has_routes_not_paths_and_nothing_personal(
     for secret in (token, device, form, "203.0.113", "testclient", "Secret-Phone", "forged-ticket"):
         assert secret and secret not in err
     assert "query-value" not in err and "Petugas ramah" not in err and "not-a-kiosk-code" not in err
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**62), min_size=1, max_size=20))
+def test_it_writes_each_lines_time_as_the_datetime_module_would(moments: list[int]) -> None:
+    """The date and time of day are kept for a second; whatever order the moments come in, every
+    line still carries its own time (ISO 8601, UTC, milliseconds truncated)."""
+    stamp = Timestamps()
+    for ns in sorted(moments) + moments:
+        expected = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ns // 1000)
+        iso = expected.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert stamp(ns) == iso
 
 
 def test_it_writes_the_access_lines_of_overlapping_requests_together(
