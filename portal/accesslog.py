@@ -35,9 +35,8 @@ _MARK = "_rating_portal_json"
 
 class Timestamps:
     """UTC times to the millisecond as the lines carry them (`2026-12-05T21:39:25.123Z`), from
-    `time.time_ns()`. The date and time of day are formatted once a second: an access line is
-    written per request, and formatting a datetime per line took 4-5% of a worker's busy time
-    under load (docs/performance.md)."""
+    `time.time_ns()`. The date and time of day are formatted once a second, since an access line is
+    written per request: 0.5 us a line against 1.8 us with `datetime` (bench/citizen_cost.py)."""
 
     def __init__(self) -> None:
         self._second: int | None = None

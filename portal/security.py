@@ -115,8 +115,8 @@ class FormSigner:
 
     def __init__(self, secret_key: str, max_age_seconds: int) -> None:
         self._signer = Signer(secret_key, salt="rating-form-stamp")
-        self._signer.derive_key()  # fails here, not on the first scan, if the key is unusable
-        # Forms shown before the stamp became dotted text, still open (at most max_age_seconds).
+        # Forms shown by the release before the stamp became dotted text (2026-12-05) and still open
+        # (at most max_age_seconds); a later release can drop this.
         self._before = URLSafeTimedSerializer(secret_key, salt="rating-form")
         self._max_age = max_age_seconds
 
