@@ -53,9 +53,13 @@ class Timestamps:
 class JsonLines(logging.Formatter):
     """An error line with its exception."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._now = Timestamps()  # its handler's lock keeps one line at a time here
+
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "time": Timestamps()(),
+            "time": self._now(),
             "log": "error",
             "level": record.levelname,
             "logger": record.name,
