@@ -24,7 +24,6 @@ from portal.errors import error_page
 from portal.hardening import security_headers
 from portal.hotpath import HotPath
 from portal.i18n import install_i18n
-from portal.intake import RatingIntake
 from portal.pages import CounterPages
 from portal.security import FormSigner
 from portal.service import Clock, utc_now
@@ -40,6 +39,7 @@ from portal.web import (
     prepare_request,
     provide_db,
 )
+from portal.writer import RatingIntake
 from scoring import cli as scoring_cli
 from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
-    intake = RatingIntake.for_database(sessions, settings, signer)
+    intake = RatingIntake.for_database(engine, sessions, settings, signer)
     portal = Portal(
         settings=settings,
         clock=clock,

@@ -4,10 +4,11 @@
 
 Under saturated load each app process's writer stores the ratings waiting as one batch: about 25
 with one worker and `wrk -c50`, about 11 with two (each process gets half the citizens). This calls
-the writer's own function (`intake.submit_ratings`) on a fresh database with the load benchmark's
-seed, for batches of 1, 11 and 25 ratings on an otherwise idle process, and prints CPU and wall time
-per batch and the straight line through them: a fixed cost per batch (the statements and commits:
-flood count, counters on duty, stored keys, insert) and a cost per rating. No server, no HTTP.
+the writer's own store (`writer.DatabaseStore`, on the connections it keeps between batches) on a
+fresh database with the load benchmark's seed, for batches of 1, 11 and 25 ratings back to back on
+an otherwise idle process, and prints CPU and wall time per batch and the straight line through them:
+a fixed cost per batch (the statements and commits: flood count, counters on duty, stored keys,
+insert) and a cost per rating. No server, no HTTP.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ SIZES = (1, 11, 25)
 def measure(url: str, rounds: int) -> dict[int, tuple[float, float]]:
     """(CPU ms, wall ms) per batch, the median of `rounds` batches, by batch size."""
     from app import create_app
-    from portal import intake, service
+    from portal import intake, service, writer
     from portal.forms import parse_rating_form
 
     os.environ |= {"DATABASE_URL": url}
@@ -45,6 +46,7 @@ def measure(url: str, rounds: int) -> dict[int, tuple[float, float]]:
     portal = app.state.portal
     with portal.engine.connect() as connection:
         counter_id = service.counter_page(connection, token, datetime.now(UTC)).counter_id
+    store = writer.DatabaseStore(portal.engine, portal.sessions, portal.settings, portal.signer)
 
     def batch(size: int) -> tuple[float, float]:
         now = datetime.now(UTC)
@@ -55,8 +57,7 @@ def measure(url: str, rounds: int) -> dict[int, tuple[float, float]]:
             citizen = service.Citizen(secrets.token_urlsafe(24), "127.0.0.1", "id")
             submissions.append(intake.Submission.hashed(SECRET, token, rating, citizen, now))
         cpu, wall = time.thread_time(), time.perf_counter()
-        with portal.sessions() as session:
-            results = intake.submit_ratings(session, portal.settings, portal.signer, submissions)
+        results = store(submissions)
         cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
         assert results == [service.SubmitOutcome.STORED] * size, results
         return cpu * 1000, wall * 1000
@@ -68,6 +69,7 @@ def measure(url: str, rounds: int) -> dict[int, tuple[float, float]]:
     for size in SIZES:
         runs = [batch(size) for _ in range(rounds)]
         figures[size] = (statistics.median(c for c, _ in runs), statistics.median(w for _, w in runs))
+    store.release()
     portal.engine.dispose()
     return figures
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Connection, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Counter, DutyShift, Employee, Unit
@@ -90,28 +90,41 @@ COUNTER_ON_DUTY = (
     .where(_COUNTERS.c.public_token == bindparam("token"), _COUNTERS.c.active.is_(True))
 )
 
-_COUNTERS_BY_TOKEN = (
-    select(*_COUNTER_COLUMNS)
-    .select_from(_WITH_UNIT)
+# The batch lookup's one statement: the active counters by token, each with its shifts overlapping
+# [:first, :last] (a row per shift; one row with no shift where none overlaps).
+_SHIFT_COLUMNS = (
+    _SHIFTS.c.id.label("shift_id"),
+    _SHIFTS.c.starts_at,
+    _SHIFTS.c.ends_at,
+    _EMPLOYEES.c.id.label("officer_id"),
+    _EMPLOYEES.c.name.label("officer_name"),
+    _EMPLOYEES.c.photo_path.label("officer_photo_path"),
+)
+_COUNTERS_WITH_SHIFTS = (
+    select(*_COUNTER_COLUMNS, *_SHIFT_COLUMNS)
+    .select_from(
+        _WITH_UNIT.outerjoin(
+            _SHIFTS_WITH_EMPLOYEE,
+            and_(
+                _SHIFTS.c.counter_id == _COUNTERS.c.id,
+                _SHIFTS.c.starts_at <= bindparam("last"),
+                _SHIFTS.c.ends_at > bindparam("first"),
+            ),
+        )
+    )
     .where(_COUNTERS.c.public_token.in_(bindparam("tokens", expanding=True)), _COUNTERS.c.active.is_(True))
 )
-_SHIFTS_BETWEEN = (
-    select(
-        _SHIFTS.c.counter_id,
-        _SHIFTS.c.id,
-        _SHIFTS.c.starts_at,
-        _SHIFTS.c.ends_at,
-        _EMPLOYEES.c.id.label("officer_id"),
-        _EMPLOYEES.c.name.label("officer_name"),
-        _EMPLOYEES.c.photo_path.label("officer_photo_path"),
-    )
-    .select_from(_SHIFTS_WITH_EMPLOYEE)
-    .where(
-        _SHIFTS.c.counter_id.in_(bindparam("counters", expanding=True)),
-        _SHIFTS.c.starts_at <= bindparam("last"),
-        _SHIFTS.c.ends_at > bindparam("first"),
-    )
-)
+_COUNTER_FIELDS = len(_COUNTER_COLUMNS)
+
+
+@dataclass(frozen=True)
+class _Shift:
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    officer_id: int
+    officer_name: str
+    officer_photo_path: str | None
 
 
 @dataclass(frozen=True)
@@ -133,25 +146,25 @@ class CounterOnDuty:
 def counters_on_duty(
     session: Session | Connection, wanted: Sequence[tuple[str, datetime]]
 ) -> list[CounterOnDuty | None]:
-    """COUNTER_ON_DUTY for many (token, moment) pairs in two statements (the counters, then their
-    shifts overlapping the moments); None where no active counter has the token."""
+    """COUNTER_ON_DUTY for many (token, moment) pairs in one statement (the counters with their shifts
+    overlapping the moments); None where no active counter has the token."""
     if not wanted:
         return []
-    tokens = sorted({token for token, _ in wanted})
-    counters = {row.public_token: row for row in session.execute(_COUNTERS_BY_TOKEN, {"tokens": tokens})}
-    shifts: dict[int, list[Any]] = defaultdict(list)
-    if counters:
-        moments = [moment for _, moment in wanted]
-        bounds = {"counters": [c.id for c in counters.values()], "first": min(moments), "last": max(moments)}
-        for shift in session.execute(_SHIFTS_BETWEEN, bounds):
-            shifts[shift.counter_id].append(shift)
+    moments = [moment for _, moment in wanted]
+    bounds = {"tokens": sorted({token for token, _ in wanted}), "first": min(moments), "last": max(moments)}
+    counters: dict[str, tuple] = {}
+    shifts: dict[str, list[_Shift]] = defaultdict(list)
+    for row in session.execute(_COUNTERS_WITH_SHIFTS, bounds):
+        counters[row.public_token] = tuple(row[:_COUNTER_FIELDS])
+        if row.shift_id is not None:
+            shifts[row.public_token].append(_Shift(*row[_COUNTER_FIELDS:]))
     found: list[CounterOnDuty | None] = []
     for token, moment in wanted:
         counter = counters.get(token)
         if counter is None:
             found.append(None)
             continue
-        officer = on_duty_among(shifts[counter.id], moment)
+        officer = on_duty_among(shifts[token], moment)
         found.append(
             CounterOnDuty(
                 *counter,

@@ -8,19 +8,15 @@ connection while it waits; with one citizen at a time a batch is one rating.
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import contextlib
-import queue
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from portal.duty import CounterOnDuty, counters_on_duty
 from portal.followup import case_needed, open_case_if_needed
@@ -114,13 +110,18 @@ def submit_rating(
 
 
 def submit_ratings(
-    session: Session, settings: Settings, signer: FormSigner, submissions: Sequence[Submission]
+    session: Session,
+    settings: Settings,
+    signer: FormSigner,
+    submissions: Sequence[Submission],
+    counting: Connection | None = None,
 ) -> list[Result]:
     """Each submission's result, in order, as if each had been submitted alone: every POST counts
-    against its network's flood limit (one short transaction), then the ratings are checked and
-    stored in one transaction. If that transaction fails (the same form raced in through another
-    process, or anything unexpected), each rating is tried again alone, so one bad apple fails alone."""
-    flooded = _count_posts(session, settings, submissions)
+    against its network's flood limit, committed at once (on `counting`, a connection in autocommit
+    mode, or else in a short transaction of the session's), then the ratings are checked and stored
+    in one transaction. If that transaction fails (the same form raced in through another process, or
+    anything unexpected), each rating is tried again alone, so one bad apple fails alone."""
+    flooded = _count_posts(session if counting is None else counting, settings, submissions)
     if len(submissions) > 1:
         try:
             return _store(session, settings, signer, submissions, flooded)
@@ -147,16 +148,19 @@ def _stored_already(session: Session, signer: FormSigner, submission: Submission
 
 
 def _add_counts(
-    session: Session, counts: Sequence[tuple[tuple[str, int], int]]
+    where: Session | Connection, counts: Sequence[tuple[tuple[str, int], int]]
 ) -> dict[tuple[str, int], int]:
-    """Adds each (key, window)'s hits in one transaction; the number of each one's first hit."""
-    counts_without_flush_wait(session)
-    totals = add_many_hits(session, counts)
-    session.commit()
+    """Adds each (key, window)'s hits and commits; the number of each one's first hit."""
+    if isinstance(where, Session):  # a transaction of its own (autocommit has none to set)
+        counts_without_flush_wait(where)
+    totals = add_many_hits(where, counts)
+    where.commit()
     return {key: totals[key] - hits + 1 for key, hits in counts}
 
 
-def _count_posts(session: Session, settings: Settings, submissions: Sequence[Submission]) -> list[bool]:
+def _count_posts(
+    where: Session | Connection, settings: Settings, submissions: Sequence[Submission]
+) -> list[bool]:
     """Counts every POST against its network's one-minute window, shared by every app process, and
     commits; True where the POST is over its network's limit."""
     keys = [
@@ -164,17 +168,17 @@ def _count_posts(session: Session, settings: Settings, submissions: Sequence[Sub
     ]
     counts = sorted(collections.Counter(keys).items())
     try:
-        # One transaction for the batch (a citizen per network would be a commit per rating
+        # One statement for the batch (a citizen per network would be a commit per rating
         # otherwise). Every process takes the rows in the same order and a new window deletes only
         # windows older than the one before it (add_many_hits), so batches wait for each other...
-        next_number = _add_counts(session, counts)
+        next_number = _add_counts(where, counts)
     except OperationalError:
         # ...unless one still counts a window two or more behind (a rating queued that long): the
         # database broke a deadlock. Then one window at a time, each in a short transaction of its own.
-        session.rollback()
+        where.rollback()
         next_number = {}
         for count in counts:
-            next_number |= _add_counts(session, [count])
+            next_number |= _add_counts(where, [count])
     flooded = []
     for key in keys:
         flooded.append(next_number[key] > settings.submit_flood_limit_per_minute)
@@ -301,105 +305,3 @@ def _values(c: _Checked) -> dict[str, Any]:
         "network_hash": submission.network,
         "language": submission.language,
     }
-
-
-class RatingIntake:
-    """The app process's one writer of citizens' ratings: a thread that takes every submission waiting
-    and stores them as one batch (`submit_ratings`), then wakes each waiting request with its result.
-
-    Started with the first submission; it ends after `idle_seconds` without one, or at `close()`
-    after storing what is queued, and starts again with the next submission.
-    """
-
-    def __init__(
-        self,
-        store: Callable[[Sequence[Submission]], list[Result]],
-        max_batch: int = 64,
-        idle_seconds: float = 30.0,
-    ) -> None:
-        self._store = store
-        self._max_batch = max_batch
-        self._idle_seconds = idle_seconds
-        self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    @classmethod
-    def for_database(cls, sessions: sessionmaker, settings: Settings, signer: FormSigner) -> RatingIntake:
-        def store(batch: Sequence[Submission]) -> list[Result]:
-            with sessions() as session:
-                return submit_ratings(session, settings, signer, batch)
-
-        return cls(store)
-
-    async def submit(self, submission: Submission) -> SubmitOutcome:
-        """Waits until the submission's batch is committed; raises its refusal, if any."""
-        loop = asyncio.get_running_loop()
-        waiting = _Waiting(submission, loop, loop.create_future())
-        with self._lock:
-            self._queue.put(waiting)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="rating-intake", daemon=True)
-                self._thread.start()
-        result = await waiting.future
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def close(self) -> None:
-        """Stores what is queued, then stops the thread (the app's shutdown)."""
-        with self._lock:
-            thread, self._thread = self._thread, None
-            if thread is not None:
-                self._queue.put(None)
-        if thread is not None:
-            thread.join()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=self._idle_seconds)
-            except queue.Empty:
-                with self._lock:  # nothing can be queued while we decide to stop
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            batch, stop = [first], first is None
-            while len(batch) < self._max_batch and not stop:
-                try:
-                    waiting = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                stop = waiting is None
-                batch.append(waiting)
-            self._store_batch([w for w in batch if w is not None])
-            if stop:
-                return
-
-    def _store_batch(self, batch: list[_Waiting]) -> None:
-        if not batch:
-            return
-        try:
-            results: list[Any] = self._store([w.submission for w in batch])
-        except Exception as error:  # the requests answer 500 and the error is logged there
-            results = [error] * len(batch)
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = {}
-        for waiting, result in zip(batch, results, strict=True):
-            by_loop.setdefault(waiting.loop, []).append((waiting.future, result))
-        for loop, answers in by_loop.items():
-            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
-                loop.call_soon_threadsafe(_answer, answers)
-
-
-@dataclass(frozen=True)
-class _Waiting:
-    submission: Submission
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future
-
-
-def _answer(answers: list[tuple[asyncio.Future, Any]]) -> None:
-    for future, result in answers:
-        if not future.done():  # the request may have been cancelled (the citizen left)
-            future.set_result(result)

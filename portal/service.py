@@ -215,7 +215,7 @@ def add_hits(session: Session, key: str, window: int, hits: int = 1) -> int:
 
 
 def add_many_hits(
-    session: Session, counts: Sequence[tuple[tuple[str, int], int]]
+    session: Session | Connection, counts: Sequence[tuple[tuple[str, int], int]]
 ) -> dict[tuple[str, int], int]:
     """`add_hits` for many distinct (key, window)s in one statement, their rows taken in the given
     order. Returns each one's count so far in its window."""

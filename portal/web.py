@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal.hardening import refuse_malformed_requests, secure_cookies
 from portal.i18n import choose_language, switch_query
-from portal.intake import RatingIntake
 from portal.pages import CounterPages
 from portal.security import FormSigner
 from portal.service import Clock
 from portal.settings import LANGUAGES, Settings
+from portal.writer import RatingIntake
 
 LANGUAGE_COOKIE = "rp_lang"
 # A handler's opt key: its answers are not compressed. The rating POST: mostly a bare redirect, and a

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.db import make_sessionmaker
 from portal.followup import ComplaintCase
 from portal.forms import parse_rating_form
-from portal.intake import RatingIntake, Submission, submit_ratings
+from portal.intake import Submission, submit_ratings
 from portal.models import RateLimitHit, Rating
 from portal.security import FormSigner
 from portal.service import (
@@ -26,6 +27,7 @@ from portal.service import (
     UnknownCounter,
     submit_flood_key,
 )
+from portal.writer import DatabaseStore, RatingIntake
 from tests import factories
 from tests.conftest import FakeClock
 
@@ -61,9 +63,10 @@ def test_it_gives_each_submission_of_a_batch_what_it_would_get_alone(
         _submission(settings, "no-such-counter", sign(), clock, phone="d"),
         _submission(settings, token, sign(), clock, phone="e", website="http://spam"),
     ]
+    store = DatabaseStore(engine, make_sessionmaker(engine), settings, signer)  # the writer's own
 
-    with make_sessionmaker(engine)() as session:
-        results = submit_ratings(session, settings, signer, batch)
+    results = store(batch)
+    store.release()
 
     assert results[:3] == [SubmitOutcome.STORED, SubmitOutcome.DUPLICATE, SubmitOutcome.STORED]
     assert isinstance(results[3], FormExpired) and isinstance(results[4], UnknownCounter)
@@ -247,17 +250,81 @@ def test_it_fails_only_the_submission_whose_storing_fails(
     assert db.scalar(select(func.count(Rating.id))) == 2
 
 
+# --- the writer's store: connections kept between batches ---------------------------------------
+
+
+def test_it_keeps_the_writers_connections_between_batches_and_lets_go_when_released(
+    db: Session, engine, settings, clock: FakeClock
+) -> None:
+    counter = factories.counter(db, factories.unit(db))
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    rating = lambda phone: _submission(  # noqa: E731
+        settings, counter.public_token, signer.sign(counter.id, clock().timestamp() - 30), clock, phone=phone
+    )
+    store = DatabaseStore(engine, make_sessionmaker(engine), settings, signer)
+
+    assert store([rating("a")]) == [SubmitOutcome.STORED]
+    assert engine.pool.checkedout() == 1  # the ratings' connection (the counts' one is not the pool's)
+    assert store([rating("b"), rating("c")]) == [SubmitOutcome.STORED] * 2
+    assert engine.pool.checkedout() == 1
+    store.release()
+
+    assert engine.pool.checkedout() == 0
+    assert db.scalar(select(func.count(Rating.id))) == 3
+    assert db.scalar(select(RateLimitHit.hits)) == 3  # each post counted, committed
+    with engine.connect() as pooled:  # the counts' no-flush-wait never reaches a pooled connection
+        if engine.dialect.name == "postgresql":
+            assert pooled.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_it_opens_new_connections_when_the_database_dropped_the_writers(
+    db: Session, engine, settings, clock: FakeClock
+) -> None:
+    counter = factories.counter(db, factories.unit(db))
+    db.commit()
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    rating = lambda phone: _submission(  # noqa: E731
+        settings, counter.public_token, signer.sign(counter.id, clock().timestamp() - 30), clock, phone=phone
+    )
+    sessions = make_sessionmaker(engine)
+    idle_store = DatabaseStore(engine, sessions, settings, signer, ping_after_seconds=0)
+    busy_store = DatabaseStore(engine, sessions, settings, signer, ping_after_seconds=3600)
+    assert idle_store([rating("a")]) == busy_store([rating("b")]) == [SubmitOutcome.STORED]
+
+    with engine.connect() as admin:  # as a database restart would
+        admin.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    db.rollback()  # this session's connection went too
+
+    # unused for a while: pinged, found gone, replaced before the batch
+    assert idle_store([rating("c")]) == [SubmitOutcome.STORED]
+    # in use: the batch fails (its requests answer 500), the next one gets new connections
+    with pytest.raises(OperationalError):
+        busy_store([rating("d")])
+    assert busy_store([rating("e")]) == [SubmitOutcome.STORED]
+    idle_store.release()
+    busy_store.release()
+    assert db.scalar(select(func.count(Rating.id))) == 4
+
+
 # --- the writer thread, with a store that records its batches (no database needed) ---------------
 
 
 class RecordingStore:
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
-        self.release = threading.Event()
-        self.release.set()
+        self.releases = 0  # times the writer thread ended and let go of the store
+        self.go = threading.Event()
+        self.go.set()
+
+    def release(self) -> None:
+        self.releases += 1
 
     def __call__(self, batch):
-        self.release.wait(5)
+        self.go.wait(5)
         self.batches.append([s.token for s in batch])
         return [ValueError(s.token) if s.token == "bad" else SubmitOutcome.STORED for s in batch]
 
@@ -271,7 +338,7 @@ def test_it_stores_what_waits_as_one_batch_and_answers_each_request() -> None:
     intake = RatingIntake(store)
 
     async def citizens() -> list[object]:
-        store.release.clear()  # the writer holds the first rating while nine more arrive
+        store.go.clear()  # the writer holds the first rating while nine more arrive
         first = asyncio.ensure_future(intake.submit(_bare("t0")))
         while not intake._queue.empty():  # the writer has taken the first one
             await asyncio.sleep(0.001)
@@ -279,7 +346,7 @@ def test_it_stores_what_waits_as_one_batch_and_answers_each_request() -> None:
             asyncio.ensure_future(intake.submit(_bare(t))) for t in [f"t{i}" for i in range(1, 9)] + ["bad"]
         ]
         await asyncio.sleep(0.05)
-        store.release.set()
+        store.go.set()
         return await asyncio.gather(first, *rest, return_exceptions=True)
 
     results = asyncio.run(citizens())
@@ -298,13 +365,15 @@ def test_it_stores_what_is_queued_when_it_closes_and_starts_again_after() -> Non
         assert await intake.submit(_bare("a")) is SubmitOutcome.STORED
         await asyncio.sleep(0.2)  # idle: the thread ends, and starts again with the next rating
         assert intake._thread is None
-        store.release.clear()
+        assert store.releases == 1
+        store.go.clear()
         queued = [asyncio.ensure_future(intake.submit(_bare(t))) for t in ("b", "c")]
         await asyncio.sleep(0.01)
         closing = asyncio.get_running_loop().run_in_executor(None, intake.close)
-        store.release.set()
+        store.go.set()
         await closing  # the app's shutdown: what was queued is stored before it returns
         assert all(future.done() for future in queued)  # answered before close() returned
+        assert store.releases == 2
         assert await asyncio.gather(*queued) == [SubmitOutcome.STORED] * 2
         assert await intake.submit(_bare("d")) is SubmitOutcome.STORED  # a restarted app goes on
 
