@@ -65,10 +65,14 @@ def measure(url: str, rounds: int) -> dict[int, tuple[float, float]]:
     for size in SIZES:  # warm-up: statements compiled and prepared
         for _ in range(6):
             batch(size)
-    figures = {}
-    for size in SIZES:
-        runs = [batch(size) for _ in range(rounds)]
-        figures[size] = (statistics.median(c for c, _ in runs), statistics.median(w for _, w in runs))
+    runs: dict[int, list[tuple[float, float]]] = {size: [] for size in SIZES}
+    for _ in range(rounds):  # sizes taken in turn, so a machine slowing down slows them all alike
+        for size in SIZES:
+            runs[size].append(batch(size))
+    figures = {
+        size: (statistics.median(c for c, _ in runs[size]), statistics.median(w for _, w in runs[size]))
+        for size in SIZES
+    }
     store.release()
     portal.engine.dispose()
     return figures

@@ -82,6 +82,45 @@ def test_it_gives_each_submission_of_a_batch_what_it_would_get_alone(
     assert db.scalar(select(RateLimitHit.hits)) == len(batch)
 
 
+def test_it_stores_each_field_of_a_batch_as_given(db: Session, engine, settings, clock: FakeClock) -> None:
+    counter = factories.counter(db, factories.unit(db))
+    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    awkward = 'Tab\there, "quoted", back\\slash \\N, new\nline, Ngantri lama 🙂'
+    answers = {f"u{i}": str(1 + i % 4) for i in range(1, 10)}
+    batch = [
+        _submission(
+            settings,
+            counter.public_token,
+            signer.sign(counter.id, clock().timestamp() - 42.5),
+            clock,
+            phone="a",
+            comment=awkward,
+            **answers,
+        ),
+        _submission(
+            settings,
+            counter.public_token,
+            signer.sign(counter.id, clock().timestamp() - 7),
+            clock,
+            phone="b",
+            overall="2",
+        ),
+    ]
+    store = DatabaseStore(engine, make_sessionmaker(engine), settings, signer)
+
+    assert store(batch) == [SubmitOutcome.STORED] * 2
+    store.release()
+
+    first, second = db.scalars(select(Rating).order_by(Rating.id)).all()
+    assert first.comment == batch[0].rating.comment == awkward.replace("\t", "")  # the form drops tabs
+    assert (first.overall, first.form_seconds) == (4, 42.5)
+    assert [getattr(first, f"u{i}") for i in range(1, 10)] == [1 + i % 4 for i in range(1, 10)]
+    assert first.submitted_at == clock() and first.submitted_at.tzinfo is UTC
+    assert (first.channel, first.attribution, first.excluded, first.reasons) == ("poster", "none", False, "")
+    assert (first.device_hash, first.network_hash) == (batch[0].device, batch[0].network)
+    assert (second.comment, second.overall, second.u1, second.form_seconds) == (None, 2, None, 7.0)
+
+
 def test_it_throttles_a_device_rating_the_same_counter_twice_in_one_batch(
     db: Session, engine, settings, clock: FakeClock
 ) -> None:
