@@ -41,14 +41,15 @@ class DatabaseStore:
 
     - the ratings' connection, with a session bound to it;
     - the flood counts' connection, in autocommit mode: a batch's count is one statement, committed
-      alone. On PostgreSQL that commit does not wait for the WAL flush, which is set for the
-      connection's whole session; so this connection is detached from the pool, and closed, never
-      handed to anybody else.
+      alone, where a transaction of its own took four round trips. Its commit waits for the WAL
+      flush like any other: `SET LOCAL synchronous_commit` needs a transaction, and a session-wide
+      setting would stay with the server connection for its next user (the pool's, or PgBouncer's
+      in transaction mode).
 
     A connection that was unused for `ping_after_seconds` must answer a `SELECT 1` before the next
-    batch (what the pool's pre-ping did for each checkout); after an error, both are closed and the
-    next batch opens new ones. A lock keeps the writer thread that is ending (releasing) apart from
-    the one that starts after it.
+    batch (what the pool's pre-ping did for each checkout); after a database error, both are closed
+    and the next batch opens new ones. A lock keeps the writer thread that is ending (releasing) apart
+    from the one that starts after it.
     """
 
     def __init__(
@@ -74,8 +75,8 @@ class DatabaseStore:
             except Exception:
                 self._release()
                 raise
-            if any(isinstance(result, Exception) for result in results):
-                self._release()  # the connection itself may be what failed
+            if any(isinstance(result, DBAPIError) for result in results):
+                self._release()  # the connection itself may be what failed (a refusal is no error)
             self._used_at = time.monotonic()
             return results
 
@@ -98,9 +99,6 @@ class DatabaseStore:
         if self._kept is None:
             ratings = self._engine.connect()
             counting = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            counting.detach()
-            if counting.dialect.name == "postgresql":
-                counting.exec_driver_sql("SET synchronous_commit = off")
             self._kept = (self._sessions(bind=ratings), ratings, counting)
         return self._kept
 
