@@ -38,6 +38,16 @@ def _submission(settings, token, form_token, clock, phone="p1", network="198.51.
     return Submission.hashed(settings.secret_key, token, parse_rating_form(form), citizen, clock())
 
 
+def _rater(settings, signer, counter, clock):
+    """Submissions of forms shown at the counter `seconds_ago` (30 by default)."""
+
+    def rating(phone, seconds_ago=30.0, **fields):
+        form = signer.sign(counter.id, clock().timestamp() - seconds_ago)
+        return _submission(settings, counter.public_token, form, clock, phone=phone, **fields)
+
+    return rating
+
+
 def _committed_counter(engine) -> tuple[int, str]:
     """A counter made in a session of its own, for tests whose batches race on other connections."""
     with make_sessionmaker(engine)() as session:
@@ -87,25 +97,8 @@ def test_it_stores_each_field_of_a_batch_as_given(db: Session, engine, settings,
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
     awkward = 'Tab\there, "quoted", back\\slash \\N, new\nline, Ngantri lama 🙂'
     answers = {f"u{i}": str(1 + i % 4) for i in range(1, 10)}
-    batch = [
-        _submission(
-            settings,
-            counter.public_token,
-            signer.sign(counter.id, clock().timestamp() - 42.5),
-            clock,
-            phone="a",
-            comment=awkward,
-            **answers,
-        ),
-        _submission(
-            settings,
-            counter.public_token,
-            signer.sign(counter.id, clock().timestamp() - 7),
-            clock,
-            phone="b",
-            overall="2",
-        ),
-    ]
+    rating = _rater(settings, signer, counter, clock)
+    batch = [rating("a", 42.5, comment=awkward, **answers), rating("b", 7, overall="2")]
     store = DatabaseStore(engine, make_sessionmaker(engine), settings, signer)
 
     assert store(batch) == [SubmitOutcome.STORED] * 2
@@ -297,9 +290,7 @@ def test_it_keeps_the_writers_connections_between_batches_and_lets_go_when_relea
 ) -> None:
     counter = factories.counter(db, factories.unit(db))
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
-    rating = lambda phone: _submission(  # noqa: E731
-        settings, counter.public_token, signer.sign(counter.id, clock().timestamp() - 30), clock, phone=phone
-    )
+    rating = _rater(settings, signer, counter, clock)
     store = DatabaseStore(engine, make_sessionmaker(engine), settings, signer)
     opened = []
     event.listen(engine, "connect", lambda *_: opened.append(1))
@@ -326,9 +317,7 @@ def test_it_opens_new_connections_when_the_database_dropped_the_writers(
     counter = factories.counter(db, factories.unit(db))
     db.commit()
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
-    rating = lambda phone: _submission(  # noqa: E731
-        settings, counter.public_token, signer.sign(counter.id, clock().timestamp() - 30), clock, phone=phone
-    )
+    rating = _rater(settings, signer, counter, clock)
     sessions = make_sessionmaker(engine)
     idle_store = DatabaseStore(engine, sessions, settings, signer, ping_after_seconds=0)
     busy_store = DatabaseStore(engine, sessions, settings, signer, ping_after_seconds=3600)
