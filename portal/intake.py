@@ -261,9 +261,9 @@ def _store(
 
 
 def _insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Ratings in one statement: PostgreSQL's bulk load (COPY), which costs the writer about a third
-    of the CPU of an executemany of INSERTs (docs/performance.md); an executemany elsewhere. Errors
-    are SQLAlchemy's either way (a repeated form is an IntegrityError)."""
+    """Ratings in one statement: PostgreSQL's bulk load (COPY), which takes the writer less CPU than an
+    executemany of INSERTs (bench/writer_batches.py, docs/performance.md); an executemany elsewhere.
+    Errors are SQLAlchemy's either way (a repeated form is an IntegrityError)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         connection.execute(_INSERT_RATING, rows)

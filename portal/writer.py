@@ -46,10 +46,10 @@ class DatabaseStore:
       setting would stay with the server connection for its next user (the pool's, or PgBouncer's
       in transaction mode).
 
-    A connection that was unused for `ping_after_seconds` must answer a `SELECT 1` before the next
-    batch (what the pool's pre-ping did for each checkout); after a database error, both are closed
-    and the next batch opens new ones. A lock keeps the writer thread that is ending (releasing) apart
-    from the one that starts after it.
+    Connections unused for `idle_seconds` go back to the pool before the next batch, so the pool's
+    pre-ping checks them out afresh, as it did for every batch; after a database error they are
+    closed. A lock keeps the writer thread that is ending (releasing) apart from the one that starts
+    after it.
     """
 
     def __init__(
@@ -58,11 +58,11 @@ class DatabaseStore:
         sessions: sessionmaker,
         settings: Settings,
         signer: FormSigner,
-        ping_after_seconds: float = 1.0,
+        idle_seconds: float = 1.0,
     ) -> None:
         self._engine, self._sessions = engine, sessions
         self._settings, self._signer = settings, signer
-        self._ping_after = ping_after_seconds
+        self._idle_seconds = idle_seconds
         self._kept: tuple[Session, Connection, Connection] | None = None
         self._used_at = 0.0
         self._lock = threading.Lock()
@@ -93,23 +93,13 @@ class DatabaseStore:
                     close()
 
     def _connections(self) -> tuple[Session, Connection, Connection]:
-        idle = time.monotonic() - self._used_at > self._ping_after
-        if self._kept is not None and idle and not all(map(_answers, self._kept[1:])):
+        if time.monotonic() - self._used_at > self._idle_seconds:
             self._release()
         if self._kept is None:
             ratings = self._engine.connect()
             counting = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             self._kept = (self._sessions(bind=ratings), ratings, counting)
         return self._kept
-
-
-def _answers(connection: Connection) -> bool:
-    try:
-        connection.exec_driver_sql("SELECT 1")
-        connection.rollback()
-    except DBAPIError:
-        return False
-    return True
 
 
 class RatingIntake:

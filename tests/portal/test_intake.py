@@ -319,8 +319,8 @@ def test_it_opens_new_connections_when_the_database_dropped_the_writers(
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
     rating = _rater(settings, signer, counter, clock)
     sessions = make_sessionmaker(engine)
-    idle_store = DatabaseStore(engine, sessions, settings, signer, ping_after_seconds=0)
-    busy_store = DatabaseStore(engine, sessions, settings, signer, ping_after_seconds=3600)
+    idle_store = DatabaseStore(engine, sessions, settings, signer, idle_seconds=0)
+    busy_store = DatabaseStore(engine, sessions, settings, signer, idle_seconds=3600)
     assert idle_store([rating("a")]) == busy_store([rating("b")]) == [SubmitOutcome.STORED]
 
     with engine.connect() as admin:  # as a database restart would
@@ -330,7 +330,7 @@ def test_it_opens_new_connections_when_the_database_dropped_the_writers(
         )
     db.rollback()  # this session's connection went too
 
-    # unused for a while: pinged, found gone, replaced before the batch
+    # unused for a while: back to the pool, whose pre-ping finds them gone and connects afresh
     assert idle_store([rating("c")]) == [SubmitOutcome.STORED]
     # in use: the batch fails (its requests answer 500), the next one gets new connections
     with pytest.raises(OperationalError):
