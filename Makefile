@@ -38,7 +38,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 messages: $(STAMP)
-	$(BIN)/python -m portal.catalogs
+	$(BIN)/python -m portal.ops.catalogs
 
 bench-submit: $(STAMP)
 	$(BIN)/python bench/submit_load.py

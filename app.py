@@ -15,21 +15,19 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from portal import accesslog, backup, health
-from portal import api as portal_api
-from portal import cli as portal_cli
-from portal import routes as portal_routes
-from portal.db import make_engine, make_sessionmaker
-from portal.errors import error_page
-from portal.hardening import security_headers
-from portal.hotpath import HotPath
-from portal.i18n import install_i18n
-from portal.pages import CounterPages
-from portal.security import FormSigner
-from portal.service import Clock, utc_now
-from portal.serving import tune_garbage_collector
-from portal.settings import REPO_ROOT, Settings, SettingsError
-from portal.web import (
+from portal.citizen import api as portal_api
+from portal.citizen import routes as portal_routes
+from portal.citizen.hotpath import HotPath
+from portal.citizen.kept_pages import CounterPages
+from portal.citizen.service import Clock, utc_now
+from portal.citizen.writer import RatingIntake
+from portal.kernel.db import make_engine, make_sessionmaker
+from portal.kernel.errors import error_page
+from portal.kernel.hardening import security_headers
+from portal.kernel.i18n import install_i18n
+from portal.kernel.security import FormSigner
+from portal.kernel.settings import REPO_ROOT, Settings, SettingsError
+from portal.kernel.web import (
     GZIP_LEVEL,
     NO_COMPRESSION,
     PassEncoded,
@@ -39,8 +37,10 @@ from portal.web import (
     prepare_request,
     provide_db,
 )
-from portal.writer import RatingIntake
-from scoring import cli as scoring_cli
+from portal.ops import accesslog, backup, health
+from portal.ops import cli as portal_cli
+from portal.ops.serving import tune_garbage_collector
+from scoring.db import cli as scoring_cli
 from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
 from staff_admin import retention

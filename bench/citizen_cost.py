@@ -3,11 +3,11 @@
     .venv/bin/python bench/citizen_cost.py [--pairs 500]
 
 A fresh SQLite database with the load benchmark's seed; the app is called as an ASGI callable (sync
-handlers run inline; a rating POST waits for the intake's writer thread, portal.intake), so the
+handlers run inline; a rating POST waits for the intake's writer thread, portal.citizen.intake), so the
 figure is the app's own CPU per pair, every thread of the process counted: no server, no sockets.
 Requests ask for gzip, as phones do. Then the form's GET alone, the thank-you page the rating
 redirects to, and the main pieces: the counter page lookup (a form GET reads it once per counter and
-COUNTER_PAGE_SECONDS, portal.pages), rendering the form afresh (still done once per counter page and
+COUNTER_PAGE_SECONDS, kept_pages), rendering the form afresh (still done once per counter page and
 language, and for forms shown again with errors), the blank form from the cache as a GET serves it
 (plain, and gzipped against compressing the whole page), storing a rating; and three small pieces
 against what they replaced (a device cookie's Set-Cookie header, a form token, an access line's
@@ -105,11 +105,13 @@ def main() -> None:
         from litestar.datastructures import Cookie
 
         from app import create_app, template_environment
-        from portal import intake, migrate, security, service
-        from portal.accesslog import Timestamps
-        from portal.forms import parse_rating_form
-        from portal.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
-        from portal.web import GZIP_LEVEL, RenderedPages
+        from portal.citizen import intake, service
+        from portal.citizen.forms import parse_rating_form
+        from portal.kernel import security
+        from portal.kernel.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
+        from portal.kernel.web import GZIP_LEVEL, RenderedPages
+        from portal.ops import migrate
+        from portal.ops.accesslog import Timestamps
 
         migrate.upgrade(url)
         token = seed(url)[0]
@@ -165,7 +167,7 @@ def main() -> None:
         print(f"  counter page lookup:  {best_ms(page, args.pairs):.2f} ms")
         print(f"  rendering the form:   {best_ms(lambda: template.render(**context), args.pairs):.2f} ms")
         # What a GET does instead since the blank form is kept per (counter page, language): sign a
-        # form token and put it into the kept page (portal.web.RenderedPages).
+        # form token and put it into the kept page (portal.kernel.web.RenderedPages).
         kept = RenderedPages()
 
         def cached_form(gzipped: bool = False) -> bytes:

@@ -34,7 +34,7 @@ print(f"read {t1-t0:.1f}s  detect {t2-t1:.1f}s  detect+aggregate {t3-t2:.1f}s  w
 
 
 def generate(n_ratings: int) -> Path:
-    from scoring.simulate import SimConfig, simulate
+    from scoring.sim.simulate import SimConfig, simulate
 
     path = OUT / f"ratings_{n_ratings}.csv"
     if path.exists():

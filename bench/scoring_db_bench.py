@@ -4,7 +4,7 @@
     .venv/bin/python bench/scoring_db_bench.py --sizes 100000 --backends sqlite
 
 For each size and engine: a fresh database is migrated, filled with simulated ratings (honest traffic
-plus labelled attacks, scoring.simulate) and then scored by the real command in a child process. Wall
+plus labelled attacks, scoring.sim.simulate) and then scored by the real command in a child process. Wall
 time and the child's peak resident memory (os.wait4) are reported; loading the data is not timed.
 PostgreSQL comes from BENCH_POSTGRES_URL (default: the local server, database `test`, used only to
 create and drop a scratch database).
@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from portal import migrate  # noqa: E402
+from portal.ops import migrate  # noqa: E402
 from tests.simulated_ratings import load_simulated  # noqa: E402
 
 SECRET = "bench-secret-key-0123456789-0123456789"  # noqa: S105  (a scratch database)

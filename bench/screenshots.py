@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from portal import proofs  # noqa: E402
+from portal.citizen import proofs  # noqa: E402
 from tests.e2e.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,

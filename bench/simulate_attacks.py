@@ -15,11 +15,11 @@ import time
 
 import numpy as np
 
-from scoring.evaluation import attack_movement, detection_quality
 from scoring.params import ScoringParams
 from scoring.pipeline import score_table
 from scoring.reasons import REASON_BIT
-from scoring.simulate import ATTACK_KINDS, SimConfig, simulate
+from scoring.sim.evaluation import attack_movement, detection_quality
+from scoring.sim.simulate import ATTACK_KINDS, SimConfig, simulate
 
 
 def report_seed(seed: int, n_honest: int, params: ScoringParams) -> None:

@@ -1,4 +1,4 @@
-"""What the rating writer (portal.intake) spends per batch, by batch size (docs/performance.md).
+"""What the rating writer (portal.citizen.intake) spends per batch, by batch size (docs/performance.md).
 
     .venv/bin/python bench/writer_batches.py [--backends sqlite,postgresql] [--rounds 60]
 
@@ -35,8 +35,8 @@ SIZES = (1, 11, 25)
 def measure(url: str, rounds: int) -> dict[int, tuple[float, float]]:
     """(CPU ms, wall ms) per batch, the median of `rounds` batches, by batch size."""
     from app import create_app
-    from portal import intake, service, writer
-    from portal.forms import parse_rating_form
+    from portal.citizen import intake, service, writer
+    from portal.citizen.forms import parse_rating_form
 
     os.environ |= {"DATABASE_URL": url}
     upgrade = [sys.executable, "-m", "app", "db", "upgrade"]

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from portal import followup as _followup_models  # noqa: F401  (complaint cases, contact details)
-from portal.db import Base, make_engine
-from portal.models import UTCDateTime
-from portal.settings import Settings
-from scoring import models as _scoring_models  # noqa: F401  (registers the scoring tables)
+from portal.citizen import followup as _followup_models  # noqa: F401  (complaint cases, contact details)
+from portal.kernel.db import Base, make_engine
+from portal.kernel.models import UTCDateTime
+from portal.kernel.settings import Settings
+from scoring.db import models as _scoring_models  # noqa: F401  (registers the scoring tables)
 from staff_admin import models as _staff_models  # noqa: F401  (registers the staff tables)
 from staff_admin.periods import models as _period_models  # noqa: F401  (registers the periods table)
 from staff_admin.review import models as _review_models  # noqa: F401  (appeals)

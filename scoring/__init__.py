@@ -2,7 +2,7 @@
 
 Imports nothing from portal or staff_admin. Deterministic: the same input gives the same output.
 
-API for the database shell (scoring/store.py)::
+API for the database shell (scoring/db/store.py)::
 
     from scoring.pipeline import RatingTable, ScoringParams, score_table
 

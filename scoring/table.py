@@ -65,7 +65,7 @@ def _identity(values: list[str]) -> list[str]:
 class RatingTable:
     """Ratings as columns. Codes index the *_labels arrays; -1 means empty."""
 
-    rating_id: np.ndarray  # opaque: str (CSV, records) or int64 (database ids, scoring.loading)
+    rating_id: np.ndarray  # opaque: str (CSV, records) or int64 (database ids, scoring.db.loading)
     ts: np.ndarray  # int64: seconds since the epoch, UTC
     utc_offset_min: np.ndarray  # int32: the submitter's offset, for local office hours
     unit: np.ndarray  # int32 code

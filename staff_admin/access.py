@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
-from portal.models import Unit
+from portal.kernel.models import Unit
 from staff_admin.models import User
 
 ADMIN, HR, UNIT_HEAD, OFFICER = "admin", "hr", "unit_head", "officer"

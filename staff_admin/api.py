@@ -1,6 +1,6 @@
 """Published unit results for other government systems: GET /api/v1/units/{unit_id}/results.
 
-Same API keys, rate limit and problem documents as portal.api; it lives here because the results are
+Same API keys, rate limit and problem documents as portal.citizen.api; it lives here because the results are
 in the scoring tables and portal imports no scoring. Unit results only, never officer scores (the
 regulation publishes unit results; individual scores go to HR through the staff export)."""
 
@@ -15,7 +15,7 @@ from litestar.params import QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.api import (
+from portal.citizen.api import (
     API_DEPENDENCIES,
     API_V1,
     COMMON_RESPONSES,
@@ -26,8 +26,8 @@ from portal.api import (
     Id,
     problem_spec,
 )
-from portal.models import SKM_ELEMENTS, Unit
-from scoring.models import ScoringRun, UnitResult
+from portal.kernel.models import SKM_ELEMENTS, Unit
+from scoring.db.models import ScoringRun, UnitResult
 from scoring.periods import PeriodError, parse_period
 
 

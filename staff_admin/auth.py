@@ -16,9 +16,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.security import keyed_hash, network_hash
-from portal.service import one_at_a_time
-from portal.settings import Settings
+from portal.citizen.service import one_at_a_time
+from portal.kernel.security import keyed_hash, network_hash
+from portal.kernel.settings import Settings
 from staff_admin.access import Principal, principal_for
 from staff_admin.models import LoginAttempt, StaffSession, User
 

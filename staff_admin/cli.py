@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from litestar import Litestar
 
-from portal.db import make_engine, make_sessionmaker
-from portal.settings import Settings
+from portal.kernel.db import make_engine, make_sessionmaker
+from portal.kernel.settings import Settings
 from staff_admin.models import ROLES
 from staff_admin.users import UserError, create_user, ensure_demo_personas
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base
-from portal.models import UTCDateTime
+from portal.kernel.db import Base
+from portal.kernel.models import UTCDateTime
 
 ROLES = ("admin", "hr", "unit_head", "officer")
 

@@ -20,16 +20,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
-from portal.db import make_engine, make_sessionmaker
-from portal.models import RateLimitHit, Rating
-from portal.service import Clock, utc_now
-from portal.settings import Settings
+from portal.citizen.service import Clock, utc_now
+from portal.kernel.db import make_engine, make_sessionmaker
+from portal.kernel.models import RateLimitHit, Rating
+from portal.kernel.settings import Settings
 from staff_admin import audit
 from staff_admin.auth import end_expired_sessions
 from staff_admin.complaints.service import purge_contacts
 from staff_admin.models import LoginAttempt
 
-RATE_WINDOW_SECONDS = 60  # every rate_limit_hits key counts one-minute windows (portal.service.count_hit)
+RATE_WINDOW_SECONDS = (
+    60  # every rate_limit_hits key counts one-minute windows (portal.citizen.service.count_hit)
+)
 RATE_WINDOWS_KEPT = timedelta(days=1)
 
 

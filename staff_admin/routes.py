@@ -18,12 +18,12 @@ from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
-from portal.hardening import request_address, secure_cookies
-from portal.i18n import choose_language
-from portal.security import keyed_hash
-from portal.settings import Settings
-from portal.web import LANGUAGE_COOKIE, Portal, render
+from portal.citizen.forms import N_
+from portal.kernel.hardening import request_address, secure_cookies
+from portal.kernel.i18n import choose_language
+from portal.kernel.security import keyed_hash
+from portal.kernel.settings import Settings
+from portal.kernel.web import LANGUAGE_COOKIE, Portal, render
 from staff_admin import auth, service
 from staff_admin.access import Forbidden, NotFound, Principal
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Counter, Employee, Rating, Unit
+from portal.kernel.models import Counter, Employee, Rating, Unit
 from staff_admin.access import (
     ADMIN,
     HR,

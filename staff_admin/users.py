@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Employee, Unit
+from portal.kernel.models import Employee, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, OFFICER, UNIT_HEAD
 from staff_admin.auth import hash_password, normalise_username

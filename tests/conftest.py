@@ -21,22 +21,22 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
-import portal.followup
-import scoring.models
+import portal.citizen.followup
+import scoring.db.models
 import staff_admin.models
 import staff_admin.periods.models
 import staff_admin.review.models
 from app import create_app
-from portal import migrate
-from portal.db import Base, make_engine, make_sessionmaker, normalise_url
-from portal.settings import Settings
+from portal.kernel.db import Base, make_engine, make_sessionmaker, normalise_url
+from portal.kernel.settings import Settings
+from portal.ops import migrate
 
 # Every table must be known to Base.metadata so each test starts from empty ones.
 ALL_MODELS = (
-    scoring.models,
+    scoring.db.models,
     staff_admin.models,
     staff_admin.periods.models,
-    portal.followup,
+    portal.citizen.followup,
     staff_admin.review.models,
 )
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -55,7 +55,7 @@ def postgres_server_url() -> str | None:
 @pytest.fixture(autouse=True)
 def interpreter_gc() -> Iterator[None]:
     """Every test ends with the collector as the test process had it: a production app's start-up
-    tunes it for the whole process (portal.serving.tune_garbage_collector)."""
+    tunes it for the whole process (portal.ops.serving.tune_garbage_collector)."""
     threshold = gc.get_threshold()
     yield
     gc.unfreeze()

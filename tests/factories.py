@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from portal.hours import STANDARD_OFFICE_HOURS
-from portal.models import Counter, DutyShift, Employee, Unit
+from portal.kernel.hours import STANDARD_OFFICE_HOURS
+from portal.kernel.models import Counter, DutyShift, Employee, Unit
 
 _sequence = itertools.count(1)
 

@@ -30,10 +30,10 @@ from urllib.parse import quote_plus
 
 from sqlalchemy import create_engine, func, make_url, select, text
 
-from portal.db import make_engine, make_sessionmaker, normalise_url
-from portal.hours import STANDARD_OFFICE_HOURS
-from portal.models import Counter, DutyShift, Employee, Rating, Unit
-from portal.serving import EVENT_LOOP, HTTP_PROTOCOL
+from portal.kernel.db import make_engine, make_sessionmaker, normalise_url
+from portal.kernel.hours import STANDARD_OFFICE_HOURS
+from portal.kernel.models import Counter, DutyShift, Employee, Rating, Unit
+from portal.ops.serving import EVENT_LOOP, HTTP_PROTOCOL
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "live-server-secret-key-" + "x" * 32

@@ -1,4 +1,4 @@
-"""Simulated ratings (scoring.simulate: honest traffic plus labelled attacks) written into a migrated
+"""Simulated ratings (scoring.sim.simulate: honest traffic plus labelled attacks) written into a migrated
 database, shared by the scoring tests and bench/scoring_db_bench.py.
 
 Units, counters (in the units' Indonesian time zones, open Monday-Friday 08:00-15:00) and officers are
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from portal.db import make_engine, make_sessionmaker
-from portal.models import SKM_ELEMENTS, Counter, Employee, Unit
-from scoring.simulate import SimConfig, SimulatedRatings, simulate
+from portal.kernel.db import make_engine, make_sessionmaker
+from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Unit
+from scoring.sim.simulate import SimConfig, SimulatedRatings, simulate
 
 ZONES = {420: "Asia/Jakarta", 480: "Asia/Makassar", 540: "Asia/Jayapura"}
 _COLUMNS = (

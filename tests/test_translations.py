@@ -25,12 +25,12 @@ from babel.messages.pofile import read_po
 from jinja2 import nodes
 
 from app import TEMPLATES_DIR, template_environment
-from portal.catalogs import extract, po_path
-from portal.forms import FormErrors, parse_rating_form
-from portal.i18n import format_date, format_datetime, format_decimal, format_number, gettext
-from portal.nip import NipError, parse_nip
-from portal.questionnaire import SKM_QUESTIONS
-from portal.settings import LANGUAGES, REPO_ROOT
+from portal.citizen.forms import FormErrors, parse_rating_form
+from portal.kernel.i18n import format_date, format_datetime, format_decimal, format_number, gettext
+from portal.kernel.nip import NipError, parse_nip
+from portal.kernel.questionnaire import SKM_QUESTIONS
+from portal.kernel.settings import LANGUAGES, REPO_ROOT
+from portal.ops.catalogs import extract, po_path
 from scoring.reasons import REASON_ORDER, REASONS
 from staff_admin.dashboard.labels import CATEGORY_NAMES, MUTU_NAMES
 
@@ -376,7 +376,7 @@ MESSAGE_SINKS = {
     "PeriodProblem": 0,  # staff_admin.dashboard.results.PeriodProblem(message, params, status)
     "DecisionRefused": 0,  # staff_admin.review.service.DecisionRefused(message)
     "required_note": 1,  # staff_admin.review.service.required_note(raw, message)
-    "NipError": 0,  # portal.nip.NipError(message): shown on the employee form and in imports
+    "NipError": 0,  # portal.kernel.nip.NipError(message): shown on the employee form and in imports
 }
 WEB_PACKAGES = ("portal", "staff_admin")
 NOT_FOR_PAGES = {"api.py", "cli.py", "settings.py", "backup.py", "demo.py", "accesslog.py", "health.py"}
@@ -427,7 +427,7 @@ def python_messages() -> list[tuple[str, ast.expr]]:
                 elif isinstance(node, ast.Assign) and any(
                     isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == "errors"
                     for t in node.targets
-                ):  # portal.forms: errors[field] = N_("...")
+                ):  # portal.citizen.forms: errors[field] = N_("...")
                     found += [(f"{where}:{node.lineno}", lit) for lit in _literals(node.value)]
     return found
 

@@ -6,7 +6,7 @@ from litestar import Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from portal.web import render
+from portal.kernel.web import render
 from staff_admin.audit_log.service import AuditFilters, audit_page
 from staff_admin.routes import Db, PortalDep, PrincipalDep, StaffArea
 

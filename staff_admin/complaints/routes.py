@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from portal.web import Portal, render
+from portal.kernel.web import Portal, render
 from staff_admin.access import Principal
 from staff_admin.complaints import service
 from staff_admin.review.service import DecisionRefused

@@ -1,4 +1,4 @@
-"""Complaint cases (opened by portal.followup when a rating is submitted): list, detail, the
+"""Complaint cases (opened by portal.citizen.followup when a rating is submitted): list, detail, the
 workflow new -> in_progress -> resolved (response required) | dismissed (reason required), the
 overdue count for dashboards, and the purge of contact details after the retention period."""
 
@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.followup import OPEN_STATUSES, ComplaintCase, ContactDetails, local_date
-from portal.forms import N_
-from portal.models import Counter, Employee, Rating, Unit
+from portal.citizen.followup import OPEN_STATUSES, ComplaintCase, ContactDetails, local_date
+from portal.citizen.forms import N_
+from portal.kernel.models import Counter, Employee, Rating, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
 from staff_admin.review.service import DecisionRefused, local_time, required_note
@@ -141,7 +141,7 @@ def overdue_count(
     session: Session, principal: Principal, today: date | None = None, tz: str = "Asia/Jakarta"
 ) -> int:
     """Open cases past their due date in the principal's units (0 for roles without cases).
-    Dashboards pass today as `portal.followup.local_date(clock(), settings.period_timezone)`."""
+    Dashboards pass today as `portal.citizen.followup.local_date(clock(), settings.period_timezone)`."""
     if principal.role not in (ADMIN, HR, UNIT_HEAD):
         return 0
     today = today or local_date(datetime.now(UTC), tz)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from portal.forms import N_, parse_id
-from portal.models import CHANNELS
+from portal.citizen.forms import N_, parse_id
+from portal.kernel.models import CHANNELS
 from scoring.periods import Period, PeriodError, parse_period
 
 FILTER_NAMES = ("unit", "counter", "officer", "period", "overall", "channel", "excluded", "comment")

@@ -1,10 +1,10 @@
 """Plain-language names for grades, SKP categories and channels (English msgids, translated in the
 templates). Numbers stay numbers here: the templates print them with the language's decimal comma or
-point (the `decimal` filter of portal.i18n)."""
+point (the `decimal` filter of portal.kernel.i18n)."""
 
 from __future__ import annotations
 
-from portal.forms import N_
+from portal.citizen.forms import N_
 
 MUTU_NAMES = {
     "A": N_("Very Good"),

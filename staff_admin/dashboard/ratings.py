@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import SKM_ELEMENTS, Counter, Employee, Rating, Unit
+from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Rating, Unit
 from scoring.csvio import ratings_csv_text
 from scoring.reasons import REASONS
 from staff_admin.access import (

@@ -10,9 +10,9 @@ from datetime import date
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
-from portal.models import Unit
-from scoring.models import ScoringRun, UnitResult
+from portal.citizen.forms import N_
+from portal.kernel.models import Unit
+from scoring.db.models import ScoringRun, UnitResult
 from scoring.periods import PeriodError, parse_period
 from staff_admin.dashboard.labels import MUTU_NAMES
 

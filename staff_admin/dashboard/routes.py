@@ -8,8 +8,8 @@ from litestar import Request, Response, get
 from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
-from portal.followup import local_date
-from portal.web import render
+from portal.citizen.followup import local_date
+from portal.kernel.web import render
 from staff_admin.dashboard import ratings
 from staff_admin.dashboard.service import dashboard
 from staff_admin.routes import Db, PortalDep, PrincipalDep, StaffArea

@@ -13,9 +13,9 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from portal.forms import parse_id
-from portal.models import SKM_ELEMENTS, Employee, Rating, Unit
-from scoring.models import OfficerResult, UnitResult
+from portal.citizen.forms import parse_id
+from portal.kernel.models import SKM_ELEMENTS, Employee, Rating, Unit
+from scoring.db.models import OfficerResult, UnitResult
 from scoring.periods import Period
 from scoring.skm import ikm_from_sums
 from staff_admin.access import (

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_, parse_id
-from portal.models import Employee, Unit
+from portal.citizen.forms import N_, parse_id
+from portal.kernel.models import Employee, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, OFFICER, UNIT_HEAD, NotFound, Principal, require_role
 from staff_admin.auth import end_user_sessions, normalise_username

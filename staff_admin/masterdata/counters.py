@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_, parse_id
-from portal.hours import validate_opening_hours
-from portal.models import Counter, Unit, new_public_token
+from portal.citizen.forms import N_, parse_id
+from portal.kernel.hours import validate_opening_hours
+from portal.kernel.models import Counter, Unit, new_public_token
 from staff_admin import audit
 from staff_admin.access import ADMIN, UNIT_HEAD, NotFound, Principal, require_role, require_unit, unit_scope
 from staff_admin.masterdata.problems import Invalid, Problem, invalid

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.forms import N_
+from portal.citizen.forms import N_
 
-# portal.nip raises these English messages; listed here so they reach the catalogs.
+# portal.kernel.nip raises these English messages; listed here so they reach the catalogs.
 NIP_MESSAGES = (
     N_("A NIP has exactly 18 digits."),
     N_("The first 8 digits of a NIP must be a valid birth date (YYYYMMDD)."),

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_, parse_id
-from portal.models import Counter, DutyShift, Employee, Unit
-from portal.nip import NipError, parse_nip
+from portal.citizen.forms import N_, parse_id
+from portal.kernel.models import Counter, DutyShift, Employee, Unit
+from portal.kernel.nip import NipError, parse_nip
 from staff_admin import audit
 from staff_admin.access import (
     ADMIN,

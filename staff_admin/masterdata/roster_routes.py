@@ -14,7 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from portal.forms import MAX_ID, N_, parse_id
+from portal.citizen.forms import MAX_ID, N_, parse_id
 from staff_admin.masterdata import roster
 from staff_admin.masterdata.problems import Invalid, invalid
 from staff_admin.masterdata.routes import page

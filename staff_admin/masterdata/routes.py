@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from portal.web import render
+from portal.kernel.web import render
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, require_role
 from staff_admin.masterdata import counters, employees, units
 from staff_admin.masterdata.problems import Invalid

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from portal.forms import N_
+from portal.citizen.forms import N_
 from staff_admin.masterdata.problems import Invalid, Problem, invalid
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_, parse_id
-from portal.models import Unit
+from portal.citizen.forms import N_, parse_id
+from portal.kernel.models import Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, NotFound, Principal, descendant_unit_ids, require_role
 from staff_admin.masterdata.problems import Invalid, Problem

@@ -20,9 +20,9 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from portal.forms import N_
-from portal.models import Employee, Unit
-from scoring.models import OfficerResult, UnitResult
+from portal.citizen.forms import N_
+from portal.kernel.models import Employee, Unit
+from scoring.db.models import OfficerResult, UnitResult
 from staff_admin.access import Principal
 from staff_admin.masterdata.problems import invalid
 from staff_admin.periods.service import get_period

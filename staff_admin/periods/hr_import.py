@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
-from portal.models import Employee, Unit
-from portal.nip import NipError, parse_nip
+from portal.citizen.forms import N_
+from portal.kernel.models import Employee, Unit
+from portal.kernel.nip import NipError, parse_nip
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, Principal, require_role
 from staff_admin.masterdata.problems import Invalid, Problem, invalid

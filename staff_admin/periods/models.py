@@ -12,8 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base
-from portal.models import UTCDateTime
+from portal.kernel.db import Base
+from portal.kernel.models import UTCDateTime
 
 PERIOD_STATUSES = ("open", "scored", "closed")
 

@@ -13,8 +13,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from portal.forms import N_
-from portal.web import render
+from portal.citizen.forms import N_
+from portal.kernel.web import render
 from staff_admin.masterdata.problems import Invalid, invalid
 from staff_admin.masterdata.tabular import MAX_APPLY_BODY_BYTES, MAX_UPLOAD_BYTES, read_upload
 from staff_admin.periods import export, hr_import, service

@@ -1,5 +1,5 @@
 """Scoring periods: open -> scored -> closed. Closing freezes the period's scoring run: the freeze
-check registered here makes `scoring.store.score_period` refuse to replace it, from the web and from
+check registered here makes `scoring.db.store.score_period` refuse to replace it, from the web and from
 `rating-portal score` alike."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
-from portal.service import Clock
-from portal.settings import Settings
-from scoring import freeze
-from scoring.models import ScoringRun
+from portal.citizen.forms import N_
+from portal.citizen.service import Clock
+from portal.kernel.settings import Settings
+from scoring.db import freeze
+from scoring.db.models import ScoringRun
 from scoring.periods import Period, PeriodError, parse_period
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, NotFound, Principal, require_role
@@ -119,8 +119,8 @@ def create_period(session: Session, principal: Principal, text: str, now: dateti
 def score(session: Session, principal: Principal, period_id: int, settings: Settings, clock: Clock) -> None:
     """Scores synchronously on the request path (acceptable for one office; large installations
     should run `rating-portal score --period` from the command line or a worker instead)."""
-    from scoring.cli import scoring_params
-    from scoring.store import score_period  # numpy and scikit-learn load on first use only
+    from scoring.db.cli import scoring_params
+    from scoring.db.store import score_period  # numpy and scikit-learn load on first use only
 
     period = get_period(session, principal, period_id)
     if period.status == "closed":

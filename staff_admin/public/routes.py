@@ -8,7 +8,7 @@ from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from portal.web import render
+from portal.kernel.web import render
 from staff_admin.public.service import public_results
 from staff_admin.routes import Db
 

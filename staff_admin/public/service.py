@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
+from portal.citizen.forms import N_
 from staff_admin.dashboard.results import (
     ChosenRun,
     PeriodOption,

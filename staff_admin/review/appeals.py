@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_
-from portal.models import Counter, Employee, Rating
-from scoring.models import OfficerResult, ScoringRun
+from portal.citizen.forms import N_
+from portal.kernel.models import Counter, Employee, Rating
+from scoring.db.models import OfficerResult, ScoringRun
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, OFFICER, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
 from staff_admin.review.models import Appeal

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base
-from portal.models import UTCDateTime
+from portal.kernel.db import Base
+from portal.kernel.models import UTCDateTime
 
 APPEAL_KINDS = ("rating", "flag")  # contest a counted rating (asks to exclude) or a flag (asks to include)
 APPEAL_STATUSES = ("open", "upheld", "rejected")

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.forms import N_, clean_comment, parse_id
-from portal.models import Counter, Employee, Rating, Unit
-from scoring.models import RatingDecision
+from portal.citizen.forms import N_, clean_comment, parse_id
+from portal.kernel.models import Counter, Employee, Rating, Unit
+from scoring.db.models import RatingDecision
 from scoring.reasons import REASON_ORDER, REASONS
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
@@ -88,7 +88,7 @@ def explain(codes: Iterable[str], language: str) -> list[Reason]:
 
 
 def local_time(moment: datetime, timezone: str) -> datetime:
-    """The moment in `timezone`; templates print it with the `datetime` filter (portal.i18n)."""
+    """The moment in `timezone`; templates print it with the `datetime` filter (portal.kernel.i18n)."""
     return moment.astimezone(ZoneInfo(timezone))
 
 

@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from portal.db import make_engine, make_sessionmaker
-from portal.models import Counter, Rating, Unit
-from portal.settings import REPO_ROOT, Settings
+from portal.kernel.db import make_engine, make_sessionmaker
+from portal.kernel.models import Counter, Rating, Unit
+from portal.kernel.settings import REPO_ROOT, Settings
 
 AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

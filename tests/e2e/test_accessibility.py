@@ -13,8 +13,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Template
 from sqlalchemy import select
 
-from portal import proofs
-from portal.models import Rating, Unit
+from portal.citizen import proofs
+from portal.kernel.models import Rating, Unit
 from staff_admin.models import User
 from tests.e2e.browser import PHONE, LiveServer, check_axe, fill_rating, sign_in, submit
 
@@ -178,7 +178,7 @@ def route(name: str, query: str = "", **params: str) -> StaffOpener:
 
 def _complaint_case(page: Any, live: LiveServer, _ids: dict[str, int]) -> None:
     """Opens a case the way citizens do (a low rating with a comment), then shows it to the admin."""
-    from portal.followup import ComplaintCase
+    from portal.citizen.followup import ComplaintCase
 
     citizen = page.context.browser.new_context(base_url=live.base_url, **PHONE)
     try:

@@ -11,7 +11,7 @@ import numpy as np
 import png
 import zxingcpp
 
-from portal import proofs
+from portal.citizen import proofs
 from tests.e2e.browser import KIOSK_STEP_SECONDS, LiveServer, fill_rating, latest_rating, submit
 
 

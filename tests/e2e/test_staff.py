@@ -11,8 +11,8 @@ from typing import Any
 import openpyxl
 from sqlalchemy import select
 
-from portal.followup import ComplaintCase
-from scoring.models import RatingDecision
+from portal.citizen.followup import ComplaintCase
+from scoring.db.models import RatingDecision
 from staff_admin.periods.export import COLUMNS
 from tests.e2e.browser import LiveServer, fill_rating, latest_rating, sign_in, submit
 

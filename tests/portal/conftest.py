@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from portal.models import Counter, Employee
+from portal.kernel.models import Counter, Employee
 from tests import factories
 
 MORNING_START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 08:00 in Jakarta

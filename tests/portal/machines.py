@@ -11,9 +11,9 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import proofs
-from portal.models import Rating, RejectedProof, Unit
-from portal.settings import Settings
+from portal.citizen import proofs
+from portal.kernel.models import Rating, RejectedProof, Unit
+from portal.kernel.settings import Settings
 from tests.conftest import FakeClock
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import create_app, main
-from portal import proofs
-from portal.models import ApiKey, Counter, RatingTicket, Unit
-from portal.settings import Settings
+from portal.citizen import proofs
+from portal.kernel.models import ApiKey, Counter, RatingTicket, Unit
+from portal.kernel.settings import Settings
 from tests import factories
 from tests.conftest import FakeClock
 from tests.portal.machines import QueueMachine, queue_machine, rejected

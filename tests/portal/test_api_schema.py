@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import create_app
-from portal import proofs
-from portal.models import RatingTicket
-from portal.settings import Settings
+from portal.citizen import proofs
+from portal.kernel.models import RatingTicket
+from portal.kernel.settings import Settings
 from tests import factories
 from tests.conftest import FakeClock
 from tests.hostile import CONTENT_TYPES, FUZZ, hostile_text, path_segment, raw_bytes

@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Counter, Employee, Rating
+from portal.kernel.models import Counter, Employee, Rating
 from tests import factories
 from tests.conftest import FakeClock
 from tests.portal.citizen import Citizen

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from itsdangerous import Signer
 
-from portal import channels
-from portal.security import FormSigner, FormStampError
+from portal.citizen import channels
+from portal.kernel.security import FormSigner, FormStampError
 
 KEY = "k" * 40
 STEP, GRACE = 30, 60

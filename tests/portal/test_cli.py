@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import main
-from portal.models import Counter, DutyShift, Employee, Rating, Unit
-from portal.nip import is_valid_nip
+from portal.kernel.models import Counter, DutyShift, Employee, Rating, Unit
+from portal.kernel.nip import is_valid_nip
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""A counter's page is kept a few seconds per worker (portal.pages): it must never show an officer other
-than the one a rating from that form is attributed to, and edits made in this process show at once."""
+"""A counter's page is kept a few seconds per worker (kept_pages): it must never show an officer
+other than the one a rating from that form is attributed to, and edits made in this process show at once."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import create_app
-from portal.models import Counter, Employee, Rating
-from portal.pages import CounterPages, PageRead
-from portal.service import CounterPage
-from portal.settings import Settings
+from portal.citizen.kept_pages import CounterPages, PageRead
+from portal.citizen.service import CounterPage
+from portal.kernel.models import Counter, Employee, Rating
+from portal.kernel.settings import Settings
 from tests import factories
 from tests.conftest import FakeClock
 from tests.portal.citizen import Citizen

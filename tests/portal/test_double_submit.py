@@ -7,12 +7,12 @@ import threading
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.db import make_sessionmaker
-from portal.forms import parse_rating_form
-from portal.intake import submit_rating
-from portal.models import Rating
-from portal.security import FormSigner
-from portal.service import Citizen, SubmitOutcome
+from portal.citizen.forms import parse_rating_form
+from portal.citizen.intake import submit_rating
+from portal.citizen.service import Citizen, SubmitOutcome
+from portal.kernel.db import make_sessionmaker
+from portal.kernel.models import Rating
+from portal.kernel.security import FormSigner
 from tests import factories
 from tests.conftest import FakeClock
 

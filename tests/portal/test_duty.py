@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from portal.duty import counters_on_duty
-from portal.service import UnknownCounter, counter_on_duty, counter_page_until
+from portal.citizen.duty import counters_on_duty
+from portal.citizen.service import UnknownCounter, counter_on_duty, counter_page_until
 from tests import factories
 from tests.conftest import FakeClock
 

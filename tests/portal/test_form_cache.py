@@ -18,10 +18,10 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from app import create_app
-from portal.models import Counter
-from portal.security import DEVICE_COOKIE
-from portal.settings import Settings
-from portal.web import LANGUAGE_COOKIE, RenderedPages
+from portal.kernel.models import Counter
+from portal.kernel.security import DEVICE_COOKIE
+from portal.kernel.settings import Settings
+from portal.kernel.web import LANGUAGE_COOKIE, RenderedPages
 from tests import factories
 from tests.conftest import FakeClock
 from tests.portal.citizen import Citizen, form_token

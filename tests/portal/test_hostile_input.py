@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import create_app
-from portal import proofs
-from portal.followup import ComplaintCase
-from portal.forms import COMMENT_MAX_LENGTH, clean_comment
-from portal.models import SKM_ELEMENTS, Counter, Rating, RatingTicket, Unit
-from portal.security import FormSigner
-from portal.settings import Settings
+from portal.citizen import proofs
+from portal.citizen.followup import ComplaintCase
+from portal.citizen.forms import COMMENT_MAX_LENGTH, clean_comment
+from portal.kernel.models import SKM_ELEMENTS, Counter, Rating, RatingTicket, Unit
+from portal.kernel.security import FormSigner
+from portal.kernel.settings import Settings
 from tests import factories
 from tests.conftest import TEST_SECRET, FakeClock
 from tests.hostile import CONTENT_TYPES, FUZZ, SCRIPT, hostile_text, path_segment, raw_bytes, raw_form_body

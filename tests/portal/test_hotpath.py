@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import create_app
-from portal.accesslog import AccessLog
-from portal.hotpath import HotPath
-from portal.models import Counter, RateLimitHit, Rating
-from portal.security import DEVICE_COOKIE
-from portal.settings import Settings
+from portal.citizen.hotpath import HotPath
+from portal.kernel.models import Counter, RateLimitHit, Rating
+from portal.kernel.security import DEVICE_COOKIE
+from portal.kernel.settings import Settings
+from portal.ops.accesslog import AccessLog
 from tests import factories
 from tests.asgi import asgi_call
 from tests.conftest import FakeClock

@@ -1,4 +1,4 @@
-"""Group commit of citizens' ratings (portal.intake): a batch gives each submission what it would get
+"""Group commit of citizens' ratings (portal.citizen.intake): a batch gives each submission what it would get
 alone, and the writer gathers what waits into one batch while each request waits for its commit."""
 
 from __future__ import annotations
@@ -13,13 +13,10 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portal.db import make_sessionmaker
-from portal.followup import ComplaintCase
-from portal.forms import parse_rating_form
-from portal.intake import Submission, submit_ratings
-from portal.models import RateLimitHit, Rating
-from portal.security import FormSigner
-from portal.service import (
+from portal.citizen.followup import ComplaintCase
+from portal.citizen.forms import parse_rating_form
+from portal.citizen.intake import Submission, submit_ratings
+from portal.citizen.service import (
     Citizen,
     Flooded,
     FormExpired,
@@ -27,7 +24,10 @@ from portal.service import (
     UnknownCounter,
     submit_flood_key,
 )
-from portal.writer import DatabaseStore, RatingIntake
+from portal.citizen.writer import DatabaseStore, RatingIntake
+from portal.kernel.db import make_sessionmaker
+from portal.kernel.models import RateLimitHit, Rating
+from portal.kernel.security import FormSigner
 from tests import factories
 from tests.conftest import FakeClock
 

@@ -12,9 +12,9 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 from app import main
-from portal import channels, proofs
-from portal.models import Counter, KioskDevice
-from portal.settings import Settings
+from portal.citizen import channels, proofs
+from portal.kernel.models import Counter, KioskDevice
+from portal.kernel.settings import Settings
 from tests import factories
 from tests.conftest import TEST_SECRET, FakeClock
 from tests.portal.citizen import form_token

@@ -9,8 +9,8 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from portal import migrate
-from portal.db import Base, make_engine
+from portal.kernel.db import Base, make_engine
+from portal.ops import migrate
 from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database, postgres_server_url
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from portal.nip import NipError, is_valid_nip, parse_nip
+from portal.kernel.nip import NipError, is_valid_nip, parse_nip
 
 
 def test_it_reads_birth_date_appointment_gender_and_sequence() -> None:

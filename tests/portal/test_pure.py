@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 from litestar.datastructures import Cookie
 
-from portal.forms import FormErrors, parse_rating_form
-from portal.hours import STANDARD_OFFICE_HOURS, is_open, validate_opening_hours
-from portal.i18n import choose_language, parse_accept_language, switch_query
-from portal.security import FormSigner, FormStampError, client_address, network_prefix
-from portal.settings import Settings, SettingsError
-from portal.web import PreparedCookie
+from portal.citizen.forms import FormErrors, parse_rating_form
+from portal.kernel.hours import STANDARD_OFFICE_HOURS, is_open, validate_opening_hours
+from portal.kernel.i18n import choose_language, parse_accept_language, switch_query
+from portal.kernel.security import FormSigner, FormStampError, client_address, network_prefix
+from portal.kernel.settings import Settings, SettingsError
+from portal.kernel.web import PreparedCookie
 
 
 def test_it_parses_a_quick_rating_with_blank_details() -> None:

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 from app import main
-from portal.qr import qr_png, qr_svg
+from portal.citizen.qr import qr_png, qr_svg
 from tests import factories
 
 

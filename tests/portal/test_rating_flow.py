@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import create_app
-from portal.models import Counter, Rating
-from portal.security import DEVICE_COOKIE, device_hash, network_hash
+from portal.kernel.models import Counter, Rating
+from portal.kernel.security import DEVICE_COOKIE, device_hash, network_hash
 from tests import factories
 from tests.conftest import TEST_SECRET, FakeClock
 from tests.portal.citizen import Citizen, errors_on

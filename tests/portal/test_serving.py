@@ -13,8 +13,8 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from app import create_app
-from portal.serving import GEN0_THRESHOLD, NoDelayH11Protocol, NoDelayHttpToolsProtocol
-from portal.settings import Settings
+from portal.kernel.settings import Settings
+from portal.ops.serving import GEN0_THRESHOLD, NoDelayH11Protocol, NoDelayHttpToolsProtocol
 
 
 async def _accepted_connection_nodelay(protocol: type) -> int:

@@ -9,13 +9,13 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import channels
-from portal.db import make_sessionmaker
-from portal.forms import parse_rating_form
-from portal.models import Counter, Employee, RatingTicket, Unit
-from portal.security import FormSigner
-from portal.service import Citizen, SubmitOutcome, submit_ticket_rating
-from portal.settings import Settings
+from portal.citizen import channels
+from portal.citizen.forms import parse_rating_form
+from portal.citizen.service import Citizen, SubmitOutcome, submit_ticket_rating
+from portal.kernel.db import make_sessionmaker
+from portal.kernel.models import Counter, Employee, RatingTicket, Unit
+from portal.kernel.security import FormSigner
+from portal.kernel.settings import Settings
 from tests import factories
 from tests.conftest import FakeClock
 from tests.portal.citizen import form_token

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import aliased
 
-from portal.db import Base, make_engine
+from portal.kernel.db import Base, make_engine
 from tests import live_server
 from tests.conftest import ALL_MODELS, postgres_server_url
 

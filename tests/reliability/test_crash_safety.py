@@ -28,11 +28,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from portal import migrate
-from portal.backup import postgresql_in_use
-from portal.db import make_engine
-from portal.models import Rating
-from scoring.models import OfficerResult, ScoringRun, UnitResult
+from portal.kernel.db import make_engine
+from portal.kernel.models import Rating
+from portal.ops import migrate
+from portal.ops.backup import postgresql_in_use
+from scoring.db.models import OfficerResult, ScoringRun, UnitResult
 from tests import live_server
 from tests.live_server import Visit
 from tests.reliability.conftest import consistency_problems

@@ -22,11 +22,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from portal import proofs
-from portal.db import make_engine, make_sessionmaker
-from portal.models import Counter, Rating, RatingTicket
-from portal.security import device_hash
-from portal.settings import Settings
+from portal.citizen import proofs
+from portal.kernel.db import make_engine, make_sessionmaker
+from portal.kernel.models import Counter, Rating, RatingTicket
+from portal.kernel.security import device_hash
+from portal.kernel.settings import Settings
 from staff_admin.users import create_user
 from tests import live_server
 from tests.reliability.conftest import BACKENDS, pg_server_or_skip

@@ -17,12 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import app as application
-from portal import migrate
-from portal.accesslog import AccessLog, Timestamps
-from portal.db import Base, make_engine, make_sessionmaker
-from portal.followup import ComplaintCase, ContactDetails
-from portal.models import RateLimitHit, Rating
-from portal.settings import Settings, SettingsError
+from portal.citizen.followup import ComplaintCase, ContactDetails
+from portal.kernel.db import Base, make_engine, make_sessionmaker
+from portal.kernel.models import RateLimitHit, Rating
+from portal.kernel.settings import Settings, SettingsError
+from portal.ops import migrate
+from portal.ops.accesslog import AccessLog, Timestamps
 from staff_admin import retention
 from staff_admin.models import AuditEntry
 from tests import factories, live_server

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from portal.models import Rating
+from portal.kernel.models import Rating
 from scoring.csvio import read_ratings_csv
-from scoring.loading import device_hashes, first_seen_codes, load_period_table
+from scoring.db.loading import device_hashes, first_seen_codes, load_period_table
+from scoring.db.store import export_ratings
 from scoring.periods import parse_period
-from scoring.simulate import SimConfig, simulate
-from scoring.store import export_ratings
+from scoring.sim.simulate import SimConfig, simulate
 from scoring.table import RatingTable
 from tests import factories
 from tests.simulated_ratings import fill, period_of

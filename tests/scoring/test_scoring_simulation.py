@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from scoring.evaluation import attack_movement, detection_quality
 from scoring.params import ScoringParams
 from scoring.pipeline import score_table
-from scoring.simulate import ATTACK_KINDS, SimConfig, simulate
+from scoring.sim.evaluation import attack_movement, detection_quality
+from scoring.sim.simulate import ATTACK_KINDS, SimConfig, simulate
 
 SEEDS = (11, 22, 33)
 PARAMS = ScoringParams()

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import main
-from portal.models import Counter, Employee, Rating
-from scoring.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
+from portal.kernel.models import Counter, Employee, Rating
+from scoring.db.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
+from scoring.db.store import score_period
 from scoring.params import ScoringParams
 from scoring.periods import parse_period
-from scoring.store import score_period
 from tests import factories
 from tests.conftest import FakeClock
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-from portal.models import Counter, Employee, Rating
+from portal.kernel.models import Counter, Employee, Rating
 from staff_admin.users import create_user
 from tests import factories
 from tests.staff_admin.conftest import PASSWORD, World, csrf_token

@@ -11,7 +11,7 @@ from httpx import Response
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-from portal.models import Employee, Unit
+from portal.kernel.models import Employee, Unit
 from staff_admin import auth
 from staff_admin.users import create_user
 from tests import factories

@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from portal.models import SKM_ELEMENTS, Counter, Employee, Rating
-from portal.settings import Settings
-from scoring.cli import scoring_params
+from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Rating
+from portal.kernel.settings import Settings
+from scoring.db.cli import scoring_params
+from scoring.db.store import RunSummary, score_period
 from scoring.periods import parse_period
-from scoring.store import RunSummary, score_period
 from tests import factories
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import World

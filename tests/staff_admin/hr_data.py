@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from portal.models import Counter, Employee, Rating
+from portal.kernel.models import Counter, Employee, Rating
 from tests import factories
 from tests.staff_admin.conftest import World
 

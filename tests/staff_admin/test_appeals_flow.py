@@ -10,8 +10,8 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Rating
-from scoring.models import OfficerResult, RatingDecision, ScoringRun
+from portal.kernel.models import Rating
+from scoring.db.models import OfficerResult, RatingDecision, ScoringRun
 from staff_admin.models import AuditEntry
 from staff_admin.review.models import Appeal
 from tests.conftest import FakeClock

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import app as app_module
-from portal.models import Unit
-from portal.settings import Settings
+from portal.kernel.models import Unit
+from portal.kernel.settings import Settings
 from staff_admin.models import AuditEntry, User
 from staff_admin.users import ensure_first_admin
 from tests import factories

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.followup import ComplaintCase, ContactDetails, add_working_days
+from portal.citizen.followup import ComplaintCase, ContactDetails, add_working_days
 from staff_admin.access import Principal
 from staff_admin.complaints import cli as complaints_cli
 from staff_admin.complaints.service import overdue_count

@@ -14,8 +14,8 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Rating
-from portal.settings import Settings
+from portal.kernel.models import Rating
+from portal.kernel.settings import Settings
 from scoring.csvio import read_ratings_csv
 from scoring.table import INPUT_COLUMNS
 from tests.conftest import FakeClock

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-from portal.settings import Settings
+from portal.kernel.settings import Settings
 from scoring.skm import sample_target
 from staff_admin.dashboard.charts import line_chart
 from tests.conftest import FakeClock

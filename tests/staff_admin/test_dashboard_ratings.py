@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-from portal.settings import Settings
+from portal.kernel.settings import Settings
 from scoring.reasons import REASONS
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import World, signed_in

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal.settings import Settings
+from portal.kernel.settings import Settings
 from staff_admin import access
 from staff_admin.access import Forbidden, NotFound
 from staff_admin.dashboard import ratings

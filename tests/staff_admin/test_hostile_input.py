@@ -21,9 +21,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import String, Text, func, select
 from sqlalchemy.orm import Session
 
-from portal.db import Base
-from portal.followup import ComplaintCase
-from portal.models import DutyShift, Employee, Rating, Unit
+from portal.citizen.followup import ComplaintCase
+from portal.kernel.db import Base
+from portal.kernel.models import DutyShift, Employee, Rating, Unit
 from staff_admin.models import StaffSession, User
 from staff_admin.review.models import Appeal
 from tests import factories

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from portal.models import Employee, Unit
+from portal.kernel.models import Employee, Unit
 from staff_admin.periods.export import COLUMNS, neutralise
 from staff_admin.periods.models import ScoringPeriod
 from tests.staff_admin.conftest import World, csrf_token, signed_in

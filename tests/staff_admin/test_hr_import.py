@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Employee, Unit
+from portal.kernel.models import Employee, Unit
 from staff_admin.models import AuditEntry
 from staff_admin.periods import hr_import
 from tests import factories

@@ -7,7 +7,7 @@ import pytest
 from litestar.testing import TestClient
 
 from app import create_app
-from portal.settings import Settings
+from portal.kernel.settings import Settings
 from staff_admin.auth import SESSION_COOKIE
 from staff_admin.routes import CSRF_COOKIE
 from tests.conftest import FakeClock

@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-from portal.settings import Settings
+from portal.kernel.settings import Settings
 from scoring.skm import sample_target
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import World, csrf_token, signed_in

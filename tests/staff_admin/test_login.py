@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import create_app
-from portal.settings import Settings
+from portal.kernel.settings import Settings
 from staff_admin.models import LoginAttempt, StaffSession, User
 from tests import factories
 from tests.conftest import FakeClock

@@ -6,7 +6,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Counter, Employee, Unit
+from portal.kernel.models import Counter, Employee, Unit
 from staff_admin.models import AuditEntry
 from tests import factories
 from tests.staff_admin.conftest import World, csrf_token, signed_in

@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models import DutyShift
+from portal.kernel.models import DutyShift
 from tests import factories
 from tests.staff_admin.conftest import World, csrf_token, signed_in
 from tests.staff_admin.test_hr_import import HIDDEN

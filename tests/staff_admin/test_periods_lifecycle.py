@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import main
-from scoring.models import OfficerResult, ScoringRun
+from scoring.db.models import OfficerResult, ScoringRun
 from scoring.reasons import DETECTOR_VERSION
 from staff_admin.models import AuditEntry, User
 from staff_admin.periods.models import ScoringPeriod

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Rating
+from portal.kernel.models import Rating
 from staff_admin import access, audit, service
 from staff_admin.access import Forbidden, NotFound
 from staff_admin.models import AuditEntry, User

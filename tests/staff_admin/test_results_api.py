@@ -8,9 +8,9 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-from portal.models import Unit
-from portal.settings import Settings
-from scoring.models import OfficerResult, ScoringRun, UnitResult
+from portal.kernel.models import Unit
+from portal.kernel.settings import Settings
+from scoring.db.models import OfficerResult, ScoringRun, UnitResult
 from tests import factories
 from tests.conftest import FakeClock
 from tests.portal.machines import QueueMachine, queue_machine

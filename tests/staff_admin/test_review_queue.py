@@ -10,11 +10,11 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Rating
-from scoring.cli import scoring_params
-from scoring.models import RatingDecision
+from portal.kernel.models import Rating
+from scoring.db.cli import scoring_params
+from scoring.db.models import RatingDecision
+from scoring.db.store import score_period
 from scoring.periods import parse_period
-from scoring.store import score_period
 from staff_admin.models import AuditEntry
 from staff_admin.review.service import incident_key
 from tests.conftest import FakeClock

@@ -1,0 +1,419 @@
+"""The citizen side's rules: what a counter page shows, kiosk codes and tickets at the door, and the
+counters and locks shared by every app process. Ratings posted to a counter page are stored by
+portal.citizen.intake."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from sqlalchemy import Connection, Row, TextClause, delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.citizen.channels import KioskCodeRejected, ticket_token, verify_kiosk_code
+from portal.citizen.duty import COUNTER_ON_DUTY, duty_changes_at, on_duty_query
+from portal.citizen.followup import open_case_if_needed
+from portal.citizen.forms import RatingInput
+from portal.kernel.hours import is_open
+from portal.kernel.models import (
+    Counter,
+    Employee,
+    KioskDevice,
+    RateLimitHit,
+    Rating,
+    RatingTicket,
+    RejectedProof,
+    Unit,
+)
+from portal.kernel.security import FormSigner, FormStampError, device_hash, keyed_hash, network_hash
+from portal.kernel.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class OfficerView:
+    name: str
+    photo_path: str | None
+
+
+@dataclass(frozen=True)
+class CounterPage:
+    counter_id: int
+    token: str
+    counter_name: str
+    unit_name: str
+    officer: OfficerView | None
+    is_open: bool
+
+
+class UnknownCounter(LookupError):
+    """No active counter has this token (never had one, or it was rotated)."""
+
+
+class FormExpired(ValueError):
+    """The signed form is too old or was tampered with; the citizen submits a fresh one."""
+
+
+class Flooded(RuntimeError):
+    """Too many submissions from one network in a minute."""
+
+
+class ProofRejected(ValueError):
+    """A kiosk code or ticket turned away at the door (and counted). `reason` is a stable code."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(f"{kind}:{reason}")
+        self.kind = kind
+        self.reason = reason
+
+
+class SubmitOutcome(enum.Enum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the same form again: the first one counts
+    THROTTLED = "throttled"  # this device rated this counter moments ago
+    IGNORED = "ignored"  # honeypot filled: a bot, answered like a success
+    ALREADY_USED = "already_used"  # a ticket rates once: this is a second use, nothing stored
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """What we know about the sender, before hashing: never stored as is."""
+
+    device_token: str | None
+    address: str | None
+    language: str
+
+
+def _counter(session: Session, token: str) -> Counter:
+    counter = session.scalar(select(Counter).where(Counter.public_token == token, Counter.active.is_(True)))
+    if counter is None:
+        raise UnknownCounter(token)
+    return counter
+
+
+def officer_on_duty(session: Session, counter_id: int, moment: datetime) -> Employee | None:
+    return session.scalar(on_duty_query(Employee, counter_id, moment))
+
+
+def page_for_counter(
+    session: Session, counter: Counter, officer: Employee | None, now: datetime
+) -> CounterPage:
+    unit_name = session.scalar(select(Unit.name).where(Unit.id == counter.unit_id))
+    return CounterPage(
+        counter_id=counter.id,
+        token=counter.public_token,
+        counter_name=counter.name,
+        unit_name=unit_name or "",
+        officer=OfficerView(officer.name, officer.photo_path) if officer else None,
+        is_open=is_open(counter.opening_hours, counter.timezone, now),
+    )
+
+
+def counter_on_duty(session: Session | Connection, token: str, moment: datetime) -> Row:
+    """The active counter with this token, its unit's name and the officer on duty at `moment`."""
+    row = session.execute(COUNTER_ON_DUTY, {"token": token, "moment": moment}).first()
+    if row is None:
+        raise UnknownCounter(token)
+    return row
+
+
+def counter_page(session: Session | Connection, token: str, now: datetime) -> CounterPage:
+    return _page_of(counter_on_duty(session, token, now), now)
+
+
+def counter_page_until(
+    session: Session | Connection, token: str, now: datetime
+) -> tuple[CounterPage, datetime | None]:
+    """The counter's page and when its officer on duty may change next (None: no shift ahead)."""
+    row = counter_on_duty(session, token, now)
+    return _page_of(row, now), duty_changes_at(row)
+
+
+def _page_of(row: Row, now: datetime) -> CounterPage:
+    return CounterPage(
+        counter_id=row.id,
+        token=row.public_token,
+        counter_name=row.name,
+        unit_name=row.unit_name or "",
+        officer=OfficerView(row.officer_name, row.officer_photo_path) if row.officer_id else None,
+        is_open=is_open(row.opening_hours, row.timezone, now),
+    )
+
+
+def kiosk_proof(session: Session, settings: Settings, now: datetime, token: str, code: str) -> str:
+    """Checks the code a citizen scanned from a counter's kiosk screen; returns the proof to sign into
+    the form ("k:STEP"). Raises ProofRejected (counted) for a forged or stale code, or when the
+    counter has no registered screen any more."""
+    counter = _counter(session, token)
+    try:
+        proof = verify_kiosk_code(
+            settings.secret_key,
+            counter.id,
+            code,
+            now.timestamp(),
+            settings.kiosk_step_seconds,
+            settings.kiosk_grace_seconds,
+        )
+    except KioskCodeRejected as rejected:
+        record_rejection(session, "kiosk", rejected.reason, counter.id, now)
+        raise ProofRejected("kiosk", rejected.reason) from None
+    has_screen = session.scalar(
+        select(KioskDevice.id)
+        .where(KioskDevice.counter_id == counter.id, KioskDevice.revoked_at.is_(None))
+        .limit(1)
+    )
+    if has_screen is None:
+        record_rejection(session, "kiosk", "revoked", counter.id, now)
+        raise ProofRejected("kiosk", "revoked")
+    return f"k:{proof.step}"
+
+
+def _upsert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+# Plain SQL that SQLite and PostgreSQL both speak: SQLAlchemy cannot cache the compiled form of a
+# dialect upsert with RETURNING, and this statement runs for every batch of submissions. Rows are
+# taken in the order of VALUES.
+@lru_cache(maxsize=128)
+def _add_hits_statement(rows: int) -> TextClause:
+    values = ", ".join(f"(:key{i}, :window{i}, :n{i})" for i in range(rows))
+    return text(
+        f"INSERT INTO rate_limit_hits (key, window_start, hits) VALUES {values} "  # noqa: S608 (only placeholders)
+        "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + excluded.hits "
+        "RETURNING key, window_start, hits"
+    )
+
+
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
+
+
+def counts_without_flush_wait(session: Session) -> None:
+    """For a transaction that only counts hits: on PostgreSQL its commit does not wait for the WAL
+    flush. A count lost in a crash is harmless; not waiting shortens how long a window's row stays
+    locked for everyone behind the same network (a carrier's NAT)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_NO_FLUSH_WAIT)
+
+
+def add_hits(session: Session, key: str, window: int, hits: int = 1) -> int:
+    """Adds `hits` to `key`'s count in fixed window number `window` (shared by every app process;
+    the caller commits). Returns the count so far in that window."""
+    return add_many_hits(session, [((key, window), hits)])[key, window]
+
+
+def add_many_hits(
+    session: Session | Connection, counts: Sequence[tuple[tuple[str, int], int]]
+) -> dict[tuple[str, int], int]:
+    """`add_hits` for many distinct (key, window)s in one statement, their rows taken in the given
+    order. Returns each one's count so far in its window."""
+    params: dict[str, object] = {}
+    for i, ((key, window), hits) in enumerate(counts):
+        params |= {f"key{i}": key, f"window{i}": window, f"n{i}": hits}
+    totals = {
+        (row.key, row.window_start): row.hits
+        for row in session.execute(_add_hits_statement(len(counts)), params)
+    }
+    # The first hits of a new window forget the key's old windows, but the previous one, which
+    # another process may still be counting in a transaction that began there: deleting its row
+    # would wait for that one (and could deadlock with it).
+    new_windows: dict[int, list[str]] = {}
+    for (key, window), hits in counts:
+        if totals[key, window] == hits:
+            new_windows.setdefault(window, []).append(key)
+    for window, keys in new_windows.items():
+        session.execute(
+            delete(RateLimitHit).where(RateLimitHit.key.in_(keys), RateLimitHit.window_start < window - 1)
+        )
+    return totals
+
+
+def count_hit(session: Session, key: str, window_seconds: int, now: datetime) -> tuple[int, int]:
+    """Counts one hit against `key`'s fixed window, shared by every app process; commits. Returns
+    (hits so far in this window, seconds until the window ends)."""
+    window = int(now.timestamp()) // window_seconds
+    counts_without_flush_wait(session)
+    hits = add_hits(session, key, window)
+    session.commit()
+    retry_after = (window + 1) * window_seconds - int(now.timestamp())
+    return hits, max(1, retry_after)
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")
+# A statement that changes nothing but starts SQLite's write transaction, which holds the one write lock.
+_SQLITE_WRITE_LOCK = text("DELETE FROM rate_limit_hits WHERE 0")
+
+
+def one_at_a_time(session: Session, purpose: str, key: str) -> None:
+    """Until the session's transaction ends, other transactions calling this with the same purpose and
+    key wait here, in any app process: a check-then-write after it cannot race (ten forms posted at
+    once by one device, ten password guesses at once). PostgreSQL: a transaction-level advisory lock;
+    SQLite: the database's write lock (writers queue for it anyway). End the transaction soon."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"{purpose}:{key}".encode()).digest()
+        session.execute(_ADVISORY_LOCK, {"key": int.from_bytes(digest[:8], "big", signed=True)})
+    else:
+        session.execute(_SQLITE_WRITE_LOCK)
+
+
+SUBMIT_WINDOW_SECONDS = 60
+
+
+def submit_flood_key(network: str | None) -> str:
+    return f"submit:{network or 'unknown'}"
+
+
+def allow_submission(session: Session, network: str | None, limit_per_minute: int, now: datetime) -> bool:
+    """Counts a POST against its network's fixed one-minute window, shared by every app process."""
+    hits, _ = count_hit(session, submit_flood_key(network), SUBMIT_WINDOW_SECONDS, now)
+    return hits <= limit_per_minute
+
+
+def record_rejection(session: Session, kind: str, reason: str, counter_id: int | None, now: datetime) -> None:
+    """Counts a proof turned away at the door (per day, kind, reason, counter); commits."""
+    session.rollback()
+    statement = (
+        _upsert(session)(RejectedProof)
+        .values(day=now.date(), kind=kind, reason=reason, counter_id=counter_id or 0, hits=1, last_at=now)
+        .on_conflict_do_update(
+            index_elements=["day", "kind", "reason", "counter_id"],
+            set_={"hits": RejectedProof.hits + 1, "last_at": now},
+        )
+    )
+    session.execute(statement)
+    session.commit()
+
+
+def ticket_hash(secret_key: str, token: str) -> str:
+    return keyed_hash(secret_key, "ticket", token)
+
+
+def ticket_url_token(settings: Settings, ticket: RatingTicket) -> str:
+    return ticket_token(settings.secret_key, ticket.token_seed)
+
+
+def _ticket(session: Session, settings: Settings, token: str, now: datetime) -> RatingTicket:
+    ticket = session.scalar(
+        select(RatingTicket).where(RatingTicket.token_hash == ticket_hash(settings.secret_key, token))
+    )
+    if ticket is None:
+        record_rejection(session, "ticket", "forged", None, now)
+        raise ProofRejected("ticket", "forged")
+    return ticket
+
+
+def ticket_page(session: Session, settings: Settings, now: datetime, token: str) -> tuple[int, CounterPage]:
+    """The rating page behind a queue slip: (ticket id, page showing the ticket's officer). Raises
+    ProofRejected (counted): forged, expired, or reused (the ticket has rated already)."""
+    ticket = _ticket(session, settings, token, now)
+    if ticket.used_at is not None:
+        record_rejection(session, "ticket", "reused", ticket.counter_id, now)
+        raise ProofRejected("ticket", "reused")
+    if now >= ticket.expires_at:
+        record_rejection(session, "ticket", "expired", ticket.counter_id, now)
+        raise ProofRejected("ticket", "expired")
+    counter = session.get_one(Counter, ticket.counter_id)
+    officer = session.get(Employee, ticket.employee_id) if ticket.employee_id else None
+    return ticket.id, page_for_counter(session, counter, officer, now)
+
+
+def ticket_thanks_page(session: Session, settings: Settings, now: datetime, token: str) -> CounterPage:
+    ticket = session.scalar(
+        select(RatingTicket).where(RatingTicket.token_hash == ticket_hash(settings.secret_key, token))
+    )
+    if ticket is None:
+        raise UnknownCounter(token)
+    counter = session.get_one(Counter, ticket.counter_id)
+    officer = session.get(Employee, ticket.employee_id) if ticket.employee_id else None
+    return page_for_counter(session, counter, officer, now)
+
+
+def submit_ticket_rating(
+    session: Session,
+    settings: Settings,
+    signer: FormSigner,
+    now: datetime,
+    token: str,
+    rating: RatingInput,
+    citizen: Citizen,
+) -> SubmitOutcome:
+    """Stores the one rating a ticket allows, attributed to the ticket's officer. The ticket is claimed
+    by one atomic UPDATE ... WHERE used_at IS NULL in the rating's transaction, so two submissions at
+    the same moment store one rating; the other is ALREADY_USED (or DUPLICATE for the same form)."""
+    network = network_hash(settings.secret_key, citizen.address)
+    if not allow_submission(session, network, settings.submit_flood_limit_per_minute, now):
+        raise Flooded
+    ticket = _ticket(session, settings, token, now)
+    try:
+        stamp = signer.verify(rating.form_token, now.timestamp())
+    except FormStampError as error:
+        raise FormExpired from error
+    if stamp.counter_id != ticket.counter_id or stamp.proof != f"t:{ticket.id}":
+        raise FormExpired
+    if rating.honeypot_filled:
+        return SubmitOutcome.IGNORED
+    if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is not None:
+        return SubmitOutcome.DUPLICATE
+    if ticket.used_at is None and now >= ticket.expires_at:
+        record_rejection(session, "ticket", "expired", ticket.counter_id, now)
+        raise ProofRejected("ticket", "expired")
+    counter = session.get_one(Counter, ticket.counter_id)
+
+    claimed = session.execute(
+        update(RatingTicket)
+        .where(RatingTicket.id == ticket.id, RatingTicket.used_at.is_(None), RatingTicket.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is not None:
+            return SubmitOutcome.DUPLICATE
+        record_rejection(session, "ticket", "reused", ticket.counter_id, now)
+        return SubmitOutcome.ALREADY_USED
+    stored = Rating(
+        submission_key=stamp.nonce,
+        counter_id=counter.id,
+        unit_id=ticket.unit_id,
+        employee_id=ticket.employee_id,
+        attribution="ticket" if ticket.employee_id else "none",
+        channel="ticket",
+        submitted_at=now,
+        outside_hours=not is_open(counter.opening_hours, counter.timezone, now),
+        overall=rating.overall,
+        **rating.answers,
+        comment=rating.comment,
+        form_seconds=round(max(0.0, now.timestamp() - stamp.rendered_at), 3),
+        device_hash=device_hash(settings.secret_key, citizen.device_token),
+        network_hash=network,
+        language=citizen.language,
+    )
+    session.add(stored)
+    try:
+        session.flush()
+        session.execute(
+            update(RatingTicket)
+            .where(RatingTicket.id == ticket.id)
+            .values(rating_id=stored.id)
+            .execution_options(synchronize_session=False)
+        )
+        open_case_if_needed(session, settings, stored, rating, now)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is None:
+            raise
+        return SubmitOutcome.DUPLICATE
+    return SubmitOutcome.STORED

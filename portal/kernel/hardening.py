@@ -1,0 +1,121 @@
+"""HTTP hardening in one place: security headers on every response, the cookie rule, the client address.
+
+The headers are added by a `before_send` hook, which Litestar runs for every message the app sends:
+pages, error pages (also a 404 from the router, before any handler), static files and the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from litestar import Request
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.types import Message, Scope
+
+from portal.citizen.forms import MAX_ID
+from portal.kernel.security import client_address
+from portal.kernel.settings import Settings
+
+# No inline script or style anywhere: templates link /static files only. `data:` images are the
+# empty favicon of base.html. Forms post to this site only; no page may be framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+# The OpenAPI page under /api/docs is Litestar's Swagger UI: an inline bootstrap script and style and
+# its bundle from jsDelivr. Relaxed for that HTML page alone; every other page keeps the strict policy.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://cdn.jsdelivr.net; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+DOCS_PATH = "/api/docs"
+# The rating URL holds the counter's token: no other site may see it in a Referer.
+REFERRER_POLICY = "same-origin"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# No includeSubDomains: other services of the same government domain may not be on HTTPS yet.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+HeaderHook = Callable[[Message, Scope], Awaitable[None]]
+
+
+def served_over_https(settings: Settings) -> bool:
+    return settings.base_url.startswith("https://")
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """The one rule for every cookie the app sets (device, language, staff session, CSRF): `Secure`
+    in production or whenever the site is served over HTTPS; plain HTTP only in development and
+    tests. (Cookies are HttpOnly everywhere: no script of ours reads them.)"""
+    return settings.is_production or served_over_https(settings)
+
+
+def request_address(request: Request) -> str | None:
+    """The client's address for network hashes and throttles: the TCP peer, or, when the peer is one
+    of TRUSTED_PROXIES, the rightmost untrusted hop of its X-Forwarded-For."""
+    settings: Settings = request.app.state.portal.settings
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
+
+
+def _is_docs_page(scope: Scope, headers: list[tuple[bytes, bytes]]) -> bool:
+    path = scope.get("path", "")
+    if not (path == DOCS_PATH or path.startswith(DOCS_PATH + "/")):
+        return False
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    return content_type.startswith(b"text/html")
+
+
+def security_headers(settings: Settings) -> HeaderHook:
+    """A `before_send` hook adding the security headers to every HTTP response start."""
+    fixed = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": REFERRER_POLICY,
+        "Permissions-Policy": PERMISSIONS_POLICY,
+    }
+    if served_over_https(settings):
+        fixed["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    # Encoded once: this runs on every response, and a header lookup per name would scan them each time.
+    ours = [(name.lower().encode(), value.encode()) for name, value in fixed.items()]
+    policies = {False: CONTENT_SECURITY_POLICY.encode(), True: DOCS_CONTENT_SECURITY_POLICY.encode()}
+    replaced = {name for name, _ in ours} | {b"content-security-policy"}
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = [
+            (name, value) for name, value in message.get("headers", ()) if name.lower() not in replaced
+        ]
+        policy = policies[_is_docs_page(scope, headers)]
+        message["headers"] = [*headers, (b"content-security-policy", policy), *ours]
+
+    return add_headers
+
+
+async def refuse_malformed_requests(request: Request) -> None:
+    """Run before any handler reads the request (a `before_request` hook: an app-wide guard would
+    cost a copy of the handler per request).
+
+    A NUL byte is never part of a real link or form (tokens, codes and ids are printable, and nobody
+    types one) and PostgreSQL cannot even compare or store text holding one: 400 for a NUL in the path,
+    the query string or an urlencoded form (file uploads may hold any byte and are checked as files).
+    An integer id in the path beyond what an id column holds is no such thing: 404, instead of an
+    overflow in the database driver."""
+    query = request.scope.get("query_string", b"")
+    if "\x00" in request.scope["path"] or b"\x00" in query or b"%00" in query:
+        raise ClientException("NUL byte in the URL")
+    for value in request.path_params.values():
+        if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
+            raise NotFoundException("no such id")
+    if (
+        request.method not in ("GET", "HEAD")
+        and request.content_type[0] == "application/x-www-form-urlencoded"
+    ):
+        body = await request.body()  # cached: the handler reads the same bytes
+        if b"\x00" in body or b"%00" in body:
+            raise ClientException("NUL byte in a form")

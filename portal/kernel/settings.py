@@ -1,0 +1,205 @@
+"""Configuration from environment variables, parsed strictly: a bad value stops the app at start."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("id", "en")
+
+
+class SettingsError(ValueError):
+    """Raised with a message naming the variable that is wrong."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false (1/0, yes/no, on/off), got {env.get(name)!r}")
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"{name} must be an IANA time zone such as Asia/Makassar, got {value!r}"
+        ) from None
+    return value
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    parts = tuple(p.strip() for p in (env.get(name) or "").split(",") if p.strip())
+    for part in parts:
+        if part == "*":
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name} must list IP networks (or *), got {part!r}") from None
+    return parts
+
+
+def _dev_secret(var_dir: Path) -> str:
+    """A per-checkout key so `make run` works out of the box; production must set SECRET_KEY."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    env: str = "development"
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_language: str = "id"
+    # Peers whose X-Forwarded-For we believe (a load balancer): networks, or "*" for any peer.
+    trusted_proxies: tuple[str, ...] = ()
+    # Citizen flow
+    form_max_age_seconds: int = 2 * 3600
+    device_throttle_seconds: int = 15 * 60
+    submit_flood_limit_per_minute: int = 60
+    # How long a worker process shows a counter's page (names, officer on duty) without reading it
+    # again; 0 reads it on every scan (portal.citizen.kept_pages)
+    counter_page_seconds: int = 5
+    # Proof-of-presence channels (docs/channels.md)
+    kiosk_step_seconds: int = 30
+    kiosk_grace_seconds: int = 60
+    ticket_ttl_seconds: int = 24 * 3600
+    api_rate_limit_per_minute: int = 120
+    # Scoring (documented in docs/scoring.md); periods are calendar days in this zone
+    period_timezone: str = "Asia/Jakarta"
+    officer_min_ratings: int = 30
+    officer_prior_weight: float = 10.0
+    skp_above_threshold: float = 88.31
+    skp_below_threshold: float = 76.61
+    # Staff area: sessions and sign-in throttling
+    staff_session_idle_seconds: int = 3600
+    staff_session_max_seconds: int = 12 * 3600
+    login_window_seconds: int = 15 * 60
+    login_failures_per_account: int = 5
+    login_failures_per_network: int = 20
+    # Complaints: due date in working days (Mon-Fri) after opening; contact details kept this many
+    # days after the case closes, then deleted by `rating-portal purge-contacts`
+    complaint_due_working_days: int = 5
+    contact_retention_days: int = 90
+    # Operations: device and network hashes of ratings are removed this many days after submission by
+    # `rating-portal retention` (longer than any scoring period); JSON access log on standard error
+    hash_retention_days: int = 400
+    access_log: bool = True
+    extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        app_env = _choice(env, "APP_ENV", "development", ("development", "production", "test"))
+        var_dir = Path(env.get("VAR_DIR") or REPO_ROOT / "var")
+        secret = env.get("SECRET_KEY", "")
+        if not secret:
+            if app_env == "production":
+                raise SettingsError("SECRET_KEY must be set when APP_ENV=production")
+            secret = _dev_secret(var_dir)
+        if len(secret) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters")
+        host = env.get("HOST") or "127.0.0.1"
+        port = _int(env, "PORT", 8000, minimum=1)
+        base_url = (env.get("BASE_URL") or f"http://{host}:{port}").rstrip("/")
+        if not base_url.startswith(("http://", "https://")):
+            raise SettingsError(f"BASE_URL must start with http:// or https://, got {base_url!r}")
+        below = _float(env, "SKP_BELOW_THRESHOLD", 76.61)
+        above = _float(env, "SKP_ABOVE_THRESHOLD", 88.31)
+        if not 25 <= below < above <= 100:
+            raise SettingsError(
+                "SKP thresholds must satisfy 25 <= SKP_BELOW_THRESHOLD < SKP_ABOVE_THRESHOLD <= 100"
+            )
+        return cls(
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'portal.db'}",
+            secret_key=secret,
+            env=app_env,
+            base_url=base_url,
+            host=host,
+            port=port,
+            default_language=_choice(env, "DEFAULT_LANGUAGE", "id", LANGUAGES),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            form_max_age_seconds=_int(env, "FORM_MAX_AGE_SECONDS", 2 * 3600, minimum=60),
+            device_throttle_seconds=_int(env, "DEVICE_THROTTLE_SECONDS", 15 * 60),
+            submit_flood_limit_per_minute=_int(env, "SUBMIT_FLOOD_LIMIT_PER_MINUTE", 60, minimum=1),
+            counter_page_seconds=_int(env, "COUNTER_PAGE_SECONDS", 5),
+            kiosk_step_seconds=_int(env, "KIOSK_STEP_SECONDS", 30, minimum=10),
+            kiosk_grace_seconds=_int(env, "KIOSK_GRACE_SECONDS", 60),
+            ticket_ttl_seconds=_int(env, "TICKET_TTL_SECONDS", 24 * 3600, minimum=60),
+            api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 120, minimum=1),
+            officer_min_ratings=_int(env, "OFFICER_MIN_RATINGS", 30, minimum=1),
+            period_timezone=_timezone(env, "PERIOD_TIMEZONE", "Asia/Jakarta"),
+            officer_prior_weight=_float(env, "OFFICER_PRIOR_WEIGHT", 10.0),
+            skp_above_threshold=above,
+            skp_below_threshold=below,
+            staff_session_idle_seconds=_int(env, "STAFF_SESSION_IDLE_SECONDS", 3600, minimum=60),
+            staff_session_max_seconds=_int(env, "STAFF_SESSION_MAX_SECONDS", 12 * 3600, minimum=60),
+            login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 15 * 60, minimum=60),
+            login_failures_per_account=_int(env, "LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1),
+            login_failures_per_network=_int(env, "LOGIN_FAILURES_PER_NETWORK", 20, minimum=1),
+            complaint_due_working_days=_int(env, "COMPLAINT_DUE_WORKING_DAYS", 5, minimum=1),
+            contact_retention_days=_int(env, "CONTACT_RETENTION_DAYS", 90, minimum=1),
+            hash_retention_days=_int(env, "HASH_RETENTION_DAYS", 400, minimum=1),
+            access_log=_flag(env, "ACCESS_LOG", True),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def variables(cls) -> list[str]:
+        return [f.name.upper() for f in fields(cls) if f.name != "extra"]
