@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    signer = FormSigner(
+        settings.secret_key, settings.form_max_age_seconds, {"k": settings.kiosk_form_max_age_seconds}
+    )
     intake = RatingIntake.for_database(engine, sessions, settings, signer)
     portal = Portal(
         settings=settings,

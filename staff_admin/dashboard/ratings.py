@@ -1,9 +1,12 @@
 """The ratings browser and its CSV export: filtered, scoped to the principal's units, paginated.
 
-The export is the scoring CSV contract (DESIGN.md section 7, plus outside_hours), so it can be fed
-straight back into `python -m scoring`. Cells are written as they are except the citizen's comment,
-the one free-text column: a comment starting with = + - @, tab or CR gets a leading ' (DESIGN.md
-section 8), so opening the file in a spreadsheet runs nothing. Scoring never reads the comment."""
+For HR and admins the export is the scoring CSV contract (docs/scoring.md, plus outside_hours), so
+it can be fed straight back into `python -m scoring`. A unit head's export leaves out the device and
+network hashes: they link one citizen's ratings across time, and only scoring needs them.
+
+Cells are written as they are except the citizen's comment, the one free-text column: a comment
+starting with = + - @, tab or CR gets a leading ', so opening the file in a spreadsheet runs nothing.
+Scoring never reads the comment."""
 
 from __future__ import annotations
 
@@ -53,7 +56,7 @@ _CONTRACT_COLUMNS = (
     Rating.comment,
     Rating.outside_hours,
 )
-_COMMENT = [column.key for column in _CONTRACT_COLUMNS].index("comment")
+HASH_COLUMNS = ("device_hash", "network_hash")
 
 
 @dataclass(frozen=True)
@@ -216,12 +219,17 @@ def export(
     conditions = _conditions(principal, filters, timezone)
     name = "ratings" + (f"-{filters.period.label}" if filters.period else "")
     safe_name = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in name)
-    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions))
+    leave_out = () if principal.role in (ADMIN, HR) else HASH_COLUMNS
+    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions, leave_out))
 
 
-def _contract_chunks(sessions: Callable[[], Session], conditions: list[ColumnElement[bool]]) -> Iterator[str]:
+def _contract_chunks(
+    sessions: Callable[[], Session], conditions: list[ColumnElement[bool]], leave_out: tuple[str, ...]
+) -> Iterator[str]:
+    columns = [column for column in _CONTRACT_COLUMNS if column.key not in leave_out]
+    comment = [column.key for column in columns].index("comment")
     statement = (
-        select(*_CONTRACT_COLUMNS, Counter.timezone)
+        select(*columns, Counter.timezone)
         .join(Counter, Counter.id == Rating.counter_id)
         .where(*conditions)
         .order_by(Rating.id)
@@ -234,15 +242,15 @@ def _contract_chunks(sessions: Callable[[], Session], conditions: list[ColumnEle
         for row in session.execute(statement):
             *values, zone = row
             values[1] = _local(values[1], zone, zones)
-            values[_COMMENT] = neutralise(values[_COMMENT])
+            values[comment] = neutralise(values[comment])
             batch.append(tuple(values))
             if len(batch) == EXPORT_BATCH:
-                yield _csv(batch, header)
+                yield _csv(batch, header, leave_out)
                 batch, header = [], False
         if batch or header:
-            yield _csv(batch, header)
+            yield _csv(batch, header, leave_out)
 
 
-def _csv(rows: list[tuple[Any, ...]], header: bool) -> str:
-    text = ratings_csv_text(rows, outside_hours=True)
+def _csv(rows: list[tuple[Any, ...]], header: bool, leave_out: tuple[str, ...]) -> str:
+    text = ratings_csv_text(rows, outside_hours=True, leave_out=leave_out)
     return text if header else text.split("\n", 1)[1]

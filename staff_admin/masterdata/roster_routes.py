@@ -15,6 +15,7 @@ from litestar.params import Body, FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
 from portal.citizen.forms import MAX_ID, N_, parse_id
+from staff_admin.inputs import day_problem, parse_day
 from staff_admin.masterdata import roster
 from staff_admin.masterdata.problems import Invalid, invalid
 from staff_admin.masterdata.routes import page
@@ -25,13 +26,6 @@ from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
 @dataclass
 class RosterUpload:
     file: UploadFile | None = None
-
-
-def _week(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _week_url(request: Request, counter_id: int, day: date) -> str:
@@ -50,8 +44,10 @@ class RosterController(StaffArea):
         counter: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         week: FromQuery[str | None] = None,
     ) -> Template:
-        view = roster.roster_page(db, principal, counter, _week(week))
-        return page(request, "roster.html", principal, view=view, values={})
+        day, why = day_problem(week, "week") if week else (None, None)
+        view = roster.roster_page(db, principal, counter, day)
+        failed = Invalid(why) if why else None
+        return page(request, "roster.html", principal, failed, status_code=400, view=view, values={})
 
     @post("/shifts", name="staff:shift_add", sync_to_thread=True, status_code=303)
     def add(
@@ -61,7 +57,8 @@ class RosterController(StaffArea):
         try:
             roster.add_shift(db, principal, data, portal.clock())
         except Invalid as failed:
-            view = roster.roster_page(db, principal, parse_id(values["counter_id"]), _week(values["date"]))
+            counter_id, day = parse_id(values["counter_id"]), parse_day(values["date"])
+            view = roster.roster_page(db, principal, counter_id, day)
             return page(request, "roster.html", principal, failed, view=view, values=failed.values)
         # add_shift read the same stripped values: the counter id and the day are valid here
         day = date.fromisoformat(values["date"][:10])

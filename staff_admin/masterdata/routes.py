@@ -16,13 +16,20 @@ from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
 
 
 def page(
-    request: Request, template: str, principal: Any, failed: Invalid | None = None, **context: Any
+    request: Request,
+    template: str,
+    principal: Any,
+    failed: Invalid | None = None,
+    status_code: int = 422,
+    **context: Any,
 ) -> Template:
-    """A master-data page; after a refused form it shows the problems and the values typed (422)."""
+    """A master-data page; after a refused form it shows the problems and the values typed (422,
+    or `status_code`: 400 for a page's refused query)."""
     context = {"principal": principal, "problems": failed.problems if failed else [], **context}
     if "form" in context:
         context["values"] = {**context["form"].values, **(failed.values if failed else {})}
-    return render(request, f"staff_admin/masterdata/{template}", context, status_code=422 if failed else 200)
+    status = status_code if failed else 200
+    return render(request, f"staff_admin/masterdata/{template}", context, status_code=status)
 
 
 def back(request: Request, name: str, **params: Any) -> Redirect:

@@ -12,6 +12,7 @@ from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, NotFound, Principal, descendant_unit_ids, require_role
+from staff_admin.inputs import control_character_problems
 from staff_admin.masterdata.problems import Invalid, Problem
 from staff_admin.service import UnitRow, visible_units
 
@@ -50,8 +51,8 @@ def save_unit(session: Session, principal: Principal, unit_id: int | None, form:
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise NotFound(f"unit {unit_id}")
-    problems = []
     code, name = values["code"], values["name"]
+    problems = control_character_problems({"code": code, "name": name})
     if not code or len(code) > 40:
         problems.append(Problem("code", N_("A unit code is required (at most 40 characters).")))
     else:

@@ -56,30 +56,35 @@ class OfficerController(StaffArea):
 
     @get("/", name="me:home", sync_to_thread=True)
     def home(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        page = appeals.officer_page(db, principal, request.state.language, portal.settings.period_timezone)
+        settings = portal.settings
+        page = appeals.officer_page(
+            db, principal, request.state.language, settings.period_timezone, settings.secret_key
+        )
         return render(request, "staff_admin/review/me.html", {"page": page, "principal": principal})
 
-    @get("/ratings/{rating_id:int}", name="me:rating", sync_to_thread=True)
+    # A rating is named by its opaque reference (staff_admin.review.unlinkable), never by its id.
+    @get("/ratings/{reference:str}", name="me:rating", sync_to_thread=True)
     def rating(
-        self, request: Request, rating_id: FromPath[int], db: Db, portal: PortalDep, principal: PrincipalDep
+        self, request: Request, reference: FromPath[str], db: Db, portal: PortalDep, principal: PrincipalDep
     ) -> Template:
-        return self._rating_page(request, db, portal, principal, rating_id)
+        return self._rating_page(request, db, portal, principal, reference)
 
-    @post("/ratings/{rating_id:int}", name="me:contest", sync_to_thread=True, status_code=303)
+    @post("/ratings/{reference:str}", name="me:contest", sync_to_thread=True, status_code=303)
     def contest(
         self,
         request: Request,
-        rating_id: FromPath[int],
+        reference: FromPath[str],
         data: FormData,
         db: Db,
         portal: PortalDep,
         principal: PrincipalDep,
     ) -> Response:
+        secret = portal.settings.secret_key
         try:
-            appeals.contest(db, principal, portal.clock(), rating_id, _text(data, "reason"))
+            appeals.contest(db, principal, portal.clock(), reference, _text(data, "reason"), secret)
         except service.DecisionRefused as refused:
-            return self._rating_page(request, db, portal, principal, rating_id, refused.message, 422)
-        return Redirect(request.app.route_reverse("me:rating", rating_id=rating_id), status_code=303)
+            return self._rating_page(request, db, portal, principal, reference, refused.message, 422)
+        return Redirect(request.app.route_reverse("me:rating", reference=reference), status_code=303)
 
     def _rating_page(
         self,
@@ -87,12 +92,13 @@ class OfficerController(StaffArea):
         db: Db,
         portal: Portal,
         principal: Principal,
-        rating_id: int,
+        reference: str,
         error: str | None = None,
         status: int = 200,
     ) -> Template:
+        settings = portal.settings
         rating = appeals.own_rating(
-            db, principal, rating_id, request.state.language, portal.settings.period_timezone
+            db, principal, reference, request.state.language, settings.period_timezone, settings.secret_key
         )
         context = {"rating": rating, "principal": principal, "error": error}
         return render(request, "staff_admin/review/my_rating.html", context, status_code=status)

@@ -26,8 +26,9 @@ from portal.kernel.db import Base
 from portal.kernel.models import DutyShift, Employee, Rating, Unit
 from staff_admin.models import StaffSession, User
 from staff_admin.review.models import Appeal
+from staff_admin.review.unlinkable import rating_reference
 from tests import factories
-from tests.conftest import FakeClock
+from tests.conftest import TEST_SECRET, FakeClock
 from tests.hostile import (
     CONTENT_TYPES,
     FUZZ,
@@ -39,7 +40,7 @@ from tests.hostile import (
     raw_bytes,
 )
 from tests.portal.citizen import Citizen
-from tests.staff_admin.casework import counter_for, rating
+from tests.staff_admin.casework import counter_for, own_rating_page, rating
 from tests.staff_admin.conftest import PASSWORD, World, csrf_token, signed_in
 
 # The database keeps what each example did, so a failing example cannot be replayed smaller: report the
@@ -104,9 +105,7 @@ def stage(client: TestClient, db: Session, world: World, clock: FakeClock) -> St
     assert Citizen(client, counter.public_token).rate("1", comment=SCRIPT + " " + FORMULA).status_code == 303
     client.cookies.clear()
     signed_in(client, "officer")
-    _post_page_form(
-        client, f"/admin/me/ratings/{contested.id}", "/admin/me/ratings/", reason="Bukan saya " + SCRIPT
-    )
+    _post_page_form(client, own_rating_page(contested), "/admin/me/ratings/", reason="Bukan saya " + SCRIPT)
     client.cookies.clear()
     signed_in(client, "hr")
     _post_page_form(client, "/admin/periods/", "/admin/periods", period="2026-03")
@@ -170,7 +169,7 @@ def _page_path(template: str, stage: Stage) -> str:
         officer=stage.world.officer.id,
         head_b=stage.head_b_user_id,
         case=stage.case_id,
-        rating=stage.rating_id,
+        rating=rating_reference(TEST_SECRET, stage.rating_id),
     )
 
 
