@@ -169,11 +169,8 @@ def _csv_rows(text: str) -> Iterable[list[object]]:
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error:  # a cell beyond csv.field_size_limit(), a quote left open, a stray CR
-            message = N_(
-                "Row %(row)s cannot be read: a cell is longer than %(limit)s characters, or a quote "
-                "or a line break is out of place."
-            )
+        except csv.Error:  # a cell beyond csv.field_size_limit(), the one error left with newline=""
+            message = N_("Row %(row)s cannot be read: a cell is longer than %(limit)s characters.")
             raise Invalid(
                 Problem("file", message, {"row": reader.line_num, "limit": csv.field_size_limit()})
             ) from None
