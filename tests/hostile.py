@@ -4,12 +4,17 @@ small HTML form reader so the staff tests can fuzz every form a page really offe
 
 from __future__ import annotations
 
+import html
+import re
 import string
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
+from httpx import Response
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from litestar.testing import TestClient
 
 # Modest example counts keep the suite fast; every test runs on SQLite and on PostgreSQL.
 FUZZ = settings(
@@ -222,3 +227,51 @@ def multipart_body(
         parts.append(head.encode("utf-8", "surrogatepass") + content)
     body = b"".join(f"--{boundary}\r\n".encode() + part + b"\r\n" for part in parts)
     return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+# --- the pages a persona can reach --------------------------------------------------------------------
+
+_HREF = re.compile(r'href="([^"]+)"')
+_VARYING = re.compile(r"/(?:\d+|[0-9a-f]{16})(?=/|$)")  # ids and references in a path
+
+
+def page_pattern(path: str) -> str:
+    """`/admin/units/7/edit` -> `/admin/units/{}/edit`: pages of one kind, whichever record."""
+    return _VARYING.sub("/{}", path.split("?", 1)[0])
+
+
+def reachable_pages(
+    client: TestClient,
+    start: str = "/admin/",
+    prefix: str = "/admin",
+    one_per_kind: bool = False,
+    limit: int = 150,
+) -> dict[str, Response]:
+    """Every page under `prefix` a signed-in client reaches by following links from `start` (GET
+    only; never signing out), with its answer. `one_per_kind` opens one page of each pattern (one
+    unit's edit page, not every unit's) and no language variants."""
+    answers: dict[str, Response] = {}
+    kinds: set[str] = set()
+    queue = [start]
+    while queue and len(answers) < limit:
+        path = queue.pop(0)
+        if path in answers:
+            continue
+        if one_per_kind:
+            kind = page_pattern(path) + ("?" if "?" in path else "")
+            if kind in kinds:
+                continue
+            kinds.add(kind)
+        response = client.get(path, follow_redirects=False)
+        answers[path] = response
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue
+        for link in _HREF.findall(response.text):
+            link = html.unescape(link)
+            parts = urlsplit(link)
+            if parts.netloc or not parts.path.startswith(prefix) or "logout" in parts.path:
+                continue
+            if one_per_kind and "lang=" in parts.query:
+                continue
+            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return answers
