@@ -9,7 +9,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from httpx import Response
 from hypothesis import HealthCheck, settings
@@ -247,9 +247,10 @@ def reachable_pages(
     one_per_kind: bool = False,
     limit: int = 150,
 ) -> dict[str, Response]:
-    """Every page under `prefix` a signed-in client reaches by following links from `start` (GET
-    only; never signing out), with its answer. `one_per_kind` opens one page of each pattern (one
-    unit's edit page, not every unit's) and no language variants."""
+    """Every page under `prefix` a signed-in client reaches by following links from `start`, and
+    sending its GET forms (filters, the roster's counter) as the page fills them in, with its
+    answer; never signing out. `one_per_kind` opens one page of each pattern (one unit's edit page,
+    not every unit's) and no language variants."""
     answers: dict[str, Response] = {}
     kinds: set[str] = set()
     queue = [start]
@@ -266,8 +267,12 @@ def reachable_pages(
         answers[path] = response
         if "text/html" not in response.headers.get("content-type", ""):
             continue
-        for link in _HREF.findall(response.text):
-            link = html.unescape(link)
+        links = [html.unescape(link) for link in _HREF.findall(response.text)]
+        for form in forms_on(response.text):
+            if form.method == "get" and form.action:
+                choices = {name: next((o for o in options if o), "") for name, options in form.fields.items()}
+                links.append(form.action + "?" + urlencode(choices))
+        for link in links:
             parts = urlsplit(link)
             if parts.netloc or not parts.path.startswith(prefix) or "logout" in parts.path:
                 continue
