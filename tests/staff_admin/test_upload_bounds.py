@@ -218,4 +218,3 @@ def test_it_refuses_a_csv_cell_beyond_the_csv_field_limit_naming_the_row(
     assert "Row 2 cannot be read: a cell is longer than 131072 characters" in response.text
     assert apply_directly(client, target, "long.csv", content).status_code == 422
     assert counts(db) == before
-
