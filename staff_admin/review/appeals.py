@@ -7,7 +7,7 @@ a rating's page and a contest name it by an opaque reference."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -152,7 +152,13 @@ def _rating_id(session: Session, employee_id: int, reference: str, secret_key: s
 
 
 def _own_rating(
-    session: Session, principal: Principal, reference: str, language: str, tz: str, secret_key: str
+    session: Session,
+    principal: Principal,
+    reference: str,
+    language: str,
+    tz: str,
+    secret_key: str,
+    today: date,
 ) -> OwnRating:
     employee_id = _own_employee(principal)
     rating_id = _rating_id(session, employee_id, reference, secret_key)
@@ -173,6 +179,8 @@ def _own_rating(
         )
     )
     when = when_for_day(day, that_day or 0)
+    if not when.is_over(today):  # not on the officer's page yet either
+        raise NotFound(f"rating reference {reference!r}")
     return _to_own(rating, counter, when, _latest_appeals(session, [rating_id]), language, secret_key)
 
 
@@ -192,8 +200,11 @@ def _to_own(
     )
 
 
-def _groups(session: Session, employee_id: int, language: str, tz: str, secret_key: str) -> list[RatingGroup]:
-    """The latest groups (whole ones) until they hold RATINGS_SHOWN ratings, the newest first."""
+def _groups(
+    session: Session, employee_id: int, language: str, tz: str, secret_key: str, today: date
+) -> list[RatingGroup]:
+    """The latest groups that are over (whole ones) until they hold RATINGS_SHOWN ratings, the newest
+    first."""
     zone = ZoneInfo(tz)
     days = {
         rating_id: submitted_at.astimezone(zone).date()
@@ -207,6 +218,8 @@ def _groups(session: Session, employee_id: int, language: str, tz: str, secret_k
     shown: list[When] = []
     count = 0
     for when in sorted(members, reverse=True):
+        if not when.is_over(today):
+            continue
         if count >= RATINGS_SHOWN:
             break
         shown.append(when)
@@ -226,8 +239,9 @@ def _groups(session: Session, employee_id: int, language: str, tz: str, secret_k
 
 
 def officer_page(
-    session: Session, principal: Principal, language: str, tz: str, secret_key: str
+    session: Session, principal: Principal, language: str, tz: str, secret_key: str, now: datetime
 ) -> OfficerPage:
+    """`now` decides which groups are over (their day or week ended in `tz`)."""
     employee_id = _own_employee(principal)
     results = session.execute(
         select(OfficerResult, ScoringRun.period_label)
@@ -250,15 +264,25 @@ def officer_page(
     ]
     name = session.scalar(select(Employee.name).where(Employee.id == employee_id)) or principal.display_name
     return OfficerPage(
-        name=name, scores=scores, groups=_groups(session, employee_id, language, tz, secret_key)
+        name=name,
+        scores=scores,
+        groups=_groups(session, employee_id, language, tz, secret_key, local_time(now, tz).date()),
     )
 
 
 def own_rating(
-    session: Session, principal: Principal, reference: str, language: str, tz: str, secret_key: str
+    session: Session,
+    principal: Principal,
+    reference: str,
+    language: str,
+    tz: str,
+    secret_key: str,
+    now: datetime,
 ) -> OwnRating:
-    """One of the officer's own ratings by its reference; any other reference is "not found"."""
-    return _own_rating(session, principal, reference, language, tz, secret_key)
+    """One of the officer's own ratings by its reference, once its group is over; any other
+    reference is "not found"."""
+    today = local_time(now, tz).date()
+    return _own_rating(session, principal, reference, language, tz, secret_key, today)
 
 
 def contest(

@@ -56,10 +56,9 @@ class OfficerController(StaffArea):
 
     @get("/", name="me:home", sync_to_thread=True)
     def home(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        settings = portal.settings
-        page = appeals.officer_page(
-            db, principal, request.state.language, settings.period_timezone, settings.secret_key
-        )
+        language, settings = request.state.language, portal.settings
+        tz, secret = settings.period_timezone, settings.secret_key
+        page = appeals.officer_page(db, principal, language, tz, secret, portal.clock())
         return render(request, "staff_admin/review/me.html", {"page": page, "principal": principal})
 
     # A rating is named by its opaque reference (staff_admin.review.unlinkable), never by its id.
@@ -96,10 +95,9 @@ class OfficerController(StaffArea):
         error: str | None = None,
         status: int = 200,
     ) -> Template:
-        settings = portal.settings
-        rating = appeals.own_rating(
-            db, principal, reference, request.state.language, settings.period_timezone, settings.secret_key
-        )
+        language, settings = request.state.language, portal.settings
+        tz, secret = settings.period_timezone, settings.secret_key
+        rating = appeals.own_rating(db, principal, reference, language, tz, secret, portal.clock())
         context = {"rating": rating, "principal": principal, "error": error}
         return render(request, "staff_admin/review/my_rating.html", context, status_code=status)
 

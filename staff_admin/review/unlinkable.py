@@ -3,9 +3,11 @@
 The officer served each citizen minutes before the rating; its minute (or its place in a list sorted
 by time, or its sequential id) would tell who gave the 2/4. So an officer sees their ratings by day,
 never the time of day, and a day only once it holds at least MIN_RATINGS_PER_DAY ratings; the ratings
-of smaller days fold into their week (Monday to Sunday). Within a group the order is that of an
-opaque reference (a keyed hash of the rating id), which also names a rating in its page's address
-and in a contest. Unit heads and HR, who decide appeals, keep the full view."""
+of smaller days fold into their week (Monday to Sunday). A group is shown once its day or week is
+over: a page refreshed after each citizen would otherwise show which rating just came in. Within a
+group the order is that of an opaque reference (a keyed hash of the rating id), which also names a
+rating in its page's address and in a contest. Unit heads and HR, who decide appeals, keep the full
+view."""
 
 from __future__ import annotations
 
@@ -36,6 +38,13 @@ class When:
 
     first_day: date
     kind: str  # "day" | "week"
+
+    @property
+    def last_day(self) -> date:
+        return self.first_day + timedelta(days=0 if self.kind == "day" else 6)
+
+    def is_over(self, today: date) -> bool:
+        return self.last_day < today
 
 
 def week_of(day: date) -> date:

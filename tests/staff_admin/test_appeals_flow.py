@@ -23,7 +23,7 @@ from tests.staff_admin.conftest import World, signed_in
 def own(db: Session, world: World, clock: FakeClock) -> dict[str, Rating]:
     counter = counter_for(db, world, "a")
     other_officer(db, world, clock())
-    return {
+    given = {
         "flagged": rating(
             db, counter, world.officer, clock() - timedelta(hours=2), overall=4, reasons="burst"
         ),
@@ -39,6 +39,8 @@ def own(db: Session, world: World, clock: FakeClock) -> dict[str, Rating]:
             db, counter_for(db, world, "b"), world.colleague, clock(), comment="for Budi only"
         ),
     }
+    clock.advance(days=7)  # an officer sees a day's (or quiet week's) ratings once it is over
+    return given
 
 
 def test_it_shows_an_officer_own_ratings_comments_and_reasons(

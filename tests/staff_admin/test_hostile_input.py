@@ -137,6 +137,7 @@ def stage(client: TestClient, db: Session, world: World, clock: FakeClock) -> St
     contested = rating(db, counter, world.officer, clock() - timedelta(hours=2), overall=1, comment=SCRIPT)
     assert Citizen(client, counter.public_token).rate("1", comment=SCRIPT + " " + FORMULA).status_code == 303
     client.cookies.clear()
+    clock.advance(days=7)  # the officer sees the week's ratings once it is over
     signed_in(client, "officer")
     _post_page_form(client, own_rating_page(contested), "/admin/me/ratings/", reason="Bukan saya " + SCRIPT)
     client.cookies.clear()

@@ -69,7 +69,7 @@ def ratings(db: Session, world: World, clock: FakeClock) -> list[Rating]:
                     comment=f"komentar {hour}-{minute}",
                 )
             )
-    clock.set(_at(date(2026, 3, 11), 9, 0))
+    clock.set(_at(date(2026, 3, 16), 9, 0))  # Monday: every day and week above is over
     return made
 
 
@@ -153,6 +153,34 @@ def test_the_officer_contests_a_rating_by_its_reference_never_its_id(
     client.cookies.clear()
     signed_in(client, "other_officer")
     assert client.get(f"/admin/me/ratings/{reference}").status_code == 404  # another officer's rating
+
+
+def test_a_day_or_week_appears_once_it_is_over(
+    client: TestClient, db: Session, world: World, ratings: list[Rating], clock: FakeClock
+) -> None:
+    """Refreshed after each citizen, the page would otherwise show which rating just came in."""
+    counter = counter_for(db, world, "a")
+    busy_today = [
+        rating(db, counter, world.officer, clock() + timedelta(minutes=m), comment=f"hari ini {m}")
+        for m in range(6)
+    ]
+    quiet_tomorrow = rating(db, counter, world.officer, clock() + timedelta(days=1), comment="besok")
+    today, tomorrow = busy_today[0], quiet_tomorrow
+
+    def shown() -> set[str]:
+        client.cookies.clear()  # a new sign-in: the session of the day before has ended
+        page = signed_in(client, "officer").get("/admin/me?lang=en").text
+        return {r.comment for r in (*busy_today, quiet_tomorrow) if r.comment in page}
+
+    def page_of(r: Rating) -> int:
+        return client.get(f"/admin/me/ratings/{rating_reference(TEST_SECRET, r.id)}").status_code
+
+    assert shown() == set() and page_of(today) == 404
+    clock.advance(days=1)  # Tuesday: Monday is over, Tuesday's single rating waits for its week
+    assert shown() == {r.comment for r in busy_today} and page_of(today) == 200
+    assert page_of(tomorrow) == 404
+    clock.advance(days=6)  # the next Monday: the week is over
+    assert "besok" in shown() and page_of(tomorrow) == 200
 
 
 @pytest.mark.parametrize("persona", ["head_a", "hr"])
