@@ -32,6 +32,7 @@ from staff_admin.review.unlinkable import (
     MIN_RATINGS_PER_DAY,
     When,
     looks_like_reference,
+    newest_first,
     rating_reference,
     when_for_day,
     when_for_days,
@@ -217,7 +218,7 @@ def _groups(
         members.setdefault(when, []).append(rating_id)
     shown: list[When] = []
     count = 0
-    for when in sorted(members, reverse=True):
+    for when in newest_first(members):
         if not when.is_over(today):
             continue
         if count >= RATINGS_SHOWN:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -49,6 +49,11 @@ class When:
 
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def newest_first(whens: Iterable[When]) -> list[When]:
+    """The newest week first; in a week its busy days, newest first, then its quieter days together."""
+    return sorted(whens, key=lambda w: (week_of(w.first_day), w.kind == "day", w.first_day), reverse=True)
 
 
 def when_for_days(days: Mapping[int, date]) -> dict[int, When]:
