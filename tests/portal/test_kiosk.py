@@ -275,6 +275,10 @@ def test_registering_refuses_an_unknown_counter_and_a_blank_name(
         proofs.register_kiosk(db, settings, clock(), counter.id + 100, "Tablet")
     with pytest.raises(proofs.Invalid):
         proofs.register_kiosk(db, settings, clock(), counter.id, "   ")
+    with pytest.raises(proofs.Invalid):  # names go into lists and exports: no control characters
+        proofs.register_kiosk(db, settings, clock(), counter.id, "Tablet\x0bloket")
+    with pytest.raises(proofs.Invalid):
+        proofs.create_api_key(db, settings, clock(), counter.unit_id, "Mesin\nantrean")
 
 
 def test_the_command_line_registers_and_revokes_a_screen(
