@@ -28,6 +28,15 @@ JAKARTA = timedelta(hours=7)
 BUSY_DAY = [(9, 17), (9, 41), (10, 23), (11, 8), (13, 52), (14, 36)]
 QUIET_DAY = [(10, 47), (15, 29)]
 NEXT_WEEK = [(8, 13)]
+OFF_LIMITS = (
+    "/admin/ratings/export.csv",
+    "/admin/ratings?comment=yes",
+    "/admin/review/",
+    "/admin/appeals/",
+    "/admin/complaints/",
+    "/admin/audit/",
+    "/api/v1/counters",
+)
 
 
 def _at(day: date, hour: int, minute: int) -> datetime:
@@ -119,11 +128,16 @@ def test_no_officer_facing_page_carries_a_time_finer_than_a_day(
     for lang in ("en", "id"):
         pages |= reachable_pages(client, f"/admin/me?lang={lang}")
         pages |= reachable_pages(client, f"/admin/?lang={lang}")
+    # and what an officer could type in: the exports, the staff lists, the API (a key's, not theirs)
+    refused = [*OFF_LIMITS, f"/api/v1/units/{world.unit_a.id}/results"]
+    for path in refused:
+        pages[path] = client.get(path, follow_redirects=False)
+        assert pages[path].status_code in (401, 403), path
     rating_pages = [path for path in pages if path.startswith("/admin/me/ratings/")]
     assert len({path.split("?")[0] for path in rating_pages}) == len(ratings)  # each rating's own page too
     ids = {str(r.id) for r in ratings}
     for path, response in pages.items():
-        assert response.status_code < 400, path
+        assert response.status_code < 400 or path in refused, path
         body = response.text
         for hour, minute in BUSY_DAY + QUIET_DAY + NEXT_WEEK:
             for text in _clock_texts(hour, minute):
