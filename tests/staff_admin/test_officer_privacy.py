@@ -86,8 +86,8 @@ def _groups(page: str) -> list[tuple[str, list[str]]]:
     """(heading, the references of its ratings in page order) for each group of 'My ratings'."""
     section = page.split('id="ratings"', 1)[1]
     groups = []
-    for part in section.split("<h3>")[1:]:
-        heading, _, rest = part.partition("</h3>")
+    for part in section.split("<h3")[1:]:
+        heading, _, rest = part.split(">", 1)[1].partition("</h3>")
         groups.append((heading.strip(), re.findall(r'id="rating-([0-9a-f]{16})"', rest.split("</table>")[0])))
     return groups
 
