@@ -1,4 +1,4 @@
-"""The CSV contract (DESIGN.md section 7): read ratings.csv, write flags.csv, scores.csv, units.csv,
+"""The CSV contract (docs/scoring.md): read ratings.csv, write flags.csv, scores.csv, units.csv,
 and write the contract's input columns for the portal's raw export.
 
 Files are UTF-8 (a byte-order mark is accepted on input), comma-separated, RFC 4180 quoting, "\\n"

@@ -1,9 +1,9 @@
 """The ratings browser and its CSV export: filtered, scoped to the principal's units, paginated.
 
-The export is the scoring CSV contract (DESIGN.md section 7, plus outside_hours), so it can be fed
+The export is the scoring CSV contract (docs/scoring.md, plus outside_hours), so it can be fed
 straight back into `python -m scoring`. Cells are written as they are except the citizen's comment,
-the one free-text column: a comment starting with = + - @, tab or CR gets a leading ' (DESIGN.md
-section 8), so opening the file in a spreadsheet runs nothing. Scoring never reads the comment."""
+the one free-text column: a comment starting with = + - @, tab or CR gets a leading ' (principles
+in docs/architecture.md), so opening the file in a spreadsheet runs nothing. Scoring never reads it."""
 
 from __future__ import annotations
 
