@@ -100,6 +100,11 @@ def test_it_keeps_the_simulator_on_the_scoring_core_alone() -> None:
     assert crossed == {}, f"the simulator imports {crossed} (package: importer)"
 
 
+def test_it_keeps_the_scoring_database_shell_off_the_staff_area() -> None:
+    crossed = imports_across(("scoring.db",), ("staff_admin", "app"))
+    assert crossed == {}, f"the scoring database shell imports {crossed} (package: importer)"
+
+
 def test_it_keeps_the_portal_free_of_the_staff_area_and_scoring() -> None:
     crossed = imports_across(("portal",), ("staff_admin", "scoring", "app"))
     assert crossed == {}, f"the portal imports {crossed} (package: importer)"
