@@ -6,9 +6,10 @@ from litestar import Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from portal.kernel.web import render
 from staff_admin.audit_log.service import AuditFilters, audit_page
-from staff_admin.routes import Db, PortalDep, PrincipalDep, StaffArea
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import Db, PortalDep, PrincipalDep
+from staff_admin.kit.pages import staff_page
 
 
 class AuditLogController(StaffArea):
@@ -28,4 +29,4 @@ class AuditLogController(StaffArea):
     ) -> Template:
         filters = AuditFilters(actor=actor, object_type=object_type, object_id=object_id, page=page)
         result = audit_page(db, principal, filters, portal.settings.period_timezone)
-        return render(request, "staff_admin/audit_log/list.html", {"page": result, "principal": principal})
+        return staff_page(request, "audit_log/list.html", principal, page=result)

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-from portal.kernel.web import Portal, render
+from portal.kernel.web import Portal
 from staff_admin.access import Principal
 from staff_admin.complaints import service
-from staff_admin.review.service import DecisionRefused
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep
+from staff_admin.kit.notes import DecisionRefused
+from staff_admin.kit.pages import form_text, redirect_to, staff_page
 
 
-def _text(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return value if isinstance(value, str) else ""
+def _case_page(
+    request: Request,
+    db: Db,
+    portal: Portal,
+    principal: Principal,
+    case_id: int,
+    refused: DecisionRefused | None = None,
+) -> Template:
+    case = service.case_detail(db, principal, portal.clock(), portal.settings.period_timezone, case_id)
+    return staff_page(request, "complaints/case.html", principal, refused, case=case)
 
 
 class ComplaintsController(StaffArea):
@@ -33,7 +40,7 @@ class ComplaintsController(StaffArea):
         show: FromQuery[str] = "open",
     ) -> Template:
         page = service.cases_page(db, principal, portal.clock(), portal.settings.period_timezone, show)
-        return render(request, "staff_admin/complaints/list.html", {"page": page, "principal": principal})
+        return staff_page(request, "complaints/list.html", principal, page=page)
 
     @get("/{case_id:int}", name="complaints:case", sync_to_thread=True)
     def case(
@@ -51,24 +58,9 @@ class ComplaintsController(StaffArea):
         portal: PortalDep,
         principal: PrincipalDep,
     ) -> Response:
+        action, text = form_text(data, "action"), form_text(data, "text")
         try:
-            service.transition(
-                db, principal, portal.clock(), case_id, _text(data, "action"), _text(data, "text")
-            )
+            service.transition(db, principal, portal.clock(), case_id, action, text)
         except DecisionRefused as refused:
-            return _case_page(request, db, portal, principal, case_id, refused.message, 422)
-        return Redirect(request.app.route_reverse("complaints:case", case_id=case_id), status_code=303)
-
-
-def _case_page(
-    request: Request,
-    db: Db,
-    portal: Portal,
-    principal: Principal,
-    case_id: int,
-    error: str | None = None,
-    status: int = 200,
-) -> Template:
-    case = service.case_detail(db, principal, portal.clock(), portal.settings.period_timezone, case_id)
-    context = {"case": case, "principal": principal, "error": error}
-    return render(request, "staff_admin/complaints/case.html", context, status_code=status)
+            return _case_page(request, db, portal, principal, case_id, refused)
+        return redirect_to(request, "complaints:case", case_id=case_id)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Request, Response, get
-from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
 from portal.citizen.followup import local_date
 from portal.kernel.web import render
 from staff_admin.dashboard import ratings
 from staff_admin.dashboard.service import dashboard
-from staff_admin.routes import Db, PortalDep, PrincipalDep, StaffArea
-
-PeriodQuery = Annotated[str | None, QueryParameter(name="period")]
-UnitQuery = Annotated[str | None, QueryParameter(name="unit")]
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import Db, PeriodQuery, PortalDep, PrincipalDep, UnitQuery
 
 
 def _query(request: Request) -> dict[str, str]:

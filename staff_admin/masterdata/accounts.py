@@ -14,7 +14,7 @@ from portal.kernel.models import Employee, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, OFFICER, UNIT_HEAD, NotFound, Principal, require_role
 from staff_admin.auth import end_user_sessions, normalise_username
-from staff_admin.masterdata.problems import Invalid, Problem
+from staff_admin.kit.problems import Invalid, Problem
 from staff_admin.masterdata.roster import Option
 from staff_admin.models import ROLES, User
 from staff_admin.users import MIN_PASSWORD_LENGTH, USERNAME_PATTERN, UserError, create_user

@@ -6,10 +6,19 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
+from staff_admin.access import Principal
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep
+from staff_admin.kit.pages import redirect_to, staff_page
+from staff_admin.kit.problems import Invalid
 from staff_admin.masterdata import accounts
-from staff_admin.masterdata.problems import Invalid
-from staff_admin.masterdata.routes import back, page
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
+
+
+def _user_form(
+    request: Request, db: Db, principal: Principal, user_id: int | None, failed: Invalid | None = None
+) -> Template:
+    form = accounts.user_form(db, principal, user_id)
+    return staff_page(request, "masterdata/user_form.html", principal, failed, form=form)
 
 
 class UsersController(StaffArea):
@@ -17,11 +26,12 @@ class UsersController(StaffArea):
 
     @get("/", name="staff:users", sync_to_thread=True)
     def users(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "users.html", principal, rows=accounts.list_users(db, principal))
+        rows = accounts.list_users(db, principal)
+        return staff_page(request, "masterdata/users.html", principal, rows=rows)
 
     @get("/new", name="staff:user_new", sync_to_thread=True)
     def new(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "user_form.html", principal, form=accounts.user_form(db, principal, None))
+        return _user_form(request, db, principal, None)
 
     @post("/new", name="staff:user_create", sync_to_thread=True, status_code=303)
     def create(
@@ -30,14 +40,12 @@ class UsersController(StaffArea):
         try:
             accounts.create_account(db, principal, data, portal.clock())
         except Invalid as failed:
-            return page(
-                request, "user_form.html", principal, failed, form=accounts.user_form(db, principal, None)
-            )
-        return back(request, "staff:users")
+            return _user_form(request, db, principal, None, failed)
+        return redirect_to(request, "staff:users")
 
     @get("/{user_id:int}", name="staff:user", sync_to_thread=True)
     def user(self, request: Request, user_id: FromPath[int], db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "user_form.html", principal, form=accounts.user_form(db, principal, user_id))
+        return _user_form(request, db, principal, user_id)
 
     @post("/{user_id:int}", name="staff:user_update", sync_to_thread=True, status_code=303)
     def update(
@@ -52,9 +60,8 @@ class UsersController(StaffArea):
         try:
             accounts.update_account(db, principal, user_id, data, portal.clock())
         except Invalid as failed:
-            form = accounts.user_form(db, principal, user_id)
-            return page(request, "user_form.html", principal, failed, form=form)
-        return back(request, "staff:users")
+            return _user_form(request, db, principal, user_id, failed)
+        return redirect_to(request, "staff:users")
 
     @post("/{user_id:int}/deactivate", name="staff:user_deactivate", sync_to_thread=True, status_code=303)
     def deactivate(
@@ -63,6 +70,5 @@ class UsersController(StaffArea):
         try:
             accounts.deactivate_account(db, principal, user_id, portal.clock())
         except Invalid as failed:
-            form = accounts.user_form(db, principal, user_id)
-            return page(request, "user_form.html", principal, failed, form=form)
-        return back(request, "staff:users")
+            return _user_form(request, db, principal, user_id, failed)
+        return redirect_to(request, "staff:users")

@@ -16,7 +16,8 @@ from portal.kernel.hours import validate_opening_hours
 from portal.kernel.models import Counter, Unit, new_public_token
 from staff_admin import audit
 from staff_admin.access import ADMIN, UNIT_HEAD, NotFound, Principal, require_role, require_unit, unit_scope
-from staff_admin.masterdata.problems import Invalid, Problem, invalid
+from staff_admin.kit.problems import Invalid, Problem, invalid
+from staff_admin.kit.writes import create_or_update
 from staff_admin.service import UnitRow, visible_units
 
 WEEKDAYS = (
@@ -156,17 +157,7 @@ def save_counter(
         "opening_hours": hours,
         "active": values["active"] == "yes",
     }
-    before = None
-    if counter is None:
-        counter = Counter(**fields)
-        session.add(counter)
-    else:
-        before = {key: getattr(counter, key) for key in fields}
-        for key, value in fields.items():
-            setattr(counter, key, value)
-    session.flush()
-    action = "counter.update" if before else "counter.create"
-    audit.record(session, principal, action, "counter", counter.id, before, fields, at=now)
+    counter = create_or_update(session, principal, Counter, counter, fields, "counter", now)
     session.commit()
     return counter.id
 

@@ -22,7 +22,8 @@ from staff_admin.access import (
     require_unit,
     unit_scope,
 )
-from staff_admin.masterdata.problems import Invalid, Problem
+from staff_admin.kit.problems import Invalid, Problem
+from staff_admin.kit.writes import create_or_update
 from staff_admin.service import UnitRow, visible_units
 
 
@@ -107,17 +108,7 @@ def save_employee(
     if problems:
         raise Invalid(*problems, values=values)
     fields = {"nip": nip, "name": values["name"], "unit_id": unit_id, "active": values["active"] == "yes"}
-    before = None
-    if employee is None:
-        employee = Employee(**fields)
-        session.add(employee)
-    else:
-        before = {key: getattr(employee, key) for key in fields}
-        for key, value in fields.items():
-            setattr(employee, key, value)
-    session.flush()
-    action = "employee.update" if before else "employee.create"
-    audit.record(session, principal, action, "employee", employee.id, before, fields, at=now)
+    employee = create_or_update(session, principal, Employee, employee, fields, "employee", now)
     session.commit()
     return employee.id
 

@@ -26,9 +26,10 @@ from staff_admin.access import (
     require_unit,
     unit_scope,
 )
+from staff_admin.kit.problems import Invalid, Problem
+from staff_admin.kit.upload import Row, read_table
+from staff_admin.kit.writes import all_or_nothing
 from staff_admin.masterdata.counters import WEEKDAYS
-from staff_admin.masterdata.problems import Invalid, Problem
-from staff_admin.masterdata.tabular import Row, read_table
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ def apply_roster_file(
     planned, problems = check_roster_file(session, principal, filename, content)
     if problems:
         raise Invalid(*problems)
-    try:
+    with all_or_nothing(session):
         for item in planned:
             shift = DutyShift(
                 employee_id=item.employee_id,
@@ -319,8 +320,4 @@ def apply_roster_file(
             audit.record(
                 session, principal, "shift.create", "duty_shift", shift.id, None, after, note="import", at=now
             )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return len(planned)

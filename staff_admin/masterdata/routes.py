@@ -1,32 +1,41 @@
-"""Master-data pages: the hub, units, counters (QR, poster, token rotation) and employees."""
+"""Master-data pages: the hub, units, counters (QR, poster, token rotation) and employees; with
+the roster and the user pages (their own modules), every master-data controller in CONTROLLERS."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-from portal.kernel.web import render
-from staff_admin.access import ADMIN, HR, UNIT_HEAD, require_role
+from staff_admin.access import ADMIN, HR, UNIT_HEAD, Principal, require_role
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep
+from staff_admin.kit.pages import redirect_to, staff_page
+from staff_admin.kit.problems import Invalid
 from staff_admin.masterdata import counters, employees, units
-from staff_admin.masterdata.problems import Invalid
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
+from staff_admin.masterdata.accounts_routes import UsersController
+from staff_admin.masterdata.roster_routes import RosterController
 
 
-def page(
-    request: Request, template: str, principal: Any, failed: Invalid | None = None, **context: Any
+def _unit_form(
+    request: Request, db: Db, principal: Principal, unit_id: int | None, failed: Invalid | None = None
 ) -> Template:
-    """A master-data page; after a refused form it shows the problems and the values typed (422)."""
-    context = {"principal": principal, "problems": failed.problems if failed else [], **context}
-    if "form" in context:
-        context["values"] = {**context["form"].values, **(failed.values if failed else {})}
-    return render(request, f"staff_admin/masterdata/{template}", context, status_code=422 if failed else 200)
+    form = units.unit_form(db, principal, unit_id)
+    return staff_page(request, "masterdata/unit_form.html", principal, failed, form=form)
 
 
-def back(request: Request, name: str, **params: Any) -> Redirect:
-    return Redirect(request.app.route_reverse(name, **params), status_code=303)
+def _counter_form(
+    request: Request, db: Db, principal: Principal, counter_id: int | None, failed: Invalid | None = None
+) -> Template:
+    form = counters.counter_form(db, principal, counter_id)
+    return staff_page(request, "masterdata/counter_form.html", principal, failed, form=form)
+
+
+def _employee_form(
+    request: Request, db: Db, principal: Principal, employee_id: int | None, failed: Invalid | None = None
+) -> Template:
+    form = employees.employee_form(db, principal, employee_id)
+    return staff_page(request, "masterdata/employee_form.html", principal, failed, form=form)
 
 
 class MasterDataController(StaffArea):
@@ -35,7 +44,7 @@ class MasterDataController(StaffArea):
     @get("/", name="staff:masterdata", sync_to_thread=False)
     def hub(self, request: Request, principal: PrincipalDep) -> Template:
         require_role(principal, ADMIN, HR, UNIT_HEAD)
-        return page(request, "hub.html", principal)
+        return staff_page(request, "masterdata/hub.html", principal)
 
 
 class UnitsController(StaffArea):
@@ -43,11 +52,11 @@ class UnitsController(StaffArea):
 
     @get("/", name="staff:units", sync_to_thread=True)
     def units(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "units.html", principal, rows=units.list_units(db, principal))
+        return staff_page(request, "masterdata/units.html", principal, rows=units.list_units(db, principal))
 
     @get("/new", name="staff:unit_new", sync_to_thread=True)
     def new(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "unit_form.html", principal, form=units.unit_form(db, principal, None))
+        return _unit_form(request, db, principal, None)
 
     @post("/new", name="staff:unit_create", sync_to_thread=True, status_code=303)
     def create(
@@ -56,14 +65,12 @@ class UnitsController(StaffArea):
         try:
             units.save_unit(db, principal, None, data, portal.clock())
         except Invalid as failed:
-            return page(
-                request, "unit_form.html", principal, failed, form=units.unit_form(db, principal, None)
-            )
-        return back(request, "staff:units")
+            return _unit_form(request, db, principal, None, failed)
+        return redirect_to(request, "staff:units")
 
     @get("/{unit_id:int}/edit", name="staff:unit_edit", sync_to_thread=True)
     def edit(self, request: Request, unit_id: FromPath[int], db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "unit_form.html", principal, form=units.unit_form(db, principal, unit_id))
+        return _unit_form(request, db, principal, unit_id)
 
     @post("/{unit_id:int}/edit", name="staff:unit_update", sync_to_thread=True, status_code=303)
     def update(
@@ -78,10 +85,8 @@ class UnitsController(StaffArea):
         try:
             units.save_unit(db, principal, unit_id, data, portal.clock())
         except Invalid as failed:
-            return page(
-                request, "unit_form.html", principal, failed, form=units.unit_form(db, principal, unit_id)
-            )
-        return back(request, "staff:units")
+            return _unit_form(request, db, principal, unit_id, failed)
+        return redirect_to(request, "staff:units")
 
 
 class CountersController(StaffArea):
@@ -89,11 +94,12 @@ class CountersController(StaffArea):
 
     @get("/", name="staff:counters", sync_to_thread=True)
     def counters(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "counters.html", principal, rows=counters.list_counters(db, principal))
+        rows = counters.list_counters(db, principal)
+        return staff_page(request, "masterdata/counters.html", principal, rows=rows)
 
     @get("/new", name="staff:counter_new", sync_to_thread=True)
     def new(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "counter_form.html", principal, form=counters.counter_form(db, principal, None))
+        return _counter_form(request, db, principal, None)
 
     @post("/new", name="staff:counter_create", sync_to_thread=True, status_code=303)
     def create(
@@ -102,17 +108,14 @@ class CountersController(StaffArea):
         try:
             counter_id = counters.save_counter(db, principal, None, data, portal.clock())
         except Invalid as failed:
-            form = counters.counter_form(db, principal, None)
-            return page(request, "counter_form.html", principal, failed, form=form)
-        return back(request, "staff:counter", counter_id=counter_id)
+            return _counter_form(request, db, principal, None, failed)
+        return redirect_to(request, "staff:counter", counter_id=counter_id)
 
     @get("/{counter_id:int}", name="staff:counter", sync_to_thread=True)
     def counter(
         self, request: Request, counter_id: FromPath[int], db: Db, principal: PrincipalDep
     ) -> Template:
-        return page(
-            request, "counter_form.html", principal, form=counters.counter_form(db, principal, counter_id)
-        )
+        return _counter_form(request, db, principal, counter_id)
 
     @post("/{counter_id:int}", name="staff:counter_update", sync_to_thread=True, status_code=303)
     def update(
@@ -127,9 +130,8 @@ class CountersController(StaffArea):
         try:
             counters.save_counter(db, principal, counter_id, data, portal.clock())
         except Invalid as failed:
-            form = counters.counter_form(db, principal, counter_id)
-            return page(request, "counter_form.html", principal, failed, form=form)
-        return back(request, "staff:counter", counter_id=counter_id)
+            return _counter_form(request, db, principal, counter_id, failed)
+        return redirect_to(request, "staff:counter", counter_id=counter_id)
 
     @post("/{counter_id:int}/rotate-token", name="staff:counter_rotate", sync_to_thread=True, status_code=303)
     def rotate(
@@ -144,9 +146,8 @@ class CountersController(StaffArea):
         try:
             counters.rotate_token(db, principal, counter_id, data.get("confirm") == "yes", portal.clock())
         except Invalid as failed:
-            form = counters.counter_form(db, principal, counter_id)
-            return page(request, "counter_form.html", principal, failed, form=form)
-        return back(request, "staff:counter", counter_id=counter_id)
+            return _counter_form(request, db, principal, counter_id, failed)
+        return redirect_to(request, "staff:counter", counter_id=counter_id)
 
 
 class EmployeesController(StaffArea):
@@ -154,14 +155,12 @@ class EmployeesController(StaffArea):
 
     @get("/", name="staff:employees", sync_to_thread=True)
     def employees(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        rows = employees.list_employees(db, principal)
-        return page(request, "employees.html", principal, rows=rows, editable=employees.can_edit(principal))
+        rows, editable = employees.list_employees(db, principal), employees.can_edit(principal)
+        return staff_page(request, "masterdata/employees.html", principal, rows=rows, editable=editable)
 
     @get("/new", name="staff:employee_new", sync_to_thread=True)
     def new(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(
-            request, "employee_form.html", principal, form=employees.employee_form(db, principal, None)
-        )
+        return _employee_form(request, db, principal, None)
 
     @post("/new", name="staff:employee_create", sync_to_thread=True, status_code=303)
     def create(
@@ -170,16 +169,14 @@ class EmployeesController(StaffArea):
         try:
             employees.save_employee(db, principal, None, data, portal.clock())
         except Invalid as failed:
-            form = employees.employee_form(db, principal, None)
-            return page(request, "employee_form.html", principal, failed, form=form)
-        return back(request, "staff:employees")
+            return _employee_form(request, db, principal, None, failed)
+        return redirect_to(request, "staff:employees")
 
     @get("/{employee_id:int}", name="staff:employee", sync_to_thread=True)
     def employee(
         self, request: Request, employee_id: FromPath[int], db: Db, principal: PrincipalDep
     ) -> Template:
-        form = employees.employee_form(db, principal, employee_id)
-        return page(request, "employee_form.html", principal, form=form)
+        return _employee_form(request, db, principal, employee_id)
 
     @post("/{employee_id:int}", name="staff:employee_update", sync_to_thread=True, status_code=303)
     def update(
@@ -194,9 +191,8 @@ class EmployeesController(StaffArea):
         try:
             employees.save_employee(db, principal, employee_id, data, portal.clock())
         except Invalid as failed:
-            form = employees.employee_form(db, principal, employee_id)
-            return page(request, "employee_form.html", principal, failed, form=form)
-        return back(request, "staff:employees")
+            return _employee_form(request, db, principal, employee_id, failed)
+        return redirect_to(request, "staff:employees")
 
     @post(
         "/{employee_id:int}/deactivate",
@@ -208,15 +204,8 @@ class EmployeesController(StaffArea):
         self, request: Request, employee_id: FromPath[int], db: Db, principal: PrincipalDep, portal: PortalDep
     ) -> Response:
         employees.deactivate_employee(db, principal, employee_id, portal.clock())
-        return back(request, "staff:employee", employee_id=employee_id)
+        return redirect_to(request, "staff:employee", employee_id=employee_id)
 
 
-def _controllers() -> list[type[StaffArea]]:
-    from staff_admin.masterdata.accounts_routes import UsersController
-    from staff_admin.masterdata.roster_routes import RosterController
-
-    return [MasterDataController, UnitsController, CountersController, EmployeesController, RosterController,
-            UsersController]  # fmt: skip
-
-
-CONTROLLERS = _controllers()
+CONTROLLERS = [MasterDataController, UnitsController, CountersController, EmployeesController,
+               RosterController, UsersController]  # fmt: skip

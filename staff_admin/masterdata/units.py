@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import Unit
-from staff_admin import audit
 from staff_admin.access import ADMIN, HR, NotFound, Principal, descendant_unit_ids, require_role
-from staff_admin.masterdata.problems import Invalid, Problem
+from staff_admin.kit.problems import Invalid, Problem
+from staff_admin.kit.writes import create_or_update
 from staff_admin.service import UnitRow, visible_units
 
 
@@ -71,17 +71,7 @@ def save_unit(session: Session, principal: Principal, unit_id: int | None, form:
             )
     if problems:
         raise Invalid(*problems, values=values)
-    before = None
-    if unit is None:
-        unit = Unit(code=code, name=name, parent_id=parent_id)
-        session.add(unit)
-    else:
-        before = {"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}
-        unit.code, unit.name, unit.parent_id = code, name, parent_id
-    session.flush()
-    after = {"code": code, "name": name, "parent_id": parent_id}
-    audit.record(
-        session, principal, "unit.update" if before else "unit.create", "unit", unit.id, before, after, at=now
-    )
+    fields = {"code": code, "name": name, "parent_id": parent_id}
+    unit = create_or_update(session, principal, Unit, unit, fields, "unit", now)
     session.commit()
     return unit.id

@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-from dataclasses import dataclass
-from typing import Annotated
-
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
-from litestar.response import Redirect, Template
+from litestar.params import FromPath
+from litestar.response import Template
 
-from portal.citizen.forms import N_
-from portal.kernel.web import render
-from staff_admin.masterdata.problems import Invalid, invalid
-from staff_admin.masterdata.tabular import MAX_APPLY_BODY_BYTES, MAX_UPLOAD_BYTES, read_upload
+from staff_admin.access import Principal
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep
+from staff_admin.kit.exports import XLSX_MEDIA_TYPE
+from staff_admin.kit.pages import redirect_to, staff_page
+from staff_admin.kit.problems import Invalid
+from staff_admin.kit.upload import (
+    MAX_APPLY_BODY_BYTES,
+    MAX_PREVIEW_BODY_BYTES,
+    UploadForm,
+    carried_fields,
+    carried_file,
+    chosen_file,
+)
 from staff_admin.periods import export, hr_import, service
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
 
 
-def _periods_page(
-    request: Request, db: Db, principal: PrincipalDep, failed: Invalid | None = None
-) -> Template:
-    context = {
-        "principal": principal,
-        "periods": service.list_periods(db, principal),
-        "problems": failed.problems if failed else [],
-        "values": failed.values if failed else {},
-    }
-    return render(request, "staff_admin/periods/list.html", context, status_code=422 if failed else 200)
+def _periods_page(request: Request, db: Db, principal: Principal, failed: Invalid | None = None) -> Template:
+    periods, values = service.list_periods(db, principal), failed.values if failed else {}
+    return staff_page(request, "periods/list.html", principal, failed, periods=periods, values=values)
 
 
 class PeriodsController(StaffArea):
@@ -50,7 +45,7 @@ class PeriodsController(StaffArea):
         except Invalid as failed:
             failed.values = {"period": text}
             return _periods_page(request, db, principal, failed)
-        return Redirect(request.app.route_reverse("staff:periods"), status_code=303)
+        return redirect_to(request, "staff:periods")
 
     @post("/{period_id:int}/score", name="staff:period_score", sync_to_thread=True, status_code=303)
     def score(
@@ -60,7 +55,7 @@ class PeriodsController(StaffArea):
             service.score(db, principal, period_id, portal.settings, portal.clock)
         except Invalid as failed:
             return _periods_page(request, db, principal, failed)
-        return Redirect(request.app.route_reverse("staff:periods"), status_code=303)
+        return redirect_to(request, "staff:periods")
 
     @post("/{period_id:int}/close", name="staff:period_close", sync_to_thread=True, status_code=303)
     def close(
@@ -76,7 +71,7 @@ class PeriodsController(StaffArea):
             service.close(db, principal, period_id, data.get("confirm") == "yes", portal.clock())
         except Invalid as failed:
             return _periods_page(request, db, principal, failed)
-        return Redirect(request.app.route_reverse("staff:periods"), status_code=303)
+        return redirect_to(request, "staff:periods")
 
     def _export(
         self, request: Request, db: Db, principal: PrincipalDep, period_id: int, fmt: str
@@ -88,7 +83,7 @@ class PeriodsController(StaffArea):
         if fmt == "csv":
             body, media_type = export.to_csv(result), "text/csv; charset=utf-8"
         else:
-            body, media_type = export.to_xlsx(result), export.XLSX_MEDIA_TYPE
+            body, media_type = export.to_xlsx(result), XLSX_MEDIA_TYPE
         disposition = f'attachment; filename="{result.filename_stem}.{fmt}"'
         return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 
@@ -105,19 +100,11 @@ class PeriodsController(StaffArea):
         return self._export(request, db, principal, period_id, "xlsx")
 
 
-@dataclass
-class ImportUpload:
-    kind: str = ""
-    file: UploadFile | None = None
-
-
-Multipart = Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
-
-
-def _import_page(request: Request, principal: PrincipalDep, **context: object) -> Template:
-    status = 422 if context.get("problems") else 200
-    context = {"principal": principal, "kind": "", "preview": None, "problems": [], "done": None, **context}
-    return render(request, "staff_admin/periods/import.html", context, status_code=status)
+def _import_page(
+    request: Request, principal: Principal, failed: Invalid | None = None, **context: object
+) -> Template:
+    context = {"kind": "", "preview": None, "done": None, **context}
+    return staff_page(request, "periods/import.html", principal, failed, **context)
 
 
 class HrImportController(StaffArea):
@@ -135,26 +122,17 @@ class HrImportController(StaffArea):
         "/",
         name="staff:hr_import_preview",
         sync_to_thread=True,
-        request_max_body_size=MAX_UPLOAD_BYTES + 65536,
+        request_max_body_size=MAX_PREVIEW_BODY_BYTES,
     )
-    def preview(self, request: Request, data: Multipart, db: Db, principal: PrincipalDep) -> Template:
-        filename, content = read_upload(data.file)  # first: the upload is closed whatever happens
+    def preview(self, request: Request, data: UploadForm, db: Db, principal: PrincipalDep) -> Template:
         try:
-            if not filename:
-                raise invalid("file", N_("Choose a file to upload."))
+            filename, content = chosen_file(data.file)
             preview = hr_import.preview_import(db, principal, data.kind, filename, content)
         except Invalid as failed:
-            return _import_page(request, principal, kind=data.kind, problems=failed.problems)
-        encoded = base64.b64encode(content).decode()
-        return _import_page(
-            request,
-            principal,
-            kind=data.kind,
-            preview=preview,
-            problems=preview.problems,
-            filename=filename,
-            content=encoded,
-        )
+            return _import_page(request, principal, failed, kind=data.kind)
+        found = Invalid(*preview.problems) if preview.problems else None
+        carried = carried_fields(filename, content)
+        return _import_page(request, principal, found, kind=data.kind, preview=preview, **carried)
 
     @post(
         "/apply",
@@ -166,14 +144,11 @@ class HrImportController(StaffArea):
     def apply(
         self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
     ) -> Response:
-        kind, filename = str(data.get("kind", "")), str(data.get("filename", ""))
-        try:
-            content = base64.b64decode(str(data.get("content", "")), validate=True)
-        except (binascii.Error, ValueError):  # not base64, or not even ASCII
-            content = b""
+        kind = str(data.get("kind", ""))
+        filename, content = carried_file(data)
         try:
             applied = hr_import.apply_import(db, principal, kind, filename, content, portal.clock())
         except Invalid as failed:
-            return _import_page(request, principal, kind=kind, problems=failed.problems)
+            return _import_page(request, principal, failed, kind=kind)
         done = f"?created={applied.creates}&updated={applied.updates}"
-        return Redirect(request.app.route_reverse("staff:hr_import") + done, status_code=303)
+        return redirect_to(request, "staff:hr_import", done)

@@ -18,7 +18,7 @@ from scoring.db.models import ScoringRun
 from scoring.periods import Period, PeriodError, parse_period
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, NotFound, Principal, require_role
-from staff_admin.masterdata.problems import invalid
+from staff_admin.kit.problems import invalid
 from staff_admin.models import User
 from staff_admin.periods.models import ScoringPeriod
 

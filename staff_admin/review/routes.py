@@ -4,32 +4,42 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-from portal.kernel.web import Portal, render
+from portal.kernel.web import Portal
 from staff_admin.access import Principal
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep
+from staff_admin.kit.notes import DecisionRefused
+from staff_admin.kit.pages import form_text, redirect_to, staff_page
 from staff_admin.review import appeals, service
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
-
-
-def _text(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return value if isinstance(value, str) else ""
 
 
 def _queue(
+    request: Request, db: Db, portal: Portal, principal: Principal, refused: DecisionRefused | None = None
+) -> Template:
+    page = service.review_queue(db, principal, request.state.language, portal.settings.period_timezone)
+    return staff_page(request, "review/queue.html", principal, refused, page=page)
+
+
+def _rating_page(
     request: Request,
     db: Db,
     portal: Portal,
     principal: Principal,
-    error: str | None = None,
-    status: int = 200,
+    rating_id: int,
+    refused: DecisionRefused | None = None,
 ) -> Template:
-    page = service.review_queue(db, principal, request.state.language, portal.settings.period_timezone)
-    context = {"page": page, "principal": principal, "error": error}
-    return render(request, "staff_admin/review/queue.html", context, status_code=status)
+    tz = portal.settings.period_timezone
+    rating = appeals.own_rating(db, principal, rating_id, request.state.language, tz)
+    return staff_page(request, "review/my_rating.html", principal, refused, rating=rating)
+
+
+def _appeals_page(
+    request: Request, db: Db, portal: Portal, principal: Principal, refused: DecisionRefused | None = None
+) -> Template:
+    items = appeals.appeals_page(db, principal, request.state.language, portal.settings.period_timezone)
+    return staff_page(request, "review/appeals.html", principal, refused, appeals=items)
 
 
 class ReviewController(StaffArea):
@@ -44,11 +54,12 @@ class ReviewController(StaffArea):
         self, request: Request, data: FormData, db: Db, portal: PortalDep, principal: PrincipalDep
     ) -> Response:
         ids = service.parse_ids(data.get("rating_id"))
+        action, note = form_text(data, "action"), form_text(data, "note")
         try:
-            service.decide(db, principal, portal.clock(), ids, _text(data, "action"), _text(data, "note"))
-        except service.DecisionRefused as refused:
-            return _queue(request, db, portal, principal, refused.message, 422)
-        return Redirect(request.app.route_reverse("review:queue"), status_code=303)
+            service.decide(db, principal, portal.clock(), ids, action, note)
+        except DecisionRefused as refused:
+            return _queue(request, db, portal, principal, refused)
+        return redirect_to(request, "review:queue")
 
 
 class OfficerController(StaffArea):
@@ -57,13 +68,13 @@ class OfficerController(StaffArea):
     @get("/", name="me:home", sync_to_thread=True)
     def home(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
         page = appeals.officer_page(db, principal, request.state.language, portal.settings.period_timezone)
-        return render(request, "staff_admin/review/me.html", {"page": page, "principal": principal})
+        return staff_page(request, "review/me.html", principal, page=page)
 
     @get("/ratings/{rating_id:int}", name="me:rating", sync_to_thread=True)
     def rating(
         self, request: Request, rating_id: FromPath[int], db: Db, portal: PortalDep, principal: PrincipalDep
     ) -> Template:
-        return self._rating_page(request, db, portal, principal, rating_id)
+        return _rating_page(request, db, portal, principal, rating_id)
 
     @post("/ratings/{rating_id:int}", name="me:contest", sync_to_thread=True, status_code=303)
     def contest(
@@ -76,26 +87,10 @@ class OfficerController(StaffArea):
         principal: PrincipalDep,
     ) -> Response:
         try:
-            appeals.contest(db, principal, portal.clock(), rating_id, _text(data, "reason"))
-        except service.DecisionRefused as refused:
-            return self._rating_page(request, db, portal, principal, rating_id, refused.message, 422)
-        return Redirect(request.app.route_reverse("me:rating", rating_id=rating_id), status_code=303)
-
-    def _rating_page(
-        self,
-        request: Request,
-        db: Db,
-        portal: Portal,
-        principal: Principal,
-        rating_id: int,
-        error: str | None = None,
-        status: int = 200,
-    ) -> Template:
-        rating = appeals.own_rating(
-            db, principal, rating_id, request.state.language, portal.settings.period_timezone
-        )
-        context = {"rating": rating, "principal": principal, "error": error}
-        return render(request, "staff_admin/review/my_rating.html", context, status_code=status)
+            appeals.contest(db, principal, portal.clock(), rating_id, form_text(data, "reason"))
+        except DecisionRefused as refused:
+            return _rating_page(request, db, portal, principal, rating_id, refused)
+        return redirect_to(request, "me:rating", rating_id=rating_id)
 
 
 class AppealsController(StaffArea):
@@ -103,7 +98,7 @@ class AppealsController(StaffArea):
 
     @get("/", name="appeals:list", sync_to_thread=True)
     def list_appeals(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        return self._page(request, db, portal, principal)
+        return _appeals_page(request, db, portal, principal)
 
     @post("/{appeal_id:int}", name="appeals:decide", sync_to_thread=True, status_code=303)
     def decide(
@@ -115,23 +110,9 @@ class AppealsController(StaffArea):
         portal: PortalDep,
         principal: PrincipalDep,
     ) -> Response:
+        outcome, note = form_text(data, "outcome"), form_text(data, "note")
         try:
-            appeals.decide_appeal(
-                db, principal, portal.clock(), appeal_id, _text(data, "outcome"), _text(data, "note")
-            )
-        except service.DecisionRefused as refused:
-            return self._page(request, db, portal, principal, refused.message, 422)
-        return Redirect(request.app.route_reverse("appeals:list"), status_code=303)
-
-    def _page(
-        self,
-        request: Request,
-        db: Db,
-        portal: Portal,
-        principal: Principal,
-        error: str | None = None,
-        status: int = 200,
-    ) -> Template:
-        items = appeals.appeals_page(db, principal, request.state.language, portal.settings.period_timezone)
-        context = {"appeals": items, "principal": principal, "error": error}
-        return render(request, "staff_admin/review/appeals.html", context, status_code=status)
+            appeals.decide_appeal(db, principal, portal.clock(), appeal_id, outcome, note)
+        except DecisionRefused as refused:
+            return _appeals_page(request, db, portal, principal, refused)
+        return redirect_to(request, "appeals:list")

@@ -1,24 +1,48 @@
-"""Reading an uploaded CSV or XLSX into rows of text keyed by lower-case header names.
+"""Uploaded CSV or XLSX files: the multipart form, the preview-then-apply round trip shared by the
+imports (HR units and employees, the duty roster), and reading a file into rows of text keyed by
+lower-case header names.
 
-Row numbers are the spreadsheet's (header = row 1), so a message can point at the cell."""
+The round trip: the preview reads the file (`chosen_file`), checks it and shows what would change,
+with the file carried in hidden fields (`carried_fields`); the apply step posts those back
+(`carried_file`) and checks the same bytes again before writing anything. Row numbers are the
+spreadsheet's (header = row 1), so a message can point at the cell."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
+
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 
 from portal.citizen.forms import N_
-from staff_admin.masterdata.problems import Invalid, Problem, invalid
+from staff_admin.kit.problems import Invalid, Problem, invalid
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_PREVIEW_BODY_BYTES = MAX_UPLOAD_BYTES + 65536  # the file and the multipart form around it
 # The apply step posts the previewed file back base64-encoded in a urlencoded form: 4/3 for base64,
 # up to 3x more when every character is percent-encoded, plus the other fields.
 MAX_APPLY_BODY_BYTES = 3 * 4 * (MAX_UPLOAD_BYTES // 3 + 1) + 65536
+
+
+@dataclass
+class Upload:
+    """The multipart form of an import: the file, and what it contains where there is a choice."""
+
+    kind: str = ""
+    file: UploadFile | None = None
+
+
+UploadForm = Annotated[Upload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def read_upload(upload: Any) -> tuple[str, bytes]:
@@ -29,6 +53,30 @@ def read_upload(upload: Any) -> tuple[str, bytes]:
         return upload.filename or "", upload.file.read(MAX_UPLOAD_BYTES + 1)
     finally:
         upload.file.close()
+
+
+def chosen_file(upload: Any) -> tuple[str, bytes]:
+    """(file name, bytes) of the uploaded file, which is closed here whatever happens; Invalid when
+    no file was chosen."""
+    filename, content = read_upload(upload)
+    if not filename:
+        raise invalid("file", N_("Choose a file to upload."))
+    return filename, content
+
+
+def carried_fields(filename: str, content: bytes) -> dict[str, str]:
+    """The previewed file as hidden form fields, for the apply step to post back."""
+    return {"filename": filename, "content": base64.b64encode(content).decode()}
+
+
+def carried_file(form: Mapping[str, Any]) -> tuple[str, bytes]:
+    """(file name, bytes) posted back by the apply step; no bytes when the content is not base64
+    (the check that follows then refuses the file as empty or unreadable)."""
+    try:
+        content = base64.b64decode(str(form.get("content", "")), validate=True)
+    except (binascii.Error, ValueError):  # not base64, or not even ASCII
+        content = b""
+    return str(form.get("filename", "")), content
 
 
 @dataclass(frozen=True)
