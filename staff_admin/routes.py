@@ -15,7 +15,8 @@ from portal.kernel.hardening import request_address, secure_cookies
 from portal.kernel.web import render
 from staff_admin import auth, service
 from staff_admin.kit.area import STAFF_PATH, StaffArea, safe_next
-from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep
+from staff_admin.kit.deps import Db, FormData, PortalDep, StaffDep
+from staff_admin.kit.pages import staff_page
 
 Next = Annotated[str | None, QueryParameter(name="next")]
 
@@ -70,11 +71,11 @@ class StaffController(StaffArea):
         return response
 
     @get("/", name="staff:home", sync_to_thread=True)
-    def home(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        page = service.home(db, principal)
-        return render(request, "staff_admin/home.html", {"page": page, "principal": principal})
+    def home(self, request: Request, staff: StaffDep) -> Template:
+        page = service.home(staff.db, staff.principal)
+        return staff_page(request, "home.html", staff.principal, page=page)
 
     @get("/units/{unit_id:int}", name="staff:unit", sync_to_thread=True)
-    def unit(self, request: Request, unit_id: FromPath[int], db: Db, principal: PrincipalDep) -> Template:
-        page = service.unit_page(db, principal, unit_id)
-        return render(request, "staff_admin/unit.html", {"page": page, "principal": principal})
+    def unit(self, request: Request, unit_id: FromPath[int], staff: StaffDep) -> Template:
+        page = service.unit_page(staff.db, staff.principal, unit_id)
+        return staff_page(request, "unit.html", staff.principal, page=page)

@@ -1,6 +1,7 @@
 """The staff area below /admin: every staff controller subclasses `StaffArea` to inherit CSRF
-protection, the `principal` dependency (a signed-in staff member, or a redirect to sign in) and the
-error pages (403, 404, an expired form)."""
+protection, the `principal` dependency (a signed-in staff member, or a redirect to sign in), the
+`staff` dependency (kit.deps.StaffRequest: session, principal and app together) and the error pages
+(403, 404, an expired form)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from portal.kernel.settings import Settings
 from portal.kernel.web import LANGUAGE_COOKIE, render
 from staff_admin import auth
 from staff_admin.access import Forbidden, NotFound, Principal
-from staff_admin.kit.deps import Db, PortalDep
+from staff_admin.kit.deps import Db, PortalDep, PrincipalDep, StaffRequest
 
 CSRF_COOKIE = "rp_csrf"
 STAFF_PATH = "/admin"
@@ -118,12 +119,20 @@ def provide_principal(request: Request, db: Db, portal: PortalDep) -> Principal:
     return principal
 
 
+def provide_staff(db: Db, portal: PortalDep, principal: PrincipalDep) -> StaffRequest:
+    return StaffRequest(db, principal, portal)
+
+
 class StaffArea(Controller):
-    """Base for every staff controller: set `path` below /admin and take `principal: PrincipalDep`."""
+    """Base for every staff controller: set `path` below /admin and take `staff: StaffDep` (or
+    `principal: PrincipalDep` alone)."""
 
     path = STAFF_PATH
     middleware = [StaffCSRF]  # noqa: RUF012
-    dependencies = {"principal": Provide(provide_principal, sync_to_thread=True)}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "principal": Provide(provide_principal, sync_to_thread=True),
+        "staff": Provide(provide_staff, sync_to_thread=False),
+    }
     exception_handlers = {  # noqa: RUF012
         auth.NotAuthenticated: _to_login,
         Forbidden: _forbidden,

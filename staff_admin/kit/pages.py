@@ -1,15 +1,18 @@
-"""Rendering staff pages from thin handlers: a page with what was wrong with a refused form, the 303
-after a successful POST, and a text field read from a form."""
+"""Rendering staff pages from thin handlers: a page with what was wrong with a refused form, a
+record's form page, the 303 after a successful POST, and a text field read from a form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
 
 from portal.kernel.web import render
 from staff_admin.access import Principal
+from staff_admin.kit.deps import StaffRequest
 from staff_admin.kit.notes import DecisionRefused
 from staff_admin.kit.problems import Invalid
 
@@ -34,6 +37,20 @@ def staff_page(
         typed = failed.values if isinstance(failed, Invalid) else {}
         context["values"] = {**context["form"].values, **typed}
     return render(request, f"staff_admin/{template}", context, status_code=422 if failed else 200)
+
+
+def form_page(
+    request: Request,
+    staff: StaffRequest,
+    template: str,
+    build_form: Callable[[Session, Principal, int | None], Any],
+    record_id: int | None,
+    failed: Invalid | None = None,
+) -> Template:
+    """The form of one record (`build_form(db, principal, id)`, a new one when `record_id` is None),
+    shown again with what was wrong after a refused save."""
+    form = build_form(staff.db, staff.principal, record_id)
+    return staff_page(request, template, staff.principal, failed, form=form)
 
 
 def redirect_to(request: Request, name: str, query: str = "", **params: Any) -> Redirect:

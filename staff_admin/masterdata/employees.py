@@ -16,14 +16,13 @@ from staff_admin.access import (
     ADMIN,
     HR,
     UNIT_HEAD,
-    NotFound,
     Principal,
     require_role,
     require_unit,
     unit_scope,
 )
 from staff_admin.kit.problems import Invalid, Problem
-from staff_admin.kit.writes import create_or_update
+from staff_admin.kit.records import create_or_update, get_or_404
 from staff_admin.service import UnitRow, visible_units
 
 
@@ -62,9 +61,7 @@ def list_employees(session: Session, principal: Principal) -> list[EmployeeRow]:
 
 def _get(session: Session, principal: Principal, employee_id: int) -> Employee:
     require_role(principal, ADMIN, HR, UNIT_HEAD)
-    employee = session.get(Employee, employee_id)
-    if employee is None:
-        raise NotFound(f"employee {employee_id}")
+    employee = get_or_404(session, Employee, employee_id)
     require_unit(principal, employee.unit_id)
     return employee
 

@@ -16,8 +16,8 @@ from portal.kernel.nip import NipError, parse_nip
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, Principal, require_role
 from staff_admin.kit.problems import Invalid, Problem, invalid
-from staff_admin.kit.upload import Row, read_table
-from staff_admin.kit.writes import all_or_nothing, create_or_update
+from staff_admin.kit.records import all_or_nothing, create_or_update
+from staff_admin.kit.tables import Row, read_table
 
 KINDS = {"units": ("code", "name"), "employees": ("nip", "name", "unit_code")}
 YES = {"", "1", "yes", "y", "ya", "true", "aktif", "active"}

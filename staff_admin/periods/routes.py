@@ -7,79 +7,59 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from staff_admin.access import Principal
+from staff_admin.kit import upload
 from staff_admin.kit.area import StaffArea
-from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep
+from staff_admin.kit.deps import FormData, PrincipalDep, StaffDep, StaffRequest
 from staff_admin.kit.exports import XLSX_MEDIA_TYPE
 from staff_admin.kit.pages import redirect_to, staff_page
 from staff_admin.kit.problems import Invalid
-from staff_admin.kit.upload import (
-    MAX_APPLY_BODY_BYTES,
-    MAX_PREVIEW_BODY_BYTES,
-    UploadForm,
-    carried_fields,
-    carried_file,
-    chosen_file,
-)
 from staff_admin.periods import export, hr_import, service
 
 
-def _periods_page(request: Request, db: Db, principal: Principal, failed: Invalid | None = None) -> Template:
-    periods, values = service.list_periods(db, principal), failed.values if failed else {}
-    return staff_page(request, "periods/list.html", principal, failed, periods=periods, values=values)
+def _periods_page(request: Request, staff: StaffRequest, failed: Invalid | None = None) -> Template:
+    periods, values = service.list_periods(staff.db, staff.principal), failed.values if failed else {}
+    return staff_page(request, "periods/list.html", staff.principal, failed, periods=periods, values=values)
 
 
 class PeriodsController(StaffArea):
     path = "/admin/periods"
 
     @get("/", name="staff:periods", sync_to_thread=True)
-    def periods(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return _periods_page(request, db, principal)
+    def periods(self, request: Request, staff: StaffDep) -> Template:
+        return _periods_page(request, staff)
 
     @post("/", name="staff:period_create", sync_to_thread=True, status_code=303)
-    def create(
-        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
+    def create(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         text = str(data.get("period", ""))
         try:
-            service.create_period(db, principal, text, portal.clock())
+            service.create_period(staff.db, staff.principal, text, staff.now())
         except Invalid as failed:
             failed.values = {"period": text}
-            return _periods_page(request, db, principal, failed)
+            return _periods_page(request, staff, failed)
         return redirect_to(request, "staff:periods")
 
     @post("/{period_id:int}/score", name="staff:period_score", sync_to_thread=True, status_code=303)
-    def score(
-        self, request: Request, period_id: FromPath[int], db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
+    def score(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:
         try:
-            service.score(db, principal, period_id, portal.settings, portal.clock)
+            service.score(staff.db, staff.principal, period_id, staff.portal.settings, staff.portal.clock)
         except Invalid as failed:
-            return _periods_page(request, db, principal, failed)
+            return _periods_page(request, staff, failed)
         return redirect_to(request, "staff:periods")
 
     @post("/{period_id:int}/close", name="staff:period_close", sync_to_thread=True, status_code=303)
-    def close(
-        self,
-        request: Request,
-        period_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        principal: PrincipalDep,
-        portal: PortalDep,
-    ) -> Response:
+    def close(self, request: Request, period_id: FromPath[int], data: FormData, staff: StaffDep) -> Response:
+        confirmed = data.get("confirm") == "yes"
         try:
-            service.close(db, principal, period_id, data.get("confirm") == "yes", portal.clock())
+            service.close(staff.db, staff.principal, period_id, confirmed, staff.now())
         except Invalid as failed:
-            return _periods_page(request, db, principal, failed)
+            return _periods_page(request, staff, failed)
         return redirect_to(request, "staff:periods")
 
-    def _export(
-        self, request: Request, db: Db, principal: PrincipalDep, period_id: int, fmt: str
-    ) -> Response:
+    def _export(self, request: Request, staff: StaffRequest, period_id: int, fmt: str) -> Response:
         try:
-            result = export.period_export(db, principal, period_id)
+            result = export.period_export(staff.db, staff.principal, period_id)
         except Invalid as failed:
-            return _periods_page(request, db, principal, failed)
+            return _periods_page(request, staff, failed)
         if fmt == "csv":
             body, media_type = export.to_csv(result), "text/csv; charset=utf-8"
         else:
@@ -88,16 +68,12 @@ class PeriodsController(StaffArea):
         return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 
     @get("/{period_id:int}/export.csv", name="staff:period_export_csv", sync_to_thread=True)
-    def export_csv(
-        self, request: Request, period_id: FromPath[int], db: Db, principal: PrincipalDep
-    ) -> Response:
-        return self._export(request, db, principal, period_id, "csv")
+    def export_csv(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:
+        return self._export(request, staff, period_id, "csv")
 
     @get("/{period_id:int}/export.xlsx", name="staff:period_export_xlsx", sync_to_thread=True)
-    def export_xlsx(
-        self, request: Request, period_id: FromPath[int], db: Db, principal: PrincipalDep
-    ) -> Response:
-        return self._export(request, db, principal, period_id, "xlsx")
+    def export_xlsx(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:
+        return self._export(request, staff, period_id, "xlsx")
 
 
 def _import_page(
@@ -118,37 +94,24 @@ class HrImportController(StaffArea):
             request, principal, done=done if all(v.isdigit() for v in done.values()) else None
         )
 
-    @post(
-        "/",
-        name="staff:hr_import_preview",
-        sync_to_thread=True,
-        request_max_body_size=MAX_PREVIEW_BODY_BYTES,
-    )
-    def preview(self, request: Request, data: UploadForm, db: Db, principal: PrincipalDep) -> Template:
+    @upload.preview_post("/", "staff:hr_import_preview")
+    def preview(self, request: Request, data: upload.UploadForm, staff: StaffDep) -> Template:
         try:
-            filename, content = chosen_file(data.file)
-            preview = hr_import.preview_import(db, principal, data.kind, filename, content)
+            filename, content = upload.chosen_file(data.file)
+            preview = hr_import.preview_import(staff.db, staff.principal, data.kind, filename, content)
         except Invalid as failed:
-            return _import_page(request, principal, failed, kind=data.kind)
+            return _import_page(request, staff.principal, failed, kind=data.kind)
         found = Invalid(*preview.problems) if preview.problems else None
-        carried = carried_fields(filename, content)
-        return _import_page(request, principal, found, kind=data.kind, preview=preview, **carried)
+        carried = upload.carried_fields(filename, content)
+        return _import_page(request, staff.principal, found, kind=data.kind, preview=preview, **carried)
 
-    @post(
-        "/apply",
-        name="staff:hr_import_apply",
-        sync_to_thread=True,
-        status_code=303,
-        request_max_body_size=MAX_APPLY_BODY_BYTES,
-    )
-    def apply(
-        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
+    @upload.apply_post("/apply", "staff:hr_import_apply")
+    def apply(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         kind = str(data.get("kind", ""))
-        filename, content = carried_file(data)
+        filename, content = upload.carried_file(data)
         try:
-            applied = hr_import.apply_import(db, principal, kind, filename, content, portal.clock())
+            applied = hr_import.apply_import(staff.db, staff.principal, kind, filename, content, staff.now())
         except Invalid as failed:
-            return _import_page(request, principal, failed, kind=kind)
+            return _import_page(request, staff.principal, failed, kind=kind)
         done = f"?created={applied.creates}&updated={applied.updates}"
         return redirect_to(request, "staff:hr_import", done)

@@ -6,59 +6,45 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
-from portal.kernel.web import Portal
-from staff_admin.access import Principal
 from staff_admin.kit.area import StaffArea
-from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep
+from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
 from staff_admin.kit.notes import DecisionRefused
 from staff_admin.kit.pages import form_text, redirect_to, staff_page
 from staff_admin.review import appeals, service
 
 
-def _queue(
-    request: Request, db: Db, portal: Portal, principal: Principal, refused: DecisionRefused | None = None
-) -> Template:
-    page = service.review_queue(db, principal, request.state.language, portal.settings.period_timezone)
-    return staff_page(request, "review/queue.html", principal, refused, page=page)
+def _queue(request: Request, staff: StaffRequest, refused: DecisionRefused | None = None) -> Template:
+    page = service.review_queue(staff.db, staff.principal, request.state.language, staff.timezone)
+    return staff_page(request, "review/queue.html", staff.principal, refused, page=page)
 
 
 def _rating_page(
-    request: Request,
-    db: Db,
-    portal: Portal,
-    principal: Principal,
-    rating_id: int,
-    refused: DecisionRefused | None = None,
+    request: Request, staff: StaffRequest, rating_id: int, refused: DecisionRefused | None = None
 ) -> Template:
-    tz = portal.settings.period_timezone
-    rating = appeals.own_rating(db, principal, rating_id, request.state.language, tz)
-    return staff_page(request, "review/my_rating.html", principal, refused, rating=rating)
+    rating = appeals.own_rating(staff.db, staff.principal, rating_id, request.state.language, staff.timezone)
+    return staff_page(request, "review/my_rating.html", staff.principal, refused, rating=rating)
 
 
-def _appeals_page(
-    request: Request, db: Db, portal: Portal, principal: Principal, refused: DecisionRefused | None = None
-) -> Template:
-    items = appeals.appeals_page(db, principal, request.state.language, portal.settings.period_timezone)
-    return staff_page(request, "review/appeals.html", principal, refused, appeals=items)
+def _appeals_page(request: Request, staff: StaffRequest, refused: DecisionRefused | None = None) -> Template:
+    items = appeals.appeals_page(staff.db, staff.principal, request.state.language, staff.timezone)
+    return staff_page(request, "review/appeals.html", staff.principal, refused, appeals=items)
 
 
 class ReviewController(StaffArea):
     path = "/admin/review"
 
     @get("/", name="review:queue", sync_to_thread=True)
-    def queue(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        return _queue(request, db, portal, principal)
+    def queue(self, request: Request, staff: StaffDep) -> Template:
+        return _queue(request, staff)
 
     @post("/decide", name="review:decide", sync_to_thread=True, status_code=303)
-    def decide(
-        self, request: Request, data: FormData, db: Db, portal: PortalDep, principal: PrincipalDep
-    ) -> Response:
+    def decide(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         ids = service.parse_ids(data.get("rating_id"))
         action, note = form_text(data, "action"), form_text(data, "note")
         try:
-            service.decide(db, principal, portal.clock(), ids, action, note)
+            service.decide(staff.db, staff.principal, staff.now(), ids, action, note)
         except DecisionRefused as refused:
-            return _queue(request, db, portal, principal, refused)
+            return _queue(request, staff, refused)
         return redirect_to(request, "review:queue")
 
 
@@ -66,30 +52,23 @@ class OfficerController(StaffArea):
     path = "/admin/me"
 
     @get("/", name="me:home", sync_to_thread=True)
-    def home(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        page = appeals.officer_page(db, principal, request.state.language, portal.settings.period_timezone)
-        return staff_page(request, "review/me.html", principal, page=page)
+    def home(self, request: Request, staff: StaffDep) -> Template:
+        page = appeals.officer_page(staff.db, staff.principal, request.state.language, staff.timezone)
+        return staff_page(request, "review/me.html", staff.principal, page=page)
 
     @get("/ratings/{rating_id:int}", name="me:rating", sync_to_thread=True)
-    def rating(
-        self, request: Request, rating_id: FromPath[int], db: Db, portal: PortalDep, principal: PrincipalDep
-    ) -> Template:
-        return _rating_page(request, db, portal, principal, rating_id)
+    def rating(self, request: Request, rating_id: FromPath[int], staff: StaffDep) -> Template:
+        return _rating_page(request, staff, rating_id)
 
     @post("/ratings/{rating_id:int}", name="me:contest", sync_to_thread=True, status_code=303)
     def contest(
-        self,
-        request: Request,
-        rating_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        portal: PortalDep,
-        principal: PrincipalDep,
+        self, request: Request, rating_id: FromPath[int], data: FormData, staff: StaffDep
     ) -> Response:
+        reason = form_text(data, "reason")
         try:
-            appeals.contest(db, principal, portal.clock(), rating_id, form_text(data, "reason"))
+            appeals.contest(staff.db, staff.principal, staff.now(), rating_id, reason)
         except DecisionRefused as refused:
-            return _rating_page(request, db, portal, principal, rating_id, refused)
+            return _rating_page(request, staff, rating_id, refused)
         return redirect_to(request, "me:rating", rating_id=rating_id)
 
 
@@ -97,22 +76,14 @@ class AppealsController(StaffArea):
     path = "/admin/appeals"
 
     @get("/", name="appeals:list", sync_to_thread=True)
-    def list_appeals(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        return _appeals_page(request, db, portal, principal)
+    def list_appeals(self, request: Request, staff: StaffDep) -> Template:
+        return _appeals_page(request, staff)
 
     @post("/{appeal_id:int}", name="appeals:decide", sync_to_thread=True, status_code=303)
-    def decide(
-        self,
-        request: Request,
-        appeal_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        portal: PortalDep,
-        principal: PrincipalDep,
-    ) -> Response:
+    def decide(self, request: Request, appeal_id: FromPath[int], data: FormData, staff: StaffDep) -> Response:
         outcome, note = form_text(data, "outcome"), form_text(data, "note")
         try:
-            appeals.decide_appeal(db, principal, portal.clock(), appeal_id, outcome, note)
+            appeals.decide_appeal(staff.db, staff.principal, staff.now(), appeal_id, outcome, note)
         except DecisionRefused as refused:
-            return _appeals_page(request, db, portal, principal, refused)
+            return _appeals_page(request, staff, refused)
         return redirect_to(request, "appeals:list")

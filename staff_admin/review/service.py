@@ -28,7 +28,7 @@ from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
 from staff_admin.kit.listing import local_time
 from staff_admin.kit.notes import DecisionRefused, required_note
-from staff_admin.kit.writes import all_or_nothing
+from staff_admin.kit.records import all_or_nothing
 
 DECISIONS = {"confirm": "exclude", "restore": "include"}
 QUEUE_LIMIT = 2000

@@ -1,6 +1,7 @@
 """The staff area's rooms import each other one way only (pure, no database):
 
 - shared helpers come from staff_admin.kit, which imports no staff sub-package;
+- the foundation (access, auth, audit, models) imports neither the kit nor any sub-package;
 - a sub-package imports no sibling's modules, but for the two dependencies named in SIBLING_ARROWS;
 - no import circle among staff_admin's modules (imports inside functions count: a circle hidden in a
   function still breaks when the modules load in another order);
@@ -17,6 +18,7 @@ from pathlib import Path
 from portal.kernel.settings import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "staff_admin"
+FOUNDATION = {f"staff_admin.{name}" for name in ("access", "auth", "audit", "models")}
 # (importing sub-package, imported sub-package): domain dependencies, not shared helpers.
 SIBLING_ARROWS = {
     ("dashboard", "complaints"),  # the dashboard shows the overdue complaint count
@@ -70,6 +72,13 @@ def test_the_kit_imports_no_staff_sub_package() -> None:
         if _sub_package(module) == "kit"
         for imported in imports
         if _sub_package(imported) not in (None, "kit")
+    }
+    assert wrong == set()
+
+
+def test_the_foundation_imports_no_kit_and_no_sub_package() -> None:
+    wrong = {
+        (module, imported) for module in FOUNDATION for imported in GRAPH[module] if _sub_package(imported)
     }
     assert wrong == set()
 

@@ -1,5 +1,5 @@
-"""How staff services write: all or nothing, and every change to a record with its audit entry in
-the same transaction."""
+"""One record in a staff service: found or "not found" (404), created or updated with its audit entry
+in the same transaction, and writes that are all or nothing."""
 
 from __future__ import annotations
 
@@ -11,9 +11,17 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from staff_admin import audit
-from staff_admin.access import Principal
+from staff_admin.access import NotFound, Principal
 
 Record = TypeVar("Record")
+
+
+def get_or_404(session: Session, model: type[Record], record_id: int) -> Record:
+    """The record with this id; NotFound (answered 404) when there is none."""
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound(f"{model.__name__} {record_id}")
+    return record
 
 
 @contextmanager
