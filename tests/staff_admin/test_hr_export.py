@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Employee, Unit
-from staff_admin.periods.export import COLUMNS, neutralise
+from staff_admin.kit.exports import neutralise
+from staff_admin.periods.export import COLUMNS
 from staff_admin.periods.models import ScoringPeriod
 from tests.staff_admin.conftest import World, csrf_token, signed_in
 from tests.staff_admin.hr_data import march_ratings
