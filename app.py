@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         on_startup=[tune_garbage_collector] if settings.is_production else [],
         on_shutdown=[intake.close, engine.dispose],
         debug=False,
+        logging_config=None,  # every log line is JSON, written by portal.ops.accesslog
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )

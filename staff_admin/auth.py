@@ -22,7 +22,6 @@ from portal.kernel.settings import Settings
 from staff_admin.access import Principal, principal_for
 from staff_admin.models import LoginAttempt, StaffSession, User
 
-SESSION_COOKIE = "rp_staff"
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minute per session
 
 # argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 70 ms on the 2-core

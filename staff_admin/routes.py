@@ -7,25 +7,21 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from litestar import Controller, Request, Response, get, post
-from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.params import Body, FromPath, QueryParameter, SkipValidation
 from litestar.response import Redirect, Template
-from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
-from portal.kernel.hardening import request_address, secure_cookies
+from portal.kernel.hardening import request_address
 from portal.kernel.i18n import choose_language
-from portal.kernel.security import keyed_hash
-from portal.kernel.settings import Settings
 from portal.kernel.web import LANGUAGE_COOKIE, Portal, render
-from staff_admin import auth, service
+from staff_admin import auth, cookies, csrf, service
 from staff_admin.access import Forbidden, NotFound, Principal
+from staff_admin.cookies import STAFF_PATH, staff_cookies
+from staff_admin.csrf import StaffCSRF
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Db = NamedDependency[SkipValidation[Session]]
@@ -33,8 +29,6 @@ PortalDep = NamedDependency[SkipValidation[Portal]]
 PrincipalDep = NamedDependency[SkipValidation[Principal]]
 Next = Annotated[str | None, QueryParameter(name="next")]
 
-CSRF_COOKIE = "rp_csrf"
-STAFF_PATH = "/admin"
 
 ERRORS = {
     "csrf": (
@@ -44,29 +38,6 @@ ERRORS = {
     403: (N_("You may not open this page"), N_("Your account does not have access to it.")),
     404: (N_("We could not find this page"), N_("It does not exist, or it is outside your units.")),
 }
-
-
-class StaffCSRF:
-    """Litestar's CSRF middleware for the staff area only (citizens have no session, and their
-    forms carry a signed token instead); built on first use because the key comes from settings."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._inner: CSRFMiddleware | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._inner is None:
-            settings: Settings = scope["litestar_app"].state.portal.settings
-            config = CSRFConfig(
-                secret=keyed_hash(settings.secret_key, "csrf", "staff"),
-                cookie_name=CSRF_COOKIE,
-                cookie_path=STAFF_PATH,
-                cookie_httponly=True,
-                cookie_secure=secure_cookies(settings),
-                cookie_samesite="lax",
-            )
-            self._inner = CSRFMiddleware(self.app, config)
-        await self._inner(scope, receive, send)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -91,10 +62,8 @@ def _to_login(request: Request, exc: auth.NotAuthenticated) -> Response:
     target = None
     if request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    response = Redirect(_login_url(request, safe_next(target), exc.expired), status_code=303)
-    if exc.expired:
-        response.delete_cookie(auth.SESSION_COOKIE, path=STAFF_PATH)
-    return response
+    expire = [staff_cookies(request.app.state.portal.settings).expire(cookies.SESSION)] if exc.expired else []
+    return Redirect(_login_url(request, safe_next(target), exc.expired), status_code=303, cookies=expire)
 
 
 def _error(request: Request, key: str | int, status: int) -> Template:
@@ -120,9 +89,8 @@ def _not_found(request: Request, _exc: NotFound) -> Template:
 
 
 def provide_principal(request: Request, db: Db, portal: PortalDep) -> Principal:
-    principal = auth.authenticate(
-        db, portal.settings, portal.clock(), request.cookies.get(auth.SESSION_COOKIE)
-    )
+    token = staff_cookies(portal.settings).read(request.cookies, cookies.SESSION)
+    principal = auth.authenticate(db, portal.settings, portal.clock(), token)
     db.commit()  # hand the connection back while the request waits for a thread to run its handler
     return principal
 
@@ -172,23 +140,19 @@ class StaffController(StaffArea):
             response = _login_page(request, target, username, None, wait_minutes=minutes, status_code=429)
             response.headers["Retry-After"] = str(throttled.retry_after_seconds)
             return response
-        cookie = Cookie(
-            key=auth.SESSION_COOKIE,
-            value=signed_in.token,
-            path=STAFF_PATH,
-            httponly=True,
-            samesite="lax",
-            secure=secure_cookies(portal.settings),
-        )
+        jar = staff_cookies(portal.settings)
+        session = jar.make(cookies.SESSION, signed_in.token)
         destination = safe_next(target) or request.app.route_reverse("staff:home")
-        return Redirect(destination, status_code=303, cookies=[cookie])
+        return Redirect(
+            destination, status_code=303, cookies=[session, csrf.fresh_secret_cookie(portal.settings)]
+        )
 
     @post("/logout", name="staff:logout", sync_to_thread=True, status_code=303)
     def logout(self, request: Request, db: Db, portal: PortalDep) -> Response:
-        auth.logout(db, portal.settings, request.cookies.get(auth.SESSION_COOKIE))
-        response = Redirect(request.app.route_reverse("staff:login"), status_code=303)
-        response.delete_cookie(auth.SESSION_COOKIE, path=STAFF_PATH)
-        return response
+        jar = staff_cookies(portal.settings)
+        auth.logout(db, portal.settings, jar.read(request.cookies, cookies.SESSION))
+        ended = [jar.expire(cookies.SESSION), csrf.fresh_secret_cookie(portal.settings)]
+        return Redirect(request.app.route_reverse("staff:login"), status_code=303, cookies=ended)
 
     @get("/", name="staff:home", sync_to_thread=True)
     def home(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
