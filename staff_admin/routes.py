@@ -128,9 +128,16 @@ class StaffController(StaffArea):
     def login_submit(self, request: Request, data: FormData, db: Db, portal: PortalDep) -> Response:
         username, password = str(data.get("username", "")), str(data.get("password", ""))
         target = str(data.get("next", ""))
+        jar = staff_cookies(portal.settings)
         try:
             signed_in = auth.login(
-                db, portal.settings, portal.clock(), username, password, request_address(request)
+                db,
+                portal.settings,
+                portal.clock(),
+                username,
+                password,
+                request_address(request),
+                jar.read(request.cookies, cookies.KNOWN_BROWSER),
             )
         except auth.InvalidCredentials:
             error = N_("The username or password is not correct.")
@@ -140,12 +147,13 @@ class StaffController(StaffArea):
             response = _login_page(request, target, username, None, wait_minutes=minutes, status_code=429)
             response.headers["Retry-After"] = str(throttled.retry_after_seconds)
             return response
-        jar = staff_cookies(portal.settings)
-        session = jar.make(cookies.SESSION, signed_in.token)
+        given = [
+            jar.make(cookies.SESSION, signed_in.token),
+            csrf.fresh_secret_cookie(portal.settings),
+            jar.make(cookies.KNOWN_BROWSER, signed_in.known_browser, max_age=auth.KNOWN_BROWSER_SECONDS),
+        ]
         destination = safe_next(target) or request.app.route_reverse("staff:home")
-        return Redirect(
-            destination, status_code=303, cookies=[session, csrf.fresh_secret_cookie(portal.settings)]
-        )
+        return Redirect(destination, status_code=303, cookies=given)
 
     @post("/logout", name="staff:logout", sync_to_thread=True, status_code=303)
     def logout(self, request: Request, db: Db, portal: PortalDep) -> Response:
