@@ -24,6 +24,7 @@ from portal.citizen.writer import RatingIntake
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.errors import error_page
 from portal.kernel.hardening import security_headers
+from portal.kernel.head import HeadAsGet
 from portal.kernel.i18n import install_i18n
 from portal.kernel.security import FormSigner
 from portal.kernel.settings import REPO_ROOT, Settings, SettingsError
@@ -142,7 +143,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )
-    app.asgi_handler = HotPath(app.asgi_handler, app, portal, REQUEST_MAX_BODY_BYTES)
+    # HEAD goes past the hot path (GET and POST only) to the app, as a GET without a body.
+    app.asgi_handler = HotPath(HeadAsGet(app.asgi_handler), app, portal, REQUEST_MAX_BODY_BYTES)
     return accesslog.install(app, settings.access_log)
 
 
