@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.service import one_at_a_time
+from portal.kernel.models import Employee
 from portal.kernel.security import keyed_hash, network_hash
 from portal.kernel.settings import Settings
 from staff_admin.access import Principal, principal_for
@@ -224,12 +225,17 @@ def login(
     counted = LoginAttempt(at=now, account_key=attempt.account, network_key=attempt.place, succeeded=False)
     session.add(counted)
     session.commit()  # counted as failed before the password is checked; releases the locks
-    user = session.scalar(select(User).where(User.username == normalise_username(username)))
-    if user is None:
+    row = session.execute(
+        select(User, Employee.active)
+        .outerjoin(Employee, Employee.id == User.employee_id)
+        .where(User.username == normalise_username(username))
+    ).first()
+    user = row.User if row else None
+    if row is None:
         verify_password(_dummy_hash(), password)  # about the same time as a real check
         valid = False
     else:
-        valid = verify_password(user.password_hash, password) and user.active
+        valid = verify_password(row.User.password_hash, password) and may_sign_in(row.User, row.active)
     if not valid or user is None:
         raise InvalidCredentials(username)
     counted.succeeded = True
@@ -253,20 +259,31 @@ def login(
     return SignedIn(token, principal, known_browser_cookie(settings, username))
 
 
+def may_sign_in(user: User, employee_active: bool | None) -> bool:
+    """An active account; an officer's also needs their employee record active: deactivating the
+    record (a form, an HR import) ends their sessions at their next request, as for the account."""
+    return user.active and (user.employee_id is None or bool(employee_active))
+
+
 def authenticate(session: Session, settings: Settings, now: datetime, token: str | None) -> Principal:
     """The principal behind a session cookie; an expired session is deleted on sight."""
     if not token:
         raise NotAuthenticated()
     row = session.execute(
-        select(StaffSession, User)
+        select(StaffSession, User, Employee.active)
         .join(User, User.id == StaffSession.user_id)
+        .outerjoin(Employee, Employee.id == User.employee_id)
         .where(StaffSession.id_hash == session_hash(settings, token))
     ).first()
     if row is None:
         raise NotAuthenticated()
-    staff_session, user = row.tuple()
+    staff_session, user, employee_active = row.tuple()
     idle = timedelta(seconds=settings.staff_session_idle_seconds)
-    if not user.active or now >= staff_session.expires_at or now - staff_session.last_seen_at >= idle:
+    if (
+        not may_sign_in(user, employee_active)
+        or now >= staff_session.expires_at
+        or now - staff_session.last_seen_at >= idle
+    ):
         session.delete(staff_session)
         session.commit()
         raise NotAuthenticated(expired=True)

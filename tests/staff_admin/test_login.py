@@ -65,6 +65,31 @@ def test_it_refuses_a_disabled_account(client: TestClient, world: World, db: Ses
     assert sign_in(client, "hr").status_code == 422
 
 
+def test_an_officers_session_ends_when_their_employee_record_is_deactivated(
+    client: TestClient, world: World, db: Session
+) -> None:
+    """Issue 21, item 10: as for a deactivated account."""
+    signed_in(client, "officer")
+    assert client.get("/admin/me/", follow_redirects=False).status_code == 200
+    officers_browser = dict(client.cookies.items())
+    client.cookies.clear()
+    signed_in(client, "hr")
+    deactivate = f"/admin/employees/{world.officer.id}/deactivate"
+    token = csrf_token(client, f"/admin/employees/{world.officer.id}")
+    assert client.post(deactivate, data={"_csrf_token": token}, follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    for name, value in officers_browser.items():
+        client.cookies.set(name, value, domain="127.0.0.1", path="/admin")
+
+    ended = client.get("/admin/me/", follow_redirects=False)
+
+    assert ended.status_code == 303 and "expired=1" in ended.headers["location"]
+    db.expire_all()
+    officer_id = db.scalar(select(User.id).where(User.username == "officer"))
+    assert db.scalars(select(StaffSession).where(StaffSession.user_id == officer_id)).all() == []
+    assert sign_in(client, "officer").status_code == 422  # nor can they sign in again
+
+
 def test_it_signs_out(client: TestClient, world: World, db: Session) -> None:
     signed_in(client, "admin")
 
