@@ -1,9 +1,11 @@
-"""HEAD on every page answers like GET without a body (issue 21, item 15): `curl -I` on a rating link,
-uptime monitors and link checkers ask with HEAD."""
+"""What every page offers beyond its content (issue 21, item 15): HEAD answers like GET without a body
+(`curl -I` on a rating link, uptime monitors and link checkers ask with HEAD), an empty favicon (no 404
+in the browser's console) and a meta description in the page's language."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from litestar.testing import TestClient
@@ -44,3 +46,29 @@ def test_head_names_the_route_in_the_access_log(
 
     (line,) = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert (line["method"], line["route"], line["name"]) == ("HEAD", "/r/{token}", "portal:rate")
+
+
+DESCRIPTION = re.compile(r'<meta name="description" content="([^"]+)">')
+
+
+def test_every_page_has_a_description_in_its_language_and_an_empty_favicon(
+    client: TestClient, db: Session
+) -> None:
+    token = factories.counter(db, factories.unit(db)).public_token
+    pages = [f"/r/{token}", "/publik/", "/admin/login", "/no/such/page"]
+    for path in pages:
+        described = {}
+        for lang in ("id", "en"):
+            page = client.get(path, params={"lang": lang}).text
+            assert '<link rel="icon" href="data:,">' in page, path
+            (described[lang],) = DESCRIPTION.findall(page)
+        assert described["id"] != described["en"], path  # translated
+        assert len(described["en"]) > 50, path
+
+    poster = client.get(f"/r/{token}/poster").text  # Indonesian, with English beside it
+    assert '<link rel="icon" href="data:,">' in poster
+    assert DESCRIPTION.findall(poster) == [described_in_id(client, token)]
+
+
+def described_in_id(client: TestClient, token: str) -> str:
+    return DESCRIPTION.findall(client.get(f"/r/{token}", params={"lang": "id"}).text)[0]
