@@ -29,7 +29,6 @@ PortalDep = NamedDependency[SkipValidation[Portal]]
 PrincipalDep = NamedDependency[SkipValidation[Principal]]
 Next = Annotated[str | None, QueryParameter(name="next")]
 
-
 ERRORS = {
     "csrf": (
         N_("This form has expired"),
