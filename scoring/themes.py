@@ -75,14 +75,15 @@ _SPELLINGS = {  # informal or variant spellings
 # common ones in this setting (petugas, pelayanan, antrean), are not here: they say what a theme is about.
 INDONESIAN_STOP_WORDS = _word_set(
     """
-    ada adalah agak agar akan aku amat anda antara apa apabila atas atau bagaimana bagi bahwa banget
-    begitu beliau berapa bila bisa boleh bu buat dah dalam dan dapat dari daripada deh demikian dengan
-    dgn di dia dong gimana hal hanya harus hingga ia ibu ini itu jadi juga kak kalau kami kamu kan
-    kapan karena ke kemudian kenapa kepada ketika kita kok lagi lah lalu lebih maka makin mana mas masih
-    mbak meskipun mereka mengapa mohon namun nanti nih nya oke ok oleh pada pak paling para per pernah
-    pula pun saat saja sama sambil sampai sana sangat saya secara sedang sedangkan sehingga sekali
-    selalu semakin semua seperti setelah sih sini situ supaya sy tadi tapi telah terhadap terlalu
-    tersebut tetapi tolong tuh udah untuk utk walaupun ya yaitu yakni yah yang yg
+    ada adalah agak agar akan aku amat anda antara apa apakah apabila atas atau bagaimana bagi bahkan
+    bahwa banget begini begitu beliau beberapa berapa bila bisa boleh bu buat dah dalam dan dapat dari
+    daripada deh demikian dengan dgn di dia dong gimana hal hanya harus hingga ia ibu ini itu jadi juga
+    kak kalau kalian kami kamu kan kapan karena ke kemudian kenapa kepada ketika kita kok lagi lah lalu
+    lebih maka makin mana mas masih mbak meskipun mereka mengapa mohon namun nanti nih nya oke ok oleh
+    pada pak paling para per pernah pula pun saat saja sama sambil sampai sana sangat saya secara sedang
+    sedangkan sehingga sekali selalu semakin semua seperti setelah setiap sih sini situ sudah supaya sy
+    tadi tapi telah terhadap terlalu tersebut tetapi tiap tolong tuh udah untuk utk walaupun ya yaitu
+    yakni yah yang yg
     """
 )
 STOP_WORDS = (INDONESIAN_STOP_WORDS | ENGLISH_STOP_WORDS) - NEGATIONS
