@@ -36,7 +36,6 @@ from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
@@ -274,24 +273,47 @@ def _centres(points: np.ndarray | sparse.csr_matrix, sampled: np.ndarray) -> np.
     """Unit-length centres of the k-means model with the best silhouette (cosine), on the sample."""
     distinct, weight = np.unique(sampled, return_counts=True)
     fit_on = points[distinct]
-    # the points are unit length, so cosine distance is 1 - dot product; computed once for every k
-    products = points[sampled] @ points[sampled].T
-    distance = np.clip(1.0 - (products.toarray() if sparse.issparse(products) else products), 0.0, 2.0)
-    np.fill_diagonal(distance, 0.0)
     best: tuple[float, np.ndarray] | None = None
     for k in range(2, min(MAX_THEMES, len(distinct)) + 1):
         model = KMeans(n_clusters=k, n_init=N_INIT, random_state=RANDOM_STATE)
         centres = normalize(model.fit(fit_on, sample_weight=weight).cluster_centers_)
-        labels = np.asarray(points[sampled] @ centres.T).argmax(axis=1)
-        if not 2 <= len(np.unique(labels)) < len(labels):
+        labels = np.asarray(fit_on @ centres.T).argmax(axis=1)
+        if len(np.unique(labels)) < 2:
             continue
-        score = float(silhouette_score(distance, labels, metric="precomputed"))
+        score = silhouette(fit_on, weight, labels)
         if best is None or score > best[0] + 1e-9:  # on a tie the smaller k stays
             best = (score, centres)
     if best is None:  # a single distinct point in the sample: it is the one centre
         first = fit_on[:1]
         return first.toarray() if sparse.issparse(first) else first
     return best[1]
+
+
+def silhouette(points: np.ndarray | sparse.csr_matrix, weight: np.ndarray, labels: np.ndarray) -> float:
+    """The mean silhouette with the distance 1 - dot product (the cosine distance of unit-length
+    points), each point counted `weight` times. From the sums of each group's points, in O(n k d)
+    instead of the O(n^2) of all pairs: for a point p and a group c with n_c points summing to S_c, the
+    distances to c add up to n_c - p.S_c. A point alone in its group scores 0 (as in scikit-learn)."""
+    weight = weight.astype(np.float64)
+    groups = int(labels.max()) + 1
+    members = sparse.csr_matrix((weight, (labels, np.arange(len(labels)))), shape=(groups, len(labels)))
+    sums = members @ points
+    dots = np.asarray(points @ (sums.toarray() if sparse.issparse(sums) else sums).T)
+    sizes = np.asarray(members.sum(axis=1)).ravel()
+    self_dot = np.asarray(
+        points.multiply(points).sum(axis=1) if sparse.issparse(points) else (points**2).sum(axis=1)
+    ).ravel()
+    rows = np.arange(len(labels))
+    own = sizes[labels]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = (own - 1 - (dots[rows, labels] - self_dot)) / (own - 1)
+        between = 1.0 - dots / sizes
+    between[rows, labels] = np.inf
+    between[:, sizes == 0] = np.inf
+    nearest = between.min(axis=1)
+    larger = np.maximum(inside, nearest)
+    score = np.where((own > 1) & (larger > 0), (nearest - inside) / np.where(larger > 0, larger, 1), 0.0)
+    return float(np.average(score, weights=weight))
 
 
 def _theme(members: np.ndarray, texts: list[str], overall: np.ndarray, vectors: _Vectors) -> Theme:

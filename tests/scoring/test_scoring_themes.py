@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
+from scipy import sparse
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
 
 from portal.ops.demo import COMMENTS as DEMO_COMMENTS
-from scoring.themes import EXAMPLE_CHARS, INDONESIAN_STOP_WORDS, MAX_THEMES, Theme, comment_themes, terms_of
+from scoring.themes import (
+    EXAMPLE_CHARS,
+    INDONESIAN_STOP_WORDS,
+    MAX_THEMES,
+    Theme,
+    comment_themes,
+    silhouette,
+    terms_of,
+)
 
 AC_COMMENTS = [
     "Ruang tunggu panas, AC tidak menyala.",
@@ -164,3 +176,20 @@ def test_it_gives_the_same_themes_for_the_same_comments(seed: int) -> None:
     comments = _mixed(seed) * 3
 
     assert comment_themes(comments) == comment_themes(list(comments))
+
+
+def test_it_computes_the_silhouette_as_scikit_learn_does_on_the_repeated_points() -> None:
+    rng = np.random.default_rng(1)
+    points = normalize(rng.random((60, 12)) ** 3)
+    labels = rng.integers(0, 4, 60)
+    labels[:3] = [0, 1, 3]
+    weight = rng.integers(1, 4, 60)
+    repeated = np.repeat(np.arange(60), weight)
+
+    expected = silhouette_score(points[repeated], labels[repeated], metric="cosine")
+
+    assert silhouette(points, weight, labels) == pytest.approx(expected, abs=1e-9)
+    assert silhouette(sparse.csr_matrix(points), weight, labels) == pytest.approx(expected, abs=1e-9)
+    alone = np.array([0, 1, 1, 2, 2])  # a point alone in its group scores 0
+    expected = silhouette_score(points[:5], alone, metric="cosine")
+    assert silhouette(points[:5], np.ones(5), alone) == pytest.approx(expected, abs=1e-9)
