@@ -53,12 +53,11 @@ def themed(db: Session, world: World, settings: Settings, clock: FakeClock) -> N
 
 
 def _themes_table(html: str) -> list[tuple[str, str, str]]:
-    """(theme cell text without its examples, comments, low ratings) per row of the themes table."""
+    """(theme, comments, low ratings) per theme row of the themes table (examples rows left out)."""
     table = re.search(r'<table class="results themes">(.*?)</table>', html, re.S)
     assert table, "no themes table"
     rows = re.findall(
-        r'<th scope="row">(.*?)<details>.*?</details>\s*</th>\s*<td class="num">([^<]+)</td>\s*'
-        r'<td class="num">([^<]+)</td>',
+        r'<th scope="row">(.*?)</th>\s*<td class="num">([^<]+)</td>\s*<td class="num">([^<]+)</td>',
         table.group(1),
         re.S,
     )
