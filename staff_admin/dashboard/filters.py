@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import CHANNELS
 from scoring.periods import Period, PeriodError, PeriodOutOfRange, parse_period
-from staff_admin.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
+from staff_admin.kit.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
 
 FILTER_NAMES = ("unit", "counter", "officer", "period", "overall", "channel", "excluded", "comment")
 YES_NO = {"yes": True, "no": False}

@@ -15,7 +15,7 @@ from portal.kernel.models import Unit
 from scoring.db.models import ScoringRun, UnitResult
 from scoring.periods import PeriodError, PeriodOutOfRange, parse_period
 from staff_admin.dashboard.labels import MUTU_NAMES
-from staff_admin.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
+from staff_admin.kit.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
 
 SCORE_COMMAND = "rating-portal score --period 2026-03"
 

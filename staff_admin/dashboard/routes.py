@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Request, Response, get
-from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
 from portal.citizen.followup import local_date
 from portal.kernel.web import render
 from staff_admin.dashboard import ratings
 from staff_admin.dashboard.service import dashboard
-from staff_admin.routes import Db, PortalDep, PrincipalDep, StaffArea
-
-PeriodQuery = Annotated[str | None, QueryParameter(name="period")]
-UnitQuery = Annotated[str | None, QueryParameter(name="unit")]
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import PeriodQuery, StaffDep, StaffRequest, UnitQuery
 
 
 def _query(request: Request) -> dict[str, str]:
     return {key: value for key, value in request.query_params.items() if isinstance(value, str)}
 
 
-def _browse_page(request: Request, db: Db, principal: PrincipalDep, portal: PortalDep) -> Template:
-    page = ratings.browse(
-        db, principal, _query(request), portal.settings.period_timezone, request.state.language
-    )
-    context = {"page": page, "principal": principal}
+def _browse_page(request: Request, staff: StaffRequest) -> Template:
+    page = ratings.browse(staff.db, staff.principal, _query(request), staff.timezone, request.state.language)
+    context = {"page": page, "principal": staff.principal}
     return render(request, "staff_admin/dashboard/ratings.html", context, 400 if page.errors else 200)
 
 
@@ -35,39 +28,27 @@ class DashboardController(StaffArea):
 
     @get("/", name="staff:dashboard", sync_to_thread=True)
     def show(
-        self,
-        request: Request,
-        db: Db,
-        principal: PrincipalDep,
-        portal: PortalDep,
-        period: PeriodQuery = None,
-        unit: UnitQuery = None,
+        self, request: Request, staff: StaffDep, period: PeriodQuery = None, unit: UnitQuery = None
     ) -> Template:
-        today = local_date(portal.clock(), portal.settings.period_timezone)
-        page = dashboard(db, principal, period, unit, today)
+        page = dashboard(staff.db, staff.principal, period, unit, local_date(staff.now(), staff.timezone))
         status = page.problem.status if page.problem else 200
-        return render(
-            request, "staff_admin/dashboard/dashboard.html", {"page": page, "principal": principal}, status
-        )
+        context = {"page": page, "principal": staff.principal}
+        return render(request, "staff_admin/dashboard/dashboard.html", context, status)
 
 
 class RatingsController(StaffArea):
     path = "/admin/ratings"
 
     @get("/", name="staff:ratings", sync_to_thread=True)
-    def browse(self, request: Request, db: Db, principal: PrincipalDep, portal: PortalDep) -> Template:
-        return _browse_page(request, db, principal, portal)
+    def browse(self, request: Request, staff: StaffDep) -> Template:
+        return _browse_page(request, staff)
 
     @get("/export.csv", name="staff:ratings_export", sync_to_thread=True)
-    def export(
-        self, request: Request, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response | Template:
+    def export(self, request: Request, staff: StaffDep) -> Response | Template:
         try:
-            export = ratings.export(
-                portal.sessions, principal, _query(request), portal.settings.period_timezone
-            )
+            export = ratings.export(staff.portal.sessions, staff.principal, _query(request), staff.timezone)
         except ratings.InvalidFilters:
-            return _browse_page(request, db, principal, portal)
+            return _browse_page(request, staff)
         return Stream(
             export.chunks,
             media_type="text/csv; charset=utf-8",

@@ -7,7 +7,7 @@ regulation's formula (scoring.skm.ikm_from_sums)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, case, func, select
@@ -40,6 +40,7 @@ from staff_admin.dashboard.results import (
     scored_periods,
     unit_figures,
 )
+from staff_admin.dashboard.themes import ThemeFigure, unit_themes
 
 TREND_MONTHS = 12
 
@@ -79,6 +80,7 @@ class DashboardPage:
     units: list[UnitFigure]
     focus: FocusUnit | None
     overdue_complaints: int = 0
+    themes: list[ThemeFigure] = field(default_factory=list)  # of the focused unit
 
 
 def dashboard(
@@ -102,7 +104,8 @@ def dashboard(
     if unit_id is None:
         unit_id = _default_unit(principal, units)
     focus = None if unit_id is None else _focus(session, chosen, unit_id, units)
-    return DashboardPage(periods, chosen, None, units, focus, overdue)
+    themes = [] if focus is None else unit_themes(session, principal, chosen.run_id, focus.unit_id)
+    return DashboardPage(periods, chosen, None, units, focus, overdue, themes)
 
 
 def _default_unit(principal: Principal, units: list[UnitFigure]) -> int | None:

@@ -17,9 +17,10 @@ from scoring.db import freeze
 from scoring.db.models import ScoringRun
 from scoring.periods import FIRST_DAY, LAST_DAY, Period, PeriodError, PeriodOutOfRange, parse_period
 from staff_admin import audit
-from staff_admin.access import ADMIN, HR, NotFound, Principal, require_role
-from staff_admin.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
-from staff_admin.masterdata.problems import invalid
+from staff_admin.access import ADMIN, HR, Principal, require_role
+from staff_admin.kit.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
+from staff_admin.kit.problems import invalid
+from staff_admin.kit.records import get_or_404
 from staff_admin.models import User
 from staff_admin.periods.models import ScoringPeriod
 
@@ -84,10 +85,7 @@ def list_periods(session: Session, principal: Principal) -> list[PeriodRow]:
 
 def get_period(session: Session, principal: Principal, period_id: int) -> ScoringPeriod:
     require_role(principal, ADMIN, HR)
-    period = session.get(ScoringPeriod, period_id)
-    if period is None:
-        raise NotFound(f"period {period_id}")
-    return period
+    return get_or_404(session, ScoringPeriod, period_id)
 
 
 def create_period(session: Session, principal: Principal, text: str, now: datetime) -> int:

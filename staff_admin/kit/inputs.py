@@ -10,7 +10,7 @@ from datetime import date
 from portal.citizen.forms import N_
 from portal.kernel.text import has_control_character
 from scoring.periods import FIRST_DAY, LAST_DAY
-from staff_admin.masterdata.problems import Problem
+from staff_admin.kit.problems import Problem
 
 CONTROL_CHARACTER = N_(
     "Remove the control character (such as a tab, line break or vertical tab, often pasted with the "
