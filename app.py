@@ -19,24 +19,16 @@ from portal.citizen import api as portal_api
 from portal.citizen import routes as portal_routes
 from portal.citizen.hotpath import HotPath
 from portal.citizen.kept_pages import CounterPages
-from portal.citizen.service import Clock, utc_now
+from portal.citizen.web import GZIP_LEVEL, NO_COMPRESSION, CitizenPortal, PassEncoded, RenderedPages
 from portal.citizen.writer import RatingIntake
+from portal.kernel.clock import Clock, utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.errors import error_page
 from portal.kernel.hardening import security_headers
 from portal.kernel.i18n import install_i18n
 from portal.kernel.security import FormSigner
 from portal.kernel.settings import REPO_ROOT, Settings, SettingsError
-from portal.kernel.web import (
-    GZIP_LEVEL,
-    NO_COMPRESSION,
-    PassEncoded,
-    Portal,
-    RenderedPages,
-    portal_provider,
-    prepare_request,
-    provide_db,
-)
+from portal.kernel.web import portal_provider, prepare_request, provide_db
 from portal.ops import accesslog, backup, health
 from portal.ops import cli as portal_cli
 from portal.ops.serving import tune_garbage_collector
@@ -78,7 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
     sessions = make_sessionmaker(engine)
     signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
     intake = RatingIntake.for_database(engine, sessions, settings, signer)
-    portal = Portal(
+    portal = CitizenPortal(
         settings=settings,
         clock=clock,
         signer=signer,
@@ -141,7 +133,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )
-    app.asgi_handler = HotPath(app.asgi_handler, app, portal, REQUEST_MAX_BODY_BYTES)
+    if settings.hot_path:
+        app.asgi_handler = HotPath(app.asgi_handler, app, portal, REQUEST_MAX_BODY_BYTES)
     return accesslog.install(app, settings.access_log)
 
 

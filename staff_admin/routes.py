@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
 from portal.kernel.hardening import request_address, secure_cookies
-from portal.kernel.i18n import choose_language
 from portal.kernel.security import keyed_hash
 from portal.kernel.settings import Settings
-from portal.kernel.web import LANGUAGE_COOKIE, Portal, render
+from portal.kernel.web import Portal, render, set_request_language
 from staff_admin import auth, service
 from staff_admin.access import Forbidden, NotFound, Principal
 
@@ -99,12 +98,7 @@ def _to_login(request: Request, exc: auth.NotAuthenticated) -> Response:
 
 def _error(request: Request, key: str | int, status: int) -> Template:
     if getattr(request.state, "language", None) is None:  # failed in middleware, before the hook ran
-        request.state.language = choose_language(
-            request.query_params.get("lang"),
-            request.cookies.get(LANGUAGE_COOKIE),
-            request.headers.get("accept-language"),
-            request.app.state.portal.settings.default_language,
-        )
+        set_request_language(request)
     title, detail = ERRORS[key]
     context = {"status": status, "title": title, "detail": detail}
     return render(request, "staff_admin/error.html", context, status_code=status)
