@@ -13,16 +13,11 @@ from portal.kernel.models import SKM_ELEMENTS
 
 
 class RatedCounter(Protocol):
-    """What a row needs of its counter (a Counter, or a COUNTER_ON_DUTY row)."""
+    """What a row needs of its counter (a Counter, or a counter on duty of portal.citizen.duty)."""
 
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def opening_hours(self) -> OpeningHours: ...
-
-    @property
-    def timezone(self) -> str: ...
+    id: int
+    opening_hours: OpeningHours
+    timezone: str
 
 
 def rating_row(

@@ -164,12 +164,13 @@ def _qr_url(request: Request, portal: Portal, token: str) -> str:
 
 
 # Citizen pages are the hot path. The form, the thanks page and the rating run on the event loop
-# (kept counter pages, kept_pages.py; the rating intake, intake.py), and the common case of the form
-# and the rating is answered by portal.citizen.hotpath before it gets here: a change to what these two answer
-# belongs there too (tests/portal/test_hotpath.py compares the two). The others open and close their
-# own session in their worker thread, so no connection stays checked out while the request waits for
-# the event loop to render and clean up (under load that wait emptied the pool; staff pages use the
-# `db` dependency).
+# (kept counter pages, kept_pages.py; the rating writer, writer.py), and the common case of the form
+# and the rating is answered by portal.citizen.hotpath before it gets here (unless HOT_PATH is off):
+# the rating through the same submit path and answers (submit.py, rating_answer), the form from the
+# pages this handler keeps, so a change to the form's answer belongs there too
+# (tests/portal/test_hotpath.py compares the two). The others open and close their own session in
+# their worker thread, so no connection stays checked out while the request waits for the event loop
+# to render and clean up (under load that wait emptied the pool; staff pages use the `db` dependency).
 
 
 class CitizenController(Controller):
@@ -193,7 +194,7 @@ class CitizenController(Controller):
     async def submit_rating(
         self, request: Request, token: FromPath[str], data: FormData, portal: PortalDep
     ) -> Response:
-        # On the event loop: the rating waits for the intake's batch (intake.py), holding no thread
+        # On the event loop: the rating waits for the writer's batch (writer.py), holding no thread
         # or connection. The counter's page is looked up (in a thread) only when a page is shown again.
         try:
             rating = parse_rating_form(data)
