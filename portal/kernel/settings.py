@@ -110,6 +110,10 @@ class Settings:
     # How long a worker process shows a counter's page (names, officer on duty) without reading it
     # again; 0 reads it on every scan (portal.citizen.kept_pages)
     counter_page_seconds: int = 5
+    # The two requests of nearly every citizen (the poster's form, the rating) answered in front of
+    # the web framework's request machinery, as its handlers answer them (portal.citizen.hotpath);
+    # off, the framework answers every request
+    hot_path: bool = True
     # Proof-of-presence channels (docs/channels.md)
     kiosk_step_seconds: int = 30
     kiosk_grace_seconds: int = 60
@@ -181,6 +185,7 @@ class Settings:
             device_throttle_seconds=_int(env, "DEVICE_THROTTLE_SECONDS", 15 * 60),
             submit_flood_limit_per_minute=_int(env, "SUBMIT_FLOOD_LIMIT_PER_MINUTE", 60, minimum=1),
             counter_page_seconds=_int(env, "COUNTER_PAGE_SECONDS", 5),
+            hot_path=_flag(env, "HOT_PATH", True),
             kiosk_step_seconds=_int(env, "KIOSK_STEP_SECONDS", 30, minimum=10),
             kiosk_grace_seconds=_int(env, "KIOSK_GRACE_SECONDS", 60),
             kiosk_form_max_age_seconds=_int(env, "KIOSK_FORM_SECONDS", 10 * 60, minimum=60),

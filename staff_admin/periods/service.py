@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
-from portal.citizen.service import Clock
+from portal.kernel.clock import Clock
 from portal.kernel.settings import Settings
 from scoring.db import freeze
 from scoring.db.models import ScoringRun
