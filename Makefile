@@ -6,7 +6,13 @@ STAMP := $(VENV)/.installed
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test lint format audit messages bench-submit bench-scoring bench-browser screenshots clean
+# Test processes (pytest-xdist): 2 is the fastest on the two-core CI machine; `make test PYTEST_WORKERS=4`.
+# loadgroup keeps the tests marked xdist_group (the browser tests, which share one demo server) on one
+# worker. PYTEST_ARGS adds options (.ci/run: --durations=15).
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+.PHONY: run test test-fast lint format audit messages bench-submit bench-scoring bench-browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +30,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+# The quick loop while developing: everything but the tests marked slow (real servers, the browser,
+# long simulations). CI runs them all (`make test`).
+test-fast: $(STAMP)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

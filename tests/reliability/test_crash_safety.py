@@ -211,7 +211,8 @@ def in_write_transaction(_proc: subprocess.Popen, url: str) -> bool:
                     text(
                         "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
                         "WHERE c.relname = 'scoring_runs' AND l.mode = 'RowExclusiveLock' "
-                        "AND l.pid <> pg_backend_pid()"
+                        "AND l.pid <> pg_backend_pid() AND l.database = "  # pg_locks spans the server
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
                     )
                 ).scalar_one()
             )
