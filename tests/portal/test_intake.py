@@ -224,11 +224,10 @@ def test_it_counts_a_batch_window_by_window_when_the_database_breaks_a_deadlock(
             )
         )
         writer.start()  # adds the new window, then waits to delete the old one, which `other` holds
-        # pg_locks spans the server: only waits of this database's sessions are ours (other tests run
-        # beside us). A wait for a row is on the holder's transaction id, which names no database.
+        # A wait for `other`: pg_locks spans the server, and other tests' sessions wait there too.
         waiting = text(
-            "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid IN"
-            " (SELECT pid FROM pg_stat_activity WHERE datname = current_database())"
+            "SELECT count(*) FROM pg_locks"
+            " WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
         )
         deadline = time.monotonic() + 10
         while not other.execute(waiting).scalar_one():
