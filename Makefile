@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-# Test processes (pytest-xdist): 2 is the fastest on the two-core CI machine; `make test PYTEST_WORKERS=4`.
-# loadgroup keeps the tests marked xdist_group (the browser tests, which share one demo server) on one
-# worker. PYTEST_ARGS adds options (.ci/run: --durations=15).
+# Test processes (pytest-xdist): 2 measured fastest on the two-core CI machine (3 and 4 were slower);
+# elsewhere try `make test PYTEST_WORKERS=auto`. loadgroup keeps each xdist_group on one worker: the
+# browser tests (one demo server for all) and the loads on real servers (one at a time).
+# PYTEST_ARGS adds options (.ci/run: --durations=15; or a path, -k, -x).
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
@@ -32,8 +33,8 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(PYTEST) $(PYTEST_ARGS)
 
-# The quick loop while developing: everything but the tests marked slow (real servers, the browser,
-# long simulations). CI runs them all (`make test`).
+# The quick loop while developing: everything but the tests marked slow (the browser, loads on real
+# servers, property-based fuzzing of whole pages). CI runs them all (`make test`).
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
