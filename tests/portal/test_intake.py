@@ -207,14 +207,6 @@ def test_it_counts_a_batch_window_by_window_when_the_database_breaks_a_deadlock(
         connection.execute(add, {"key": key, "window": window - 3})
     results: list = []
     other_counted = threading.Event()
-
-    @event.listens_for(engine, "rollback")
-    def broken(_connection) -> None:
-        """Ours, broken, waits to count again until `other` has its row, as it would on a quiet server
-        (both wake when ours aborts; if ours won the race it would deadlock again)."""
-        if threading.current_thread() is writer:
-            other_counted.wait(10)
-
     with engine.connect() as other:  # another process's batch, holding a rating queued for minutes
         other.execute(text("SET deadlock_timeout = '10s'"))  # the database breaks it in our batch
         other.execute(add, {"key": key, "window": window - 3})
@@ -223,6 +215,14 @@ def test_it_counts_a_batch_window_by_window_when_the_database_breaks_a_deadlock(
                 submit_ratings(make_sessionmaker(engine)(), settings, signer, [ours])
             )
         )
+
+        # Ours, broken, counts again once `other` has its row, as on a quiet server: both wake when
+        # ours aborts, and if ours won that race on a busy machine it would deadlock a second time.
+        @event.listens_for(engine, "rollback")
+        def broken(_connection) -> None:
+            if threading.current_thread() is writer:
+                other_counted.wait(10)
+
         writer.start()  # adds the new window, then waits to delete the old one, which `other` holds
         # A wait for `other`: pg_locks spans the server, and other tests' sessions wait there too.
         waiting = text(
