@@ -19,6 +19,9 @@ from staff_admin.models import User
 from staff_admin.review.unlinkable import rating_reference
 from tests.e2e.browser import PHONE, LiveServer, check_axe, fill_rating, sign_in, submit
 
+# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
 
 def open_details(page: Any) -> None:
     """Open both folded sections, so axe sees the nine questions and the contact fields too."""

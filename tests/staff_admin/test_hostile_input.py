@@ -46,6 +46,8 @@ from tests.portal.citizen import Citizen
 from tests.staff_admin.casework import counter_for, own_rating_page, rating
 from tests.staff_admin.conftest import PASSWORD, World, csrf_token, signed_in
 
+pytestmark = pytest.mark.slow  # property-based: hundreds of requests
+
 # The database keeps what each example did, so a failing example cannot be replayed smaller: report the
 # first failure as it happened instead of shrinking.
 STAFF_FUZZ = settings(
