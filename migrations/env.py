@@ -8,6 +8,7 @@ from portal.kernel.models import UTCDateTime
 from portal.kernel.settings import Settings
 from scoring.db import models as _scoring_models  # noqa: F401  (registers the scoring tables)
 from staff_admin import models as _staff_models  # noqa: F401  (registers the staff tables)
+from staff_admin.jobs import models as _job_models  # noqa: F401  (scoring jobs)
 from staff_admin.periods import models as _period_models  # noqa: F401  (registers the periods table)
 from staff_admin.review import models as _review_models  # noqa: F401  (appeals)
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 import portal.citizen.followup
 import scoring.db.models
+import staff_admin.jobs.models
 import staff_admin.models
 import staff_admin.periods.models
 import staff_admin.review.models
@@ -38,6 +39,7 @@ ALL_MODELS = (
     staff_admin.periods.models,
     portal.citizen.followup,
     staff_admin.review.models,
+    staff_admin.jobs.models,
 )
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 BACKENDS = ["sqlite", "postgresql"]

@@ -24,9 +24,10 @@ from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
 def _periods_page(
     request: Request, db: Db, principal: PrincipalDep, failed: Invalid | None = None
 ) -> Template:
+    timezone = request.app.state.portal.settings.period_timezone
     context = {
         "principal": principal,
-        "periods": service.list_periods(db, principal),
+        "periods": service.list_periods(db, principal, timezone),
         "problems": failed.problems if failed else [],
         "values": failed.values if failed else {},
     }
@@ -57,7 +58,7 @@ class PeriodsController(StaffArea):
         self, request: Request, period_id: FromPath[int], db: Db, principal: PrincipalDep, portal: PortalDep
     ) -> Response:
         try:
-            service.score(db, principal, period_id, portal.settings, portal.clock)
+            service.queue_score(db, principal, period_id, portal.clock())
         except Invalid as failed:
             return _periods_page(request, db, principal, failed)
         return Redirect(request.app.route_reverse("staff:periods"), status_code=303)
