@@ -109,7 +109,7 @@ def dashboard(
         unit_id = _default_unit(principal, units)
     focus = None if unit_id is None else _focus(session, chosen, unit_id, units)
     job = latest_jobs(session, principal, [chosen.key], chosen.timezone).get(chosen.key)
-    stale = staleness(session, chosen.key)
+    stale = staleness(session, chosen.key, unit_scope(principal, Rating.unit_id))
     return DashboardPage(periods, chosen, None, units, focus, overdue, stale, job, may_score(principal))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Rating
@@ -29,8 +29,11 @@ class Staleness:
     new_decisions: int
 
 
-def staleness(session: Session, period_key: str) -> Staleness | None:
-    """None when the period's figures are current, it has no run, or it is closed."""
+def staleness(
+    session: Session, period_key: str, scope: ColumnElement[bool] | None = None
+) -> Staleness | None:
+    """None when the period's figures are current, it has no run, or it is closed. `scope` (a clause
+    on Rating.unit_id) counts only what a unit head may see."""
     run = session.execute(
         select(
             ScoringRun.period_start,
@@ -48,7 +51,7 @@ def staleness(session: Session, period_key: str) -> Staleness | None:
     if closed is not None:
         return None
     start, end = Period(run.period_start, run.period_end, run.period_label).bounds(run.timezone)
-    in_period = (Rating.submitted_at >= start, Rating.submitted_at < end)
+    in_period = (Rating.submitted_at >= start, Rating.submitted_at < end, true() if scope is None else scope)
     new_ratings, first_rating = session.execute(
         select(func.count(), func.min(Rating.submitted_at)).where(
             *in_period, Rating.submitted_at >= run.started_at
