@@ -177,7 +177,7 @@ def test_it_shows_progress_while_a_job_runs(
         "active": True,
     }
     page = client.get(PERIODS + "?lang=en").text
-    assert '<progress max="100" value="20">' in page
+    assert '<progress max="100" value="20" aria-label="Scoring progress">' in page
     assert "Scoring: reading the ratings ( 1,234 / 5,000)" in text_of(page)
     indonesian = text_of(client.get(PERIODS + "?lang=id").text)
     assert "Penghitungan skor: membaca penilaian ( 1.234 / 5.000)" in indonesian
