@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.kernel.db import Base
 from portal.kernel.models import UTCDateTime
+from staff_admin import models as _staff_models  # noqa: F401  (the users table requested_by names)
 
 JOB_STATES = ("queued", "running", "done", "failed")
 ACTIVE_STATES = ("queued", "running")
