@@ -128,11 +128,11 @@ def queue_scoring(session: Session, principal: Principal, period: Period, now: d
     )
     if closed is not None:
         raise invalid("", N_("This period is closed; its results are frozen."))
-    job, created = queue.enqueue(session, period, principal.user_id, now)
-    if created:
-        after = {"period": period.key, "label": period.label, "state": "queued"}
-        audit.record(session, principal, "scoring_job.queue", "scoring_job", job.id, None, after, at=now)
     try:
+        job, created = queue.enqueue(session, period, principal.user_id, now)
+        if created:
+            after = {"period": period.key, "label": period.label, "state": "queued"}
+            audit.record(session, principal, "scoring_job.queue", "scoring_job", job.id, None, after, at=now)
         session.commit()
     except IntegrityError as error:  # another request queued it between our check and our insert
         job = queue.enqueue_again(session, period.key, error)

@@ -168,9 +168,10 @@ class Worker:
                 select(func.count()).where(Rating.submitted_at >= start, Rating.submitted_at < end)
             )
             session.rollback()
-            queue.renew(
+            if not queue.renew(
                 self.engine, claim, self.clock(), self.lease, phase="read", rows_read=0, rows_total=total
-            )
+            ):
+                raise LeaseLost
             result = score_period(
                 session,
                 period,

@@ -20,8 +20,10 @@ from portal.kernel.models import Counter
 from portal.kernel.settings import Settings
 from scoring.db.models import ScoringRun
 from scoring.periods import parse_period
+from staff_admin.access import principal_for
 from staff_admin.jobs import queue
 from staff_admin.jobs.models import ScoringJob
+from staff_admin.jobs.service import queue_scoring
 from staff_admin.jobs.worker import Worker
 from staff_admin.models import AuditEntry, User
 from staff_admin.periods.models import ScoringPeriod
@@ -317,3 +319,27 @@ def test_the_database_refuses_a_second_active_job_of_a_period(
     with pytest.raises(IntegrityError):
         db.commit()
     db.rollback()
+
+
+def test_hr_pressing_score_in_many_tabs_at_once_queues_one_job(
+    engine: Engine, db: Session, world: World, clock: FakeClock
+) -> None:
+    hr = principal_for(db, db.scalars(select(User).where(User.username == "hr")).one())
+    sessions = make_sessionmaker(engine)
+    queued: list[int] = []
+    start = threading.Barrier(6)
+
+    def press() -> None:
+        with sessions() as session:
+            start.wait()
+            queued.append(queue_scoring(session, hr, MARCH, clock()).id)
+
+    threads = [threading.Thread(target=press) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    (job,) = jobs(db)
+    assert queued == [job.id] * 6
+    assert len(db.scalars(select(AuditEntry).where(AuditEntry.action == "scoring_job.queue")).all()) == 1
