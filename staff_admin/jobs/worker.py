@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from portal.citizen.service import Clock
@@ -81,7 +81,14 @@ class Worker:
         """Runs jobs until stopped (or, with `once`, until none is left); counts of final states."""
         outcomes: dict[str, int] = {}
         while not self.stopping.is_set():
-            claim = queue.claim(self.engine, self.name, self.clock(), self.lease)
+            try:
+                claim = queue.claim(self.engine, self.name, self.clock(), self.lease)
+            except OperationalError as error:  # database restarting, or SQLite busy beyond its timeout
+                if once:
+                    raise
+                self.log(f"cannot look for jobs now ({type(error).__name__}); again in {poll_seconds:g} s")
+                self.stopping.wait(poll_seconds)
+                continue
             if claim is None:
                 if once:
                     break

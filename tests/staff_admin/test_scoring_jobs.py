@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.kernel.db import make_sessionmaker
+from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.models import Counter
 from portal.kernel.settings import Settings
 from scoring.db.models import ScoringRun
@@ -27,7 +27,7 @@ from staff_admin.jobs.service import queue_scoring
 from staff_admin.jobs.worker import Worker
 from staff_admin.models import AuditEntry, User
 from staff_admin.periods.models import ScoringPeriod
-from tests.conftest import FakeClock
+from tests.conftest import TEST_SECRET, FakeClock
 from tests.staff_admin.conftest import World, csrf_token, signed_in
 from tests.staff_admin.hr_data import march_ratings
 from tests.staff_admin.scoring_jobs import run_jobs, worker_command
@@ -343,3 +343,26 @@ def test_hr_pressing_score_in_many_tabs_at_once_queues_one_job(
     (job,) = jobs(db)
     assert queued == [job.id] * 6
     assert len(db.scalars(select(AuditEntry).where(AuditEntry.action == "scoring_job.queue")).all()) == 1
+
+
+def test_a_worker_waits_out_a_database_it_cannot_reach(tmp_path) -> None:
+    unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/none"  # nothing listens on port 1
+    settings = Settings.from_env(
+        {"DATABASE_URL": unreachable, "SECRET_KEY": TEST_SECRET, "VAR_DIR": str(tmp_path)}
+    )
+    engine = make_engine(unreachable)
+    lines: list[str] = []
+    worker = Worker(engine, make_sessionmaker(engine), settings, FakeClock(), log=lines.append)
+    runner = threading.Thread(target=worker.run, kwargs={"poll_seconds": 0.05})
+    runner.start()
+    try:
+        for _ in range(200):
+            if len(lines) >= 2:
+                break
+            threading.Event().wait(0.05)
+    finally:
+        worker.stopping.set()
+        runner.join(10)
+        engine.dispose()
+    assert not runner.is_alive()
+    assert len(lines) >= 2 and lines[0].startswith("cannot look for jobs now (OperationalError)")
