@@ -2,15 +2,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from portal.citizen import followup as _followup_models  # noqa: F401  (complaint cases, contact details)
-from portal.kernel.db import Base, make_engine
+from model_registry import metadata  # every table of every package
+from portal.kernel.db import make_engine
 from portal.kernel.models import UTCDateTime
 from portal.kernel.settings import Settings
-from scoring.db import models as _scoring_models  # noqa: F401  (registers the scoring tables)
-from staff_admin import models as _staff_models  # noqa: F401  (registers the staff tables)
-from staff_admin.jobs import models as _job_models  # noqa: F401  (scoring jobs)
-from staff_admin.periods import models as _period_models  # noqa: F401  (registers the periods table)
-from staff_admin.review import models as _review_models  # noqa: F401  (appeals)
 
 config = context.config
 
@@ -41,7 +36,7 @@ def _run(connection) -> None:
     context.configure(
         render_item=_render_item,
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=True,  # SQLite needs table rebuilds for ALTER
         compare_type=True,
     )

@@ -28,7 +28,7 @@ input ratings.csv (header row; unknown extra columns are ignored):
   network_hash   keyed hash of the network; may be empty
   overall        face rating 1-4 (4 best), required
   u1 u2 u3 u4 u5 u6 u7 u8 u9
-                 SKM elements U1..U9 (section 4 of the design), 1-4, empty = not answered
+                 SKM elements U1..U9 (docs/scoring.md), 1-4, empty = not answered
                  (quick rating). u6 (competence) and u7 (courtesy) concern the officer.
   form_seconds   seconds from form shown to submit; may be empty
   comment        free text, not scored (optional column)

@@ -1,4 +1,4 @@
-"""The CSV contract (DESIGN.md section 7): read ratings.csv, write flags.csv, scores.csv, units.csv,
+"""The CSV contract (docs/scoring.md): read ratings.csv, write flags.csv, scores.csv, units.csv,
 and write the contract's input columns for the portal's raw export.
 
 Files are UTF-8 (a byte-order mark is accepted on input), comma-separated, RFC 4180 quoting, "\\n"
@@ -32,6 +32,9 @@ from scoring.table import (
 )
 
 FLAGS_COLUMNS: tuple[str, ...] = ("rating_id", "excluded", "anomaly_score", "reasons")
+# The raw-ratings export (the database's exports, `write_ratings_csv(..., outside_hours=True)`): the
+# contract's input columns, then outside_hours. scoring.db.store selects exactly these from the database.
+EXPORT_COLUMNS: tuple[str, ...] = (*INPUT_COLUMNS, *OPTIONAL_COLUMNS)
 CHUNK_ROWS = 50_000
 _DECIMALS = {"anomaly_score": 4, "mean_overall": 2, "ikm": 2, "score": 2, "score_low": 2, "score_high": 2} | {
     f"nrr_u{i}": 4 for i in range(1, 10)
@@ -185,7 +188,7 @@ def write_ratings_csv(
     rows: mappings keyed by column name, or sequences in column order. Values are written as they are:
     this is a machine contract, so spreadsheet-formula neutralisation is deliberately NOT applied;
     commas, quotes and newlines in comments round-trip through standard CSV quoting."""
-    columns = (*INPUT_COLUMNS, *OPTIONAL_COLUMNS) if outside_hours else INPUT_COLUMNS
+    columns = EXPORT_COLUMNS if outside_hours else INPUT_COLUMNS
     with _opened(target, "w") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)

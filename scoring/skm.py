@@ -25,7 +25,7 @@ ELEMENT_NAMES: dict[str, str] = {
     "u9": "Penanganan pengaduan, saran dan masukan",
 }
 # Only these elements are about the individual officer; with the overall face rating they make the
-# officer's public-service component (DESIGN.md section 4).
+# officer's public-service component (docs/scoring.md).
 OFFICER_ELEMENTS: tuple[str, ...] = ("u6", "u7")
 ANSWER_MIN, ANSWER_MAX = 1, 4
 SCALE_FACTOR = 25  # IKM 1-4 -> 25-100

@@ -22,10 +22,10 @@ from portal.citizen.api import (
     SECURITY,
     ApiClientDep,
     ApiProblem,
-    Db,
     Id,
     problem_spec,
 )
+from portal.kernel.deps import Db
 from portal.kernel.models import SKM_ELEMENTS, Unit
 from scoring.db.models import ScoringRun, UnitResult
 from scoring.periods import PeriodError, parse_period

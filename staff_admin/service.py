@@ -12,13 +12,13 @@ from staff_admin.access import (
     ADMIN,
     HR,
     UNIT_HEAD,
-    NotFound,
     Principal,
     can_see_unit,
     require_role,
     require_unit,
     unit_scope,
 )
+from staff_admin.kit.records import get_or_404
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,7 @@ def home(session: Session, principal: Principal) -> HomePage:
 def unit_page(session: Session, principal: Principal, unit_id: int) -> UnitPage:
     require_role(principal, ADMIN, HR, UNIT_HEAD)
     require_unit(principal, unit_id)  # before the lookup: out of scope and missing look the same
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(f"unit {unit_id}")
+    unit = get_or_404(session, Unit, unit_id)
     parent = None
     if unit.parent_id is not None and can_see_unit(principal, unit.parent_id):
         above = session.get(Unit, unit.parent_id)

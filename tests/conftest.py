@@ -21,26 +21,14 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
-import portal.citizen.followup
-import scoring.db.models
-import staff_admin.jobs.models
-import staff_admin.models
-import staff_admin.periods.models
-import staff_admin.review.models
+import model_registry
 from app import create_app
 from portal.kernel.db import Base, make_engine, make_sessionmaker, normalise_url
 from portal.kernel.settings import Settings
 from portal.ops import migrate
 
 # Every table must be known to Base.metadata so each test starts from empty ones.
-ALL_MODELS = (
-    scoring.db.models,
-    staff_admin.models,
-    staff_admin.periods.models,
-    portal.citizen.followup,
-    staff_admin.review.models,
-    staff_admin.jobs.models,
-)
+ALL_MODELS = model_registry.MODEL_MODULES
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -197,3 +197,15 @@ def forms_on(html: str) -> list[Form]:
     reader = _FormReader()
     reader.feed(html)
     return reader.forms
+
+
+# --- malformed CSRF tokens (issue 21, item 14) ------------------------------------------------------------
+
+# Each raised inside the framework's CSRF middleware: a 500 and a traceback per request. A "file" token is
+# sent as a file part of a multipart form; the others as the `_csrf_token` field and as the header.
+MALFORMED_CSRF_TOKENS = {
+    "long non-ASCII": "a" * 70 + "é",
+    "exact length non-ASCII": "é" * 64,
+    "long": "0" * 129,
+    "file": "f" * 128,
+}

@@ -369,13 +369,13 @@ def test_the_indonesian_catalog_uses_the_regulations_wording() -> None:
 # (or keyword `message`) of the message. Machine and command-line texts (the API's problem documents,
 # settings, the CLI, backups) are English by design and not listed.
 MESSAGE_SINKS = {
-    "Problem": 1,  # staff_admin.masterdata.problems.Problem(column, message, params, row)
-    "invalid": 1,  # staff_admin.masterdata.problems.invalid(column, message, **params)
+    "Problem": 1,  # staff_admin.kit.problems.Problem(column, message, params, row)
+    "invalid": 1,  # staff_admin.kit.problems.invalid(column, message, **params)
     "_problem": 2,  # staff_admin.periods.hr_import._problem(row, column, message, **params)
     "FilterError": 1,  # staff_admin.dashboard.filters.FilterError(field, message, params)
     "PeriodProblem": 0,  # staff_admin.dashboard.results.PeriodProblem(message, params, status)
-    "DecisionRefused": 0,  # staff_admin.review.service.DecisionRefused(message)
-    "required_note": 1,  # staff_admin.review.service.required_note(raw, message)
+    "DecisionRefused": 0,  # staff_admin.kit.notes.DecisionRefused(message)
+    "required_note": 1,  # staff_admin.kit.notes.required_note(raw, message)
     "NipError": 0,  # portal.kernel.nip.NipError(message): shown on the employee form and in imports
 }
 WEB_PACKAGES = ("portal", "staff_admin")

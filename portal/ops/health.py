@@ -6,14 +6,12 @@ from __future__ import annotations
 import logging
 
 from litestar import Response, get
-from litestar.di import NamedDependency
-from litestar.params import SkipValidation
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+
+from portal.kernel.deps import Db
 
 log = logging.getLogger("portal.health")
-Db = NamedDependency[SkipValidation[Session]]
 NO_STORE = {"Cache-Control": "no-store"}
 
 

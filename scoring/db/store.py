@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Float,
     Integer,
     MetaData,
@@ -32,12 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import SKM_ELEMENTS, Counter, Rating
+from portal.kernel.models import Counter, Rating
 from scoring.aggregate import officer_records, unit_records
-from scoring.csvio import write_ratings_csv
+from scoring.csvio import EXPORT_COLUMNS, write_ratings_csv
 from scoring.db import freeze
 from scoring.db.loading import load_period_table
 from scoring.db.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
+from scoring.db.themes import store_comment_themes
 from scoring.params import ScoringParams
 from scoring.periods import Period
 from scoring.pipeline import FlagTable, detect
@@ -46,22 +48,8 @@ from scoring.table import RatingTable
 
 _FLAG_CHUNK = 50_000
 MANUAL_REASON = "manual"  # counted in excluded_by_reason when a reviewer excluded a rating
-_COLUMNS = (
-    Rating.id,
-    Rating.submitted_at,
-    Rating.unit_id,
-    Rating.counter_id,
-    Rating.employee_id,
-    Rating.channel,
-    Rating.device_hash,
-    Rating.network_hash,
-    Rating.overall,
-    *(getattr(Rating, u) for u in SKM_ELEMENTS),
-    Rating.form_seconds,
-    Rating.comment,
-    Rating.outside_hours,
-    Counter.timezone,
-)
+# The export's columns (scoring.csvio.EXPORT_COLUMNS) as columns of the ratings table.
+CONTRACT_COLUMNS = tuple(getattr(Rating, "id" if name == "rating_id" else name) for name in EXPORT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -78,23 +66,31 @@ class RunSummary:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def period_rows(session: Session, period: Period, timezone: str) -> Iterator[tuple[Any, ...]]:
-    """The period's ratings in id order as contract rows (INPUT_COLUMNS + outside_hours), each
-    submitted_at in its counter's local offset: office hours and days are local."""
-    start, end = period.bounds(timezone)
+def contract_rows(
+    session: Session, *conditions: ColumnElement[bool], batch: int = 20_000
+) -> Iterator[tuple[Any, ...]]:
+    """The ratings matching `conditions` in id order as rows of EXPORT_COLUMNS (the contract's input
+    columns, then outside_hours), each submitted_at in its counter's local offset: office hours and
+    days are local. Read `batch` rows at a time."""
     statement = (
-        select(*_COLUMNS)
+        select(*CONTRACT_COLUMNS, Counter.timezone)
         .join(Counter, Counter.id == Rating.counter_id)
-        .where(Rating.submitted_at >= start, Rating.submitted_at < end)
+        .where(*conditions)
         .order_by(Rating.id)
-        .execution_options(yield_per=20_000)
+        .execution_options(yield_per=batch)
     )
     zones: dict[str, ZoneInfo] = {}
     for row in session.execute(statement):
-        *values, outside_hours, zone = row
+        *values, zone = row
         local = zones.get(zone) or zones.setdefault(zone, ZoneInfo(zone))
         values[1] = values[1].astimezone(local)
-        yield (*values, outside_hours)
+        yield tuple(values)
+
+
+def period_rows(session: Session, period: Period, timezone: str) -> Iterator[tuple[Any, ...]]:
+    """The period's ratings as contract rows (contract_rows)."""
+    start, end = period.bounds(timezone)
+    return contract_rows(session, Rating.submitted_at >= start, Rating.submitted_at < end)
 
 
 def latest_decisions(session: Session) -> dict[int, str]:
@@ -206,6 +202,7 @@ def score_period(
             rows = [{"run_id": run.id, **_officer_row(o, by_employee)} for o in officers]
             session.execute(insert(OfficerResult), rows)
         _write_flags(session, flags, excluded, clock())
+        store_comment_themes(session, run.id, period, timezone)  # reads the flags just written
         if before_commit:  # lets tests prove a failure here leaves the previous results
             before_commit()
         session.commit()

@@ -6,9 +6,10 @@ from litestar import Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from portal.kernel.web import render
 from staff_admin.audit_log.service import AuditFilters, audit_page
-from staff_admin.routes import Db, PortalDep, PrincipalDep, StaffArea
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import StaffDep
+from staff_admin.kit.pages import staff_page
 
 
 class AuditLogController(StaffArea):
@@ -18,14 +19,12 @@ class AuditLogController(StaffArea):
     def list_entries(
         self,
         request: Request,
-        db: Db,
-        portal: PortalDep,
-        principal: PrincipalDep,
+        staff: StaffDep,
         actor: FromQuery[str] = "",
         object_type: FromQuery[str] = "",
         object_id: FromQuery[str] = "",
         page: FromQuery[int] = 1,
     ) -> Template:
         filters = AuditFilters(actor=actor, object_type=object_type, object_id=object_id, page=page)
-        result = audit_page(db, principal, filters, portal.settings.period_timezone)
-        return render(request, "staff_admin/audit_log/list.html", {"page": result, "principal": principal})
+        result = audit_page(staff.db, staff.principal, filters, staff.timezone)
+        return staff_page(request, "audit_log/list.html", staff.principal, page=result)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from staff_admin.access import ADMIN, HR, Principal, require_role
+from staff_admin.kit.listing import local_time, paging
 from staff_admin.models import AuditEntry, User
-from staff_admin.review.service import local_time
 
 PAGE_SIZE = 50
 
@@ -64,12 +64,9 @@ def audit_page(session: Session, principal: Principal, filters: AuditFilters, tz
     if filters.object_id.strip():
         query = query.where(AuditEntry.object_id == filters.object_id.strip())
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
+    shown = paging(total, filters.page, PAGE_SIZE)
     rows = session.execute(
-        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(shown.offset).limit(PAGE_SIZE)
     ).all()
     types = list(session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)))
     return AuditPage(
@@ -87,8 +84,8 @@ def audit_page(session: Session, principal: Principal, filters: AuditFilters, tz
             )
             for entry, username in rows
         ],
-        filters=AuditFilters(actor, filters.object_type.strip(), filters.object_id.strip(), page),
+        filters=AuditFilters(actor, filters.object_type.strip(), filters.object_id.strip(), shown.page),
         total=total,
-        pages=pages,
+        pages=shown.pages,
         object_types=types,
     )

@@ -15,7 +15,8 @@ from portal.citizen.forms import N_
 from portal.kernel.models import Counter, Employee, Rating, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
-from staff_admin.review.service import DecisionRefused, local_time, required_note
+from staff_admin.kit.listing import local_time
+from staff_admin.kit.notes import DecisionRefused, required_note
 
 STATUS_WORDS = {
     "new": N_("New"),

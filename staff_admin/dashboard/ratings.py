@@ -1,9 +1,10 @@
 """The ratings browser and its CSV export: filtered, scoped to the principal's units, paginated.
 
-The export is the scoring CSV contract (DESIGN.md section 7, plus outside_hours), so it can be fed
-straight back into `python -m scoring`. Cells are written as they are except the citizen's comment,
-the one free-text column: a comment starting with = + - @, tab or CR gets a leading ' (DESIGN.md
-section 8), so opening the file in a spreadsheet runs nothing. Scoring never reads the comment."""
+The export is the scoring CSV contract (docs/scoring.md; scoring.csvio.EXPORT_COLUMNS: the input columns plus
+outside_hours, read by scoring.db.store.contract_rows), so it can be fed straight back into
+`python -m scoring`. Cells are written as they are except the citizen's comment, the one free-text
+column: a comment starting with = + - @, tab or CR gets a leading ' (staff_admin.kit.exports), so
+opening the file in a spreadsheet runs nothing. Scoring never reads the comment."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Rating, Unit
-from scoring.csvio import ratings_csv_text
+from portal.kernel.models import Counter, Employee, Rating, Unit
+from scoring.csvio import EXPORT_COLUMNS, ratings_csv_text
+from scoring.db.store import contract_rows
 from scoring.reasons import REASONS
 from staff_admin.access import (
     ADMIN,
@@ -32,28 +34,14 @@ from staff_admin.access import (
 )
 from staff_admin.dashboard.filters import FilterError, RatingFilters, parse_filters
 from staff_admin.dashboard.labels import CHANNEL_NAMES
-from staff_admin.periods.export import neutralise
+from staff_admin.kit.exports import neutralise
+from staff_admin.kit.listing import paging
 from staff_admin.service import UnitRow, visible_units
 
 PAGE_SIZE = 50
 MAX_CHOICES = 300  # counter and officer lists longer than this ask for a unit first
 EXPORT_BATCH = 2_000
-_CONTRACT_COLUMNS = (
-    Rating.id,
-    Rating.submitted_at,
-    Rating.unit_id,
-    Rating.counter_id,
-    Rating.employee_id,
-    Rating.channel,
-    Rating.device_hash,
-    Rating.network_hash,
-    Rating.overall,
-    *(getattr(Rating, code) for code in SKM_ELEMENTS),
-    Rating.form_seconds,
-    Rating.comment,
-    Rating.outside_hours,
-)
-_COMMENT = [column.key for column in _CONTRACT_COLUMNS].index("comment")
+_COMMENT = EXPORT_COLUMNS.index("comment")
 
 
 @dataclass(frozen=True)
@@ -159,8 +147,7 @@ def browse(
         return RatingsPage(filters, errors, units, counters, officers, [], 0, 1, 1)
     conditions = _conditions(principal, filters, timezone)
     total = session.scalar(select(func.count()).select_from(Rating).where(*conditions)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(filters.page, pages)
+    shown = paging(total, filters.page, PAGE_SIZE)
     statement: Select = (
         select(Rating, Unit.name, Counter.name, Counter.timezone, Employee.name, Employee.nip)
         .join(Unit, Unit.id == Rating.unit_id)
@@ -168,7 +155,7 @@ def browse(
         .outerjoin(Employee, Employee.id == Rating.employee_id)
         .where(*conditions)
         .order_by(Rating.submitted_at.desc(), Rating.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(shown.offset)
         .limit(PAGE_SIZE)
     )
     zones: dict[str, ZoneInfo] = {}
@@ -188,7 +175,7 @@ def browse(
         )
         for rating, unit_name, counter_name, zone, officer_name, officer_nip in session.execute(statement)
     ]
-    return RatingsPage(filters, errors, units, counters, officers, rows, total, page, pages)
+    return RatingsPage(filters, errors, units, counters, officers, rows, total, shown.page, shown.pages)
 
 
 @dataclass(frozen=True)
@@ -220,22 +207,11 @@ def export(
 
 
 def _contract_chunks(sessions: Callable[[], Session], conditions: list[ColumnElement[bool]]) -> Iterator[str]:
-    statement = (
-        select(*_CONTRACT_COLUMNS, Counter.timezone)
-        .join(Counter, Counter.id == Rating.counter_id)
-        .where(*conditions)
-        .order_by(Rating.id)
-        .execution_options(yield_per=EXPORT_BATCH)
-    )
-    zones: dict[str, ZoneInfo] = {}
     with sessions() as session:
         batch: list[tuple[Any, ...]] = []
         header = True
-        for row in session.execute(statement):
-            *values, zone = row
-            values[1] = _local(values[1], zone, zones)
-            values[_COMMENT] = neutralise(values[_COMMENT])
-            batch.append(tuple(values))
+        for row in contract_rows(session, *conditions, batch=EXPORT_BATCH):
+            batch.append((*row[:_COMMENT], neutralise(row[_COMMENT]), *row[_COMMENT + 1 :]))
             if len(batch) == EXPORT_BATCH:
                 yield _csv(batch, header)
                 batch, header = [], False

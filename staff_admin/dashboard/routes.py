@@ -2,49 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from litestar.params import QueryParameter
-from litestar.response import Redirect, Stream, Template
+from litestar.response import Stream, Template
 
 from portal.citizen.followup import local_date
 from portal.kernel.web import render
 from staff_admin.dashboard import ratings
 from staff_admin.dashboard.service import dashboard, rescore
-from staff_admin.masterdata.problems import Invalid
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
-
-PeriodQuery = Annotated[str | None, QueryParameter(name="period")]
-UnitQuery = Annotated[str | None, QueryParameter(name="unit")]
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import FormData, PeriodQuery, StaffDep, StaffRequest, UnitQuery
+from staff_admin.kit.pages import form_text, redirect_to
+from staff_admin.kit.problems import Invalid
 
 
 def _query(request: Request) -> dict[str, str]:
     return {key: value for key, value in request.query_params.items() if isinstance(value, str)}
 
 
-def _browse_page(request: Request, db: Db, principal: PrincipalDep, portal: PortalDep) -> Template:
-    page = ratings.browse(
-        db, principal, _query(request), portal.settings.period_timezone, request.state.language
-    )
-    context = {"page": page, "principal": principal}
+def _browse_page(request: Request, staff: StaffRequest) -> Template:
+    page = ratings.browse(staff.db, staff.principal, _query(request), staff.timezone, request.state.language)
+    context = {"page": page, "principal": staff.principal}
     return render(request, "staff_admin/dashboard/ratings.html", context, 400 if page.errors else 200)
 
 
 def _dashboard_page(
-    request: Request,
-    db: Db,
-    principal: PrincipalDep,
-    portal: PortalDep,
-    period: str | None,
-    unit: str | None,
-    failed: Invalid | None = None,
+    request: Request, staff: StaffRequest, period: str | None, unit: str | None, failed: Invalid | None = None
 ) -> Template:
-    today = local_date(portal.clock(), portal.settings.period_timezone)
-    page = dashboard(db, principal, period, unit or None, today)
+    page = dashboard(staff.db, staff.principal, period, unit or None, local_date(staff.now(), staff.timezone))
     status = 422 if failed else page.problem.status if page.problem else 200
-    context = {"page": page, "principal": principal, "problems": failed.problems if failed else []}
+    context = {"page": page, "principal": staff.principal, "problems": failed.problems if failed else []}
     return render(request, "staff_admin/dashboard/dashboard.html", context, status)
 
 
@@ -53,47 +41,35 @@ class DashboardController(StaffArea):
 
     @get("/", name="staff:dashboard", sync_to_thread=True)
     def show(
-        self,
-        request: Request,
-        db: Db,
-        principal: PrincipalDep,
-        portal: PortalDep,
-        period: PeriodQuery = None,
-        unit: UnitQuery = None,
+        self, request: Request, staff: StaffDep, period: PeriodQuery = None, unit: UnitQuery = None
     ) -> Template:
-        return _dashboard_page(request, db, principal, portal, period, unit)
+        return _dashboard_page(request, staff, period, unit)
 
     @post("/score", name="staff:dashboard_score", sync_to_thread=True, status_code=303)
-    def score(
-        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
+    def score(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         """Queues scoring of the shown period again and comes back to the same view at once."""
-        period, unit = str(data.get("period", "")), str(data.get("unit", ""))
+        period, unit = form_text(data, "period"), form_text(data, "unit")
         try:
-            rescore(db, principal, period, portal.clock())
+            rescore(staff.db, staff.principal, period, staff.now())
         except Invalid as failed:
-            return _dashboard_page(request, db, principal, portal, period, unit, failed)
+            return _dashboard_page(request, staff, period, unit, failed)
         query = urlencode({"period": period, **({"unit": unit} if unit else {})})
-        return Redirect(f"{request.app.route_reverse('staff:dashboard')}?{query}", status_code=303)
+        return redirect_to(request, "staff:dashboard", f"?{query}")
 
 
 class RatingsController(StaffArea):
     path = "/admin/ratings"
 
     @get("/", name="staff:ratings", sync_to_thread=True)
-    def browse(self, request: Request, db: Db, principal: PrincipalDep, portal: PortalDep) -> Template:
-        return _browse_page(request, db, principal, portal)
+    def browse(self, request: Request, staff: StaffDep) -> Template:
+        return _browse_page(request, staff)
 
     @get("/export.csv", name="staff:ratings_export", sync_to_thread=True)
-    def export(
-        self, request: Request, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response | Template:
+    def export(self, request: Request, staff: StaffDep) -> Response | Template:
         try:
-            export = ratings.export(
-                portal.sessions, principal, _query(request), portal.settings.period_timezone
-            )
+            export = ratings.export(staff.portal.sessions, staff.principal, _query(request), staff.timezone)
         except ratings.InvalidFilters:
-            return _browse_page(request, db, principal, portal)
+            return _browse_page(request, staff)
         return Stream(
             export.chunks,
             media_type="text/csv; charset=utf-8",

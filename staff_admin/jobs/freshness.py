@@ -17,9 +17,9 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Rating
+from scoring.db import freeze
 from scoring.db.models import RatingDecision, ScoringRun
 from scoring.periods import Period
-from staff_admin.periods.models import ScoringPeriod
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,9 @@ def staleness(
     ).first()
     if run is None:
         return None
-    closed = session.scalar(
-        select(ScoringPeriod.id).where(ScoringPeriod.key == period_key, ScoringPeriod.status == "closed")
-    )
-    if closed is not None:
+    try:
+        freeze.refuse_if_frozen(session, period_key)  # HR closed the period (staff_admin.periods)
+    except freeze.ResultsFrozen:
         return None
     start, end = Period(run.period_start, run.period_end, run.period_label).bounds(run.timezone)
     in_period = (Rating.submitted_at >= start, Rating.submitted_at < end, true() if scope is None else scope)

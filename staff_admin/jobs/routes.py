@@ -7,13 +7,14 @@ from litestar import Response, get
 from litestar.params import FromPath
 
 from staff_admin.jobs.service import job_status
-from staff_admin.routes import Db, PrincipalDep, StaffArea
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import StaffDep
 
 
 class ScoringJobsController(StaffArea):
     path = "/admin/scoring-jobs"
 
     @get("/{job_id:int}", name="staff:scoring_job", sync_to_thread=True)
-    def status(self, job_id: FromPath[int], db: Db, principal: PrincipalDep) -> Response:
-        job = job_status(db, principal, job_id)
+    def status(self, job_id: FromPath[int], staff: StaffDep) -> Response:
+        job = job_status(staff.db, staff.principal, job_id)
         return Response(job.as_json(), headers={"Cache-Control": "no-store"})

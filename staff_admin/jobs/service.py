@@ -12,14 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
+from scoring.db import freeze
 from scoring.periods import Period
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role
 from staff_admin.jobs import queue
 from staff_admin.jobs.models import ScoringJob
-from staff_admin.masterdata.problems import invalid
+from staff_admin.kit.problems import invalid
 from staff_admin.models import User
-from staff_admin.periods.models import ScoringPeriod
 
 SCORING_ROLES = (ADMIN, HR)  # who may score a period (and so queue a job)
 VIEWING_ROLES = (ADMIN, HR, UNIT_HEAD)  # who sees that a period is being scored
@@ -123,11 +123,10 @@ def queue_scoring(session: Session, principal: Principal, period: Period, now: d
     """Queues scoring of the period and returns at once; a worker runs it. Asking again while a job
     of the period waits returns that job. A closed period is refused: its results are frozen."""
     require_role(principal, *SCORING_ROLES)
-    closed = session.scalar(
-        select(ScoringPeriod.id).where(ScoringPeriod.key == period.key, ScoringPeriod.status == "closed")
-    )
-    if closed is not None:
-        raise invalid("", N_("This period is closed; its results are frozen."))
+    try:
+        freeze.refuse_if_frozen(session, period.key)  # HR closed the period (staff_admin.periods)
+    except freeze.ResultsFrozen:
+        raise invalid("", N_("This period is closed; its results are frozen.")) from None
     try:
         job, created = queue.enqueue(session, period, principal.user_id, now)
         if created:

@@ -27,8 +27,7 @@ from portal.kernel.models import Rating
 from portal.kernel.settings import Settings
 from scoring.db.freeze import ResultsFrozen
 from scoring.periods import Period, PeriodError, parse_period
-from staff_admin.jobs import queue
-from staff_admin.periods.service import record_scored
+from staff_admin.jobs import hooks, queue
 
 HEARTBEAT_SHARE = 4  # renew the lease four times per lease
 PROGRESS_SECONDS = 1.0  # at most one progress write a second within a phase
@@ -197,7 +196,7 @@ class Worker:
                 "seconds": {phase: round(s, 2) for phase, s in result.seconds.items()},
             }
             finished = self.clock()
-            record_scored(session, period.key, result, claim.requested_by_user_id, finished, claim.job_id)
+            hooks.scored(session, period.key, result, claim.requested_by_user_id, finished, claim.job_id)
             if not queue.mark_done(session, claim, finished, summary):
                 session.rollback()
                 raise LeaseLost

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import Employee, Unit
 from staff_admin import audit
-from staff_admin.access import ADMIN, OFFICER, UNIT_HEAD, NotFound, Principal, require_role
+from staff_admin.access import ADMIN, OFFICER, UNIT_HEAD, Principal, require_role
 from staff_admin.auth import end_user_sessions, normalise_username
-from staff_admin.masterdata.problems import Invalid, Problem
+from staff_admin.kit.problems import Invalid, Problem
+from staff_admin.kit.records import get_or_404
 from staff_admin.masterdata.roster import Option
 from staff_admin.models import ROLES, User
 from staff_admin.users import MIN_PASSWORD_LENGTH, USERNAME_PATTERN, UserError, create_user
@@ -72,9 +73,7 @@ def user_form(session: Session, principal: Principal, user_id: int | None) -> Us
 
 
 def _get(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"user {user_id}")
+    user = get_or_404(session, User, user_id)
     return user
 
 

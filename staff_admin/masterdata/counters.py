@@ -15,8 +15,9 @@ from portal.citizen.forms import N_, parse_id
 from portal.kernel.hours import validate_opening_hours
 from portal.kernel.models import Counter, Unit, new_public_token
 from staff_admin import audit
-from staff_admin.access import ADMIN, UNIT_HEAD, NotFound, Principal, require_role, require_unit, unit_scope
-from staff_admin.masterdata.problems import Invalid, Problem, invalid
+from staff_admin.access import ADMIN, UNIT_HEAD, Principal, require_role, require_unit, unit_scope
+from staff_admin.kit.problems import Invalid, Problem, invalid
+from staff_admin.kit.records import create_or_update, get_or_404
 from staff_admin.service import UnitRow, visible_units
 
 WEEKDAYS = (
@@ -70,9 +71,7 @@ def list_counters(session: Session, principal: Principal) -> list[CounterRow]:
 
 def get_counter(session: Session, principal: Principal, counter_id: int) -> Counter:
     _require_counters(principal)
-    counter = session.get(Counter, counter_id)
-    if counter is None:
-        raise NotFound(f"counter {counter_id}")
+    counter = get_or_404(session, Counter, counter_id)
     require_unit(principal, counter.unit_id)
     return counter
 
@@ -156,17 +155,7 @@ def save_counter(
         "opening_hours": hours,
         "active": values["active"] == "yes",
     }
-    before = None
-    if counter is None:
-        counter = Counter(**fields)
-        session.add(counter)
-    else:
-        before = {key: getattr(counter, key) for key in fields}
-        for key, value in fields.items():
-            setattr(counter, key, value)
-    session.flush()
-    action = "counter.update" if before else "counter.create"
-    audit.record(session, principal, action, "counter", counter.id, before, fields, at=now)
+    counter = create_or_update(session, principal, Counter, counter, fields, "counter", now)
     session.commit()
     return counter.id
 

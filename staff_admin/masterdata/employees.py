@@ -16,13 +16,13 @@ from staff_admin.access import (
     ADMIN,
     HR,
     UNIT_HEAD,
-    NotFound,
     Principal,
     require_role,
     require_unit,
     unit_scope,
 )
-from staff_admin.masterdata.problems import Invalid, Problem
+from staff_admin.kit.problems import Invalid, Problem
+from staff_admin.kit.records import create_or_update, get_or_404
 from staff_admin.service import UnitRow, visible_units
 
 
@@ -61,9 +61,7 @@ def list_employees(session: Session, principal: Principal) -> list[EmployeeRow]:
 
 def _get(session: Session, principal: Principal, employee_id: int) -> Employee:
     require_role(principal, ADMIN, HR, UNIT_HEAD)
-    employee = session.get(Employee, employee_id)
-    if employee is None:
-        raise NotFound(f"employee {employee_id}")
+    employee = get_or_404(session, Employee, employee_id)
     require_unit(principal, employee.unit_id)
     return employee
 
@@ -107,17 +105,7 @@ def save_employee(
     if problems:
         raise Invalid(*problems, values=values)
     fields = {"nip": nip, "name": values["name"], "unit_id": unit_id, "active": values["active"] == "yes"}
-    before = None
-    if employee is None:
-        employee = Employee(**fields)
-        session.add(employee)
-    else:
-        before = {key: getattr(employee, key) for key in fields}
-        for key, value in fields.items():
-            setattr(employee, key, value)
-    session.flush()
-    action = "employee.update" if before else "employee.create"
-    audit.record(session, principal, action, "employee", employee.id, before, fields, at=now)
+    employee = create_or_update(session, principal, Employee, employee, fields, "employee", now)
     session.commit()
     return employee.id
 

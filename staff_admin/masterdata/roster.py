@@ -20,15 +20,15 @@ from staff_admin.access import (
     ADMIN,
     HR,
     UNIT_HEAD,
-    NotFound,
     Principal,
     require_role,
     require_unit,
     unit_scope,
 )
+from staff_admin.kit.problems import Invalid, Problem
+from staff_admin.kit.records import all_or_nothing, get_or_404
+from staff_admin.kit.tables import Row, read_table
 from staff_admin.masterdata.counters import WEEKDAYS
-from staff_admin.masterdata.problems import Invalid, Problem
-from staff_admin.masterdata.tabular import Row, read_table
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,7 @@ def _require(principal: Principal) -> None:
 
 def _counter(session: Session, principal: Principal, counter_id: int) -> Counter:
     _require(principal)
-    counter = session.get(Counter, counter_id)
-    if counter is None:
-        raise NotFound(f"counter {counter_id}")
+    counter = get_or_404(session, Counter, counter_id)
     require_unit(principal, counter.unit_id)
     return counter
 
@@ -215,9 +213,7 @@ def add_shift(session: Session, principal: Principal, form: dict, now: datetime)
 def remove_shift(session: Session, principal: Principal, shift_id: int, now: datetime) -> tuple[int, date]:
     """Returns the counter and local day of the removed shift, to show its week again."""
     _require(principal)
-    shift = session.get(DutyShift, shift_id)
-    if shift is None:
-        raise NotFound(f"shift {shift_id}")
+    shift = get_or_404(session, DutyShift, shift_id)
     counter = _counter(session, principal, shift.counter_id)
     before = {"counter_id": counter.id, "employee_id": shift.employee_id, "starts_at": shift.starts_at,
               "ends_at": shift.ends_at}  # fmt: skip
@@ -301,7 +297,7 @@ def apply_roster_file(
     planned, problems = check_roster_file(session, principal, filename, content)
     if problems:
         raise Invalid(*problems)
-    try:
+    with all_or_nothing(session):
         for item in planned:
             shift = DutyShift(
                 employee_id=item.employee_id,
@@ -319,8 +315,4 @@ def apply_roster_file(
             audit.record(
                 session, principal, "shift.create", "duty_shift", shift.id, None, after, note="import", at=now
             )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return len(planned)

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, Parameter
-from litestar.response import Redirect, Template
+from litestar.params import FromPath, FromQuery, Parameter
+from litestar.response import Template
 
-from portal.citizen.forms import MAX_ID, N_, parse_id
+from portal.citizen.forms import MAX_ID, parse_id
+from staff_admin.access import Principal
+from staff_admin.kit import upload
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import FormData, StaffDep
+from staff_admin.kit.pages import redirect_to, staff_page
+from staff_admin.kit.problems import Invalid
 from staff_admin.masterdata import roster
-from staff_admin.masterdata.problems import Invalid, invalid
-from staff_admin.masterdata.routes import page
-from staff_admin.masterdata.tabular import MAX_APPLY_BODY_BYTES, MAX_UPLOAD_BYTES, read_upload
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
-
-
-@dataclass
-class RosterUpload:
-    file: UploadFile | None = None
 
 
 def _week(text: str | None) -> date | None:
@@ -34,8 +26,15 @@ def _week(text: str | None) -> date | None:
         return None
 
 
-def _week_url(request: Request, counter_id: int, day: date) -> str:
-    return request.app.route_reverse("staff:roster") + f"?counter={counter_id}&week={day.isoformat()}"
+def _to_week(request: Request, counter_id: int, day: date) -> Response:
+    return redirect_to(request, "staff:roster", f"?counter={counter_id}&week={day.isoformat()}")
+
+
+def _import_page(
+    request: Request, principal: Principal, failed: Invalid | None = None, **context: object
+) -> Template:
+    context = {"planned": None, "done": None, **context}
+    return staff_page(request, "masterdata/roster_import.html", principal, failed, **context)
 
 
 class RosterController(StaffArea):
@@ -45,91 +44,54 @@ class RosterController(StaffArea):
     def roster(
         self,
         request: Request,
-        db: Db,
-        principal: PrincipalDep,
+        staff: StaffDep,
         counter: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         week: FromQuery[str | None] = None,
     ) -> Template:
-        view = roster.roster_page(db, principal, counter, _week(week))
-        return page(request, "roster.html", principal, view=view, values={})
+        view = roster.roster_page(staff.db, staff.principal, counter, _week(week))
+        return staff_page(request, "masterdata/roster.html", staff.principal, view=view, values={})
 
     @post("/shifts", name="staff:shift_add", sync_to_thread=True, status_code=303)
-    def add(
-        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
+    def add(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         values = {key: str(data.get(key, "")).strip() for key in ("counter_id", "date")}
         try:
-            roster.add_shift(db, principal, data, portal.clock())
+            roster.add_shift(staff.db, staff.principal, data, staff.now())
         except Invalid as failed:
-            view = roster.roster_page(db, principal, parse_id(values["counter_id"]), _week(values["date"]))
-            return page(request, "roster.html", principal, failed, view=view, values=failed.values)
+            counter_id, week = parse_id(values["counter_id"]), _week(values["date"])
+            view = roster.roster_page(staff.db, staff.principal, counter_id, week)
+            return staff_page(
+                request, "masterdata/roster.html", staff.principal, failed, view=view, values=failed.values
+            )
         # add_shift read the same stripped values: the counter id and the day are valid here
-        day = date.fromisoformat(values["date"][:10])
-        return Redirect(_week_url(request, int(values["counter_id"]), day), status_code=303)
+        return _to_week(request, int(values["counter_id"]), date.fromisoformat(values["date"][:10]))
 
     @post("/shifts/{shift_id:int}/delete", name="staff:shift_remove", sync_to_thread=True, status_code=303)
-    def remove(
-        self, request: Request, shift_id: FromPath[int], db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
-        counter_id, day = roster.remove_shift(db, principal, shift_id, portal.clock())
-        return Redirect(_week_url(request, counter_id, day), status_code=303)
+    def remove(self, request: Request, shift_id: FromPath[int], staff: StaffDep) -> Response:
+        counter_id, day = roster.remove_shift(staff.db, staff.principal, shift_id, staff.now())
+        return _to_week(request, counter_id, day)
 
     @get("/import", name="staff:roster_import", sync_to_thread=True)
-    def import_form(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        roster.roster_page(db, principal, None, None)  # access check
+    def import_form(self, request: Request, staff: StaffDep) -> Template:
+        roster.roster_page(staff.db, staff.principal, None, None)  # access check
         done = request.query_params.get("created", "")
-        return page(
-            request, "roster_import.html", principal, planned=None, done=done if done.isdigit() else None
-        )
+        return _import_page(request, staff.principal, done=done if done.isdigit() else None)
 
-    @post(
-        "/import",
-        name="staff:roster_import_preview",
-        sync_to_thread=True,
-        request_max_body_size=MAX_UPLOAD_BYTES + 65536,
-    )
-    def preview(
-        self,
-        request: Request,
-        data: Annotated[RosterUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
-        db: Db,
-        principal: PrincipalDep,
-    ) -> Template:
-        filename, content = read_upload(data.file)
+    @upload.preview_post("/import", "staff:roster_import_preview")
+    def preview(self, request: Request, data: upload.UploadForm, staff: StaffDep) -> Template:
         try:
-            if not filename:
-                raise invalid("file", N_("Choose a file to upload."))
-            planned, problems = roster.check_roster_file(db, principal, filename, content)
+            filename, content = upload.chosen_file(data.file)
+            planned, problems = roster.check_roster_file(staff.db, staff.principal, filename, content)
         except Invalid as failed:
-            return page(request, "roster_import.html", principal, failed, planned=None, done=None)
-        context = {
-            "planned": planned,
-            "done": None,
-            "filename": filename,
-            "content": base64.b64encode(content).decode(),
-        }
-        return page(
-            request, "roster_import.html", principal, Invalid(*problems) if problems else None, **context
-        )
+            return _import_page(request, staff.principal, failed)
+        found = Invalid(*problems) if problems else None
+        carried = upload.carried_fields(filename, content)
+        return _import_page(request, staff.principal, found, planned=planned, **carried)
 
-    @post(
-        "/import/apply",
-        name="staff:roster_import_apply",
-        sync_to_thread=True,
-        status_code=303,
-        request_max_body_size=MAX_APPLY_BODY_BYTES,
-    )
-    def apply(
-        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
-        filename = str(data.get("filename", ""))
+    @upload.apply_post("/import/apply", "staff:roster_import_apply")
+    def apply(self, request: Request, data: FormData, staff: StaffDep) -> Response:
+        filename, content = upload.carried_file(data)
         try:
-            content = base64.b64decode(str(data.get("content", "")), validate=True)
-        except (binascii.Error, ValueError):  # not base64, or not even ASCII
-            content = b""
-        try:
-            created = roster.apply_roster_file(db, principal, filename, content, portal.clock())
+            created = roster.apply_roster_file(staff.db, staff.principal, filename, content, staff.now())
         except Invalid as failed:
-            return page(request, "roster_import.html", principal, failed, planned=None, done=None)
-        url = request.app.route_reverse("staff:roster_import") + f"?created={created}"
-        return Redirect(url, status_code=303)
+            return _import_page(request, staff.principal, failed)
+        return redirect_to(request, "staff:roster_import", f"?created={created}")

@@ -1,32 +1,24 @@
-"""Master-data pages: the hub, units, counters (QR, poster, token rotation) and employees."""
+"""Master-data pages: the hub, units, counters (QR, poster, token rotation) and employees; with
+the roster and the user pages (their own modules), every master-data controller in CONTROLLERS."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-from portal.kernel.web import render
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, require_role
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import FormData, PrincipalDep, StaffDep
+from staff_admin.kit.pages import form_page, redirect_to, staff_page
+from staff_admin.kit.problems import Invalid
 from staff_admin.masterdata import counters, employees, units
-from staff_admin.masterdata.problems import Invalid
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
+from staff_admin.masterdata.accounts_routes import UsersController
+from staff_admin.masterdata.roster_routes import RosterController
 
-
-def page(
-    request: Request, template: str, principal: Any, failed: Invalid | None = None, **context: Any
-) -> Template:
-    """A master-data page; after a refused form it shows the problems and the values typed (422)."""
-    context = {"principal": principal, "problems": failed.problems if failed else [], **context}
-    if "form" in context:
-        context["values"] = {**context["form"].values, **(failed.values if failed else {})}
-    return render(request, f"staff_admin/masterdata/{template}", context, status_code=422 if failed else 200)
-
-
-def back(request: Request, name: str, **params: Any) -> Redirect:
-    return Redirect(request.app.route_reverse(name, **params), status_code=303)
+UNIT_FORM = "masterdata/unit_form.html"
+COUNTER_FORM = "masterdata/counter_form.html"
+EMPLOYEE_FORM = "masterdata/employee_form.html"
 
 
 class MasterDataController(StaffArea):
@@ -35,168 +27,122 @@ class MasterDataController(StaffArea):
     @get("/", name="staff:masterdata", sync_to_thread=False)
     def hub(self, request: Request, principal: PrincipalDep) -> Template:
         require_role(principal, ADMIN, HR, UNIT_HEAD)
-        return page(request, "hub.html", principal)
+        return staff_page(request, "masterdata/hub.html", principal)
 
 
 class UnitsController(StaffArea):
     path = "/admin/units"
 
     @get("/", name="staff:units", sync_to_thread=True)
-    def units(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "units.html", principal, rows=units.list_units(db, principal))
+    def units(self, request: Request, staff: StaffDep) -> Template:
+        rows = units.list_units(staff.db, staff.principal)
+        return staff_page(request, "masterdata/units.html", staff.principal, rows=rows)
 
     @get("/new", name="staff:unit_new", sync_to_thread=True)
-    def new(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "unit_form.html", principal, form=units.unit_form(db, principal, None))
+    def new(self, request: Request, staff: StaffDep) -> Template:
+        return form_page(request, staff, UNIT_FORM, units.unit_form, None)
 
     @post("/new", name="staff:unit_create", sync_to_thread=True, status_code=303)
-    def create(
-        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
+    def create(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         try:
-            units.save_unit(db, principal, None, data, portal.clock())
+            units.save_unit(staff.db, staff.principal, None, data, staff.now())
         except Invalid as failed:
-            return page(
-                request, "unit_form.html", principal, failed, form=units.unit_form(db, principal, None)
-            )
-        return back(request, "staff:units")
+            return form_page(request, staff, UNIT_FORM, units.unit_form, None, failed)
+        return redirect_to(request, "staff:units")
 
     @get("/{unit_id:int}/edit", name="staff:unit_edit", sync_to_thread=True)
-    def edit(self, request: Request, unit_id: FromPath[int], db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "unit_form.html", principal, form=units.unit_form(db, principal, unit_id))
+    def edit(self, request: Request, unit_id: FromPath[int], staff: StaffDep) -> Template:
+        return form_page(request, staff, UNIT_FORM, units.unit_form, unit_id)
 
     @post("/{unit_id:int}/edit", name="staff:unit_update", sync_to_thread=True, status_code=303)
-    def update(
-        self,
-        request: Request,
-        unit_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        principal: PrincipalDep,
-        portal: PortalDep,
-    ) -> Response:
+    def update(self, request: Request, unit_id: FromPath[int], data: FormData, staff: StaffDep) -> Response:
         try:
-            units.save_unit(db, principal, unit_id, data, portal.clock())
+            units.save_unit(staff.db, staff.principal, unit_id, data, staff.now())
         except Invalid as failed:
-            return page(
-                request, "unit_form.html", principal, failed, form=units.unit_form(db, principal, unit_id)
-            )
-        return back(request, "staff:units")
+            return form_page(request, staff, UNIT_FORM, units.unit_form, unit_id, failed)
+        return redirect_to(request, "staff:units")
 
 
 class CountersController(StaffArea):
     path = "/admin/counters"
 
     @get("/", name="staff:counters", sync_to_thread=True)
-    def counters(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "counters.html", principal, rows=counters.list_counters(db, principal))
+    def counters(self, request: Request, staff: StaffDep) -> Template:
+        rows = counters.list_counters(staff.db, staff.principal)
+        return staff_page(request, "masterdata/counters.html", staff.principal, rows=rows)
 
     @get("/new", name="staff:counter_new", sync_to_thread=True)
-    def new(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(request, "counter_form.html", principal, form=counters.counter_form(db, principal, None))
+    def new(self, request: Request, staff: StaffDep) -> Template:
+        return form_page(request, staff, COUNTER_FORM, counters.counter_form, None)
 
     @post("/new", name="staff:counter_create", sync_to_thread=True, status_code=303)
-    def create(
-        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
+    def create(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         try:
-            counter_id = counters.save_counter(db, principal, None, data, portal.clock())
+            counter_id = counters.save_counter(staff.db, staff.principal, None, data, staff.now())
         except Invalid as failed:
-            form = counters.counter_form(db, principal, None)
-            return page(request, "counter_form.html", principal, failed, form=form)
-        return back(request, "staff:counter", counter_id=counter_id)
+            return form_page(request, staff, COUNTER_FORM, counters.counter_form, None, failed)
+        return redirect_to(request, "staff:counter", counter_id=counter_id)
 
     @get("/{counter_id:int}", name="staff:counter", sync_to_thread=True)
-    def counter(
-        self, request: Request, counter_id: FromPath[int], db: Db, principal: PrincipalDep
-    ) -> Template:
-        return page(
-            request, "counter_form.html", principal, form=counters.counter_form(db, principal, counter_id)
-        )
+    def counter(self, request: Request, counter_id: FromPath[int], staff: StaffDep) -> Template:
+        return form_page(request, staff, COUNTER_FORM, counters.counter_form, counter_id)
 
     @post("/{counter_id:int}", name="staff:counter_update", sync_to_thread=True, status_code=303)
     def update(
-        self,
-        request: Request,
-        counter_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        principal: PrincipalDep,
-        portal: PortalDep,
+        self, request: Request, counter_id: FromPath[int], data: FormData, staff: StaffDep
     ) -> Response:
         try:
-            counters.save_counter(db, principal, counter_id, data, portal.clock())
+            counters.save_counter(staff.db, staff.principal, counter_id, data, staff.now())
         except Invalid as failed:
-            form = counters.counter_form(db, principal, counter_id)
-            return page(request, "counter_form.html", principal, failed, form=form)
-        return back(request, "staff:counter", counter_id=counter_id)
+            return form_page(request, staff, COUNTER_FORM, counters.counter_form, counter_id, failed)
+        return redirect_to(request, "staff:counter", counter_id=counter_id)
 
     @post("/{counter_id:int}/rotate-token", name="staff:counter_rotate", sync_to_thread=True, status_code=303)
     def rotate(
-        self,
-        request: Request,
-        counter_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        principal: PrincipalDep,
-        portal: PortalDep,
+        self, request: Request, counter_id: FromPath[int], data: FormData, staff: StaffDep
     ) -> Response:
+        confirmed = data.get("confirm") == "yes"
         try:
-            counters.rotate_token(db, principal, counter_id, data.get("confirm") == "yes", portal.clock())
+            counters.rotate_token(staff.db, staff.principal, counter_id, confirmed, staff.now())
         except Invalid as failed:
-            form = counters.counter_form(db, principal, counter_id)
-            return page(request, "counter_form.html", principal, failed, form=form)
-        return back(request, "staff:counter", counter_id=counter_id)
+            return form_page(request, staff, COUNTER_FORM, counters.counter_form, counter_id, failed)
+        return redirect_to(request, "staff:counter", counter_id=counter_id)
 
 
 class EmployeesController(StaffArea):
     path = "/admin/employees"
 
     @get("/", name="staff:employees", sync_to_thread=True)
-    def employees(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        rows = employees.list_employees(db, principal)
-        return page(request, "employees.html", principal, rows=rows, editable=employees.can_edit(principal))
+    def employees(self, request: Request, staff: StaffDep) -> Template:
+        rows = employees.list_employees(staff.db, staff.principal)
+        editable = employees.can_edit(staff.principal)
+        return staff_page(request, "masterdata/employees.html", staff.principal, rows=rows, editable=editable)
 
     @get("/new", name="staff:employee_new", sync_to_thread=True)
-    def new(self, request: Request, db: Db, principal: PrincipalDep) -> Template:
-        return page(
-            request, "employee_form.html", principal, form=employees.employee_form(db, principal, None)
-        )
+    def new(self, request: Request, staff: StaffDep) -> Template:
+        return form_page(request, staff, EMPLOYEE_FORM, employees.employee_form, None)
 
     @post("/new", name="staff:employee_create", sync_to_thread=True, status_code=303)
-    def create(
-        self, request: Request, data: FormData, db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
+    def create(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         try:
-            employees.save_employee(db, principal, None, data, portal.clock())
+            employees.save_employee(staff.db, staff.principal, None, data, staff.now())
         except Invalid as failed:
-            form = employees.employee_form(db, principal, None)
-            return page(request, "employee_form.html", principal, failed, form=form)
-        return back(request, "staff:employees")
+            return form_page(request, staff, EMPLOYEE_FORM, employees.employee_form, None, failed)
+        return redirect_to(request, "staff:employees")
 
     @get("/{employee_id:int}", name="staff:employee", sync_to_thread=True)
-    def employee(
-        self, request: Request, employee_id: FromPath[int], db: Db, principal: PrincipalDep
-    ) -> Template:
-        form = employees.employee_form(db, principal, employee_id)
-        return page(request, "employee_form.html", principal, form=form)
+    def employee(self, request: Request, employee_id: FromPath[int], staff: StaffDep) -> Template:
+        return form_page(request, staff, EMPLOYEE_FORM, employees.employee_form, employee_id)
 
     @post("/{employee_id:int}", name="staff:employee_update", sync_to_thread=True, status_code=303)
     def update(
-        self,
-        request: Request,
-        employee_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        principal: PrincipalDep,
-        portal: PortalDep,
+        self, request: Request, employee_id: FromPath[int], data: FormData, staff: StaffDep
     ) -> Response:
         try:
-            employees.save_employee(db, principal, employee_id, data, portal.clock())
+            employees.save_employee(staff.db, staff.principal, employee_id, data, staff.now())
         except Invalid as failed:
-            form = employees.employee_form(db, principal, employee_id)
-            return page(request, "employee_form.html", principal, failed, form=form)
-        return back(request, "staff:employees")
+            return form_page(request, staff, EMPLOYEE_FORM, employees.employee_form, employee_id, failed)
+        return redirect_to(request, "staff:employees")
 
     @post(
         "/{employee_id:int}/deactivate",
@@ -204,19 +150,10 @@ class EmployeesController(StaffArea):
         sync_to_thread=True,
         status_code=303,
     )
-    def deactivate(
-        self, request: Request, employee_id: FromPath[int], db: Db, principal: PrincipalDep, portal: PortalDep
-    ) -> Response:
-        employees.deactivate_employee(db, principal, employee_id, portal.clock())
-        return back(request, "staff:employee", employee_id=employee_id)
+    def deactivate(self, request: Request, employee_id: FromPath[int], staff: StaffDep) -> Response:
+        employees.deactivate_employee(staff.db, staff.principal, employee_id, staff.now())
+        return redirect_to(request, "staff:employee", employee_id=employee_id)
 
 
-def _controllers() -> list[type[StaffArea]]:
-    from staff_admin.masterdata.accounts_routes import UsersController
-    from staff_admin.masterdata.roster_routes import RosterController
-
-    return [MasterDataController, UnitsController, CountersController, EmployeesController, RosterController,
-            UsersController]  # fmt: skip
-
-
-CONTROLLERS = _controllers()
+CONTROLLERS = [MasterDataController, UnitsController, CountersController, EmployeesController,
+               RosterController, UsersController]  # fmt: skip

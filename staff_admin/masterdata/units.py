@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import Unit
-from staff_admin import audit
-from staff_admin.access import ADMIN, HR, NotFound, Principal, descendant_unit_ids, require_role
-from staff_admin.masterdata.problems import Invalid, Problem
+from staff_admin.access import ADMIN, HR, Principal, descendant_unit_ids, require_role
+from staff_admin.kit.problems import Invalid, Problem
+from staff_admin.kit.records import create_or_update, get_or_404
 from staff_admin.service import UnitRow, visible_units
 
 
@@ -33,9 +33,7 @@ def unit_form(session: Session, principal: Principal, unit_id: int | None) -> Un
     values = {"code": "", "name": "", "parent_id": ""}
     excluded: frozenset[int] = frozenset()
     if unit_id is not None:
-        unit = session.get(Unit, unit_id)
-        if unit is None:
-            raise NotFound(f"unit {unit_id}")
+        unit = get_or_404(session, Unit, unit_id)
         values = {"code": unit.code, "name": unit.name, "parent_id": str(unit.parent_id or "")}
         excluded = descendant_unit_ids(session, unit_id)
     parents = [row for row in visible_units(session, principal) if row.id not in excluded]
@@ -45,11 +43,7 @@ def unit_form(session: Session, principal: Principal, unit_id: int | None) -> Un
 def save_unit(session: Session, principal: Principal, unit_id: int | None, form: dict, now: datetime) -> int:
     require_role(principal, ADMIN, HR)
     values = {key: str(form.get(key, "")).strip() for key in ("code", "name", "parent_id")}
-    unit = None
-    if unit_id is not None:
-        unit = session.get(Unit, unit_id)
-        if unit is None:
-            raise NotFound(f"unit {unit_id}")
+    unit = get_or_404(session, Unit, unit_id) if unit_id is not None else None
     problems = []
     code, name = values["code"], values["name"]
     if not code or len(code) > 40:
@@ -71,17 +65,7 @@ def save_unit(session: Session, principal: Principal, unit_id: int | None, form:
             )
     if problems:
         raise Invalid(*problems, values=values)
-    before = None
-    if unit is None:
-        unit = Unit(code=code, name=name, parent_id=parent_id)
-        session.add(unit)
-    else:
-        before = {"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}
-        unit.code, unit.name, unit.parent_id = code, name, parent_id
-    session.flush()
-    after = {"code": code, "name": name, "parent_id": parent_id}
-    audit.record(
-        session, principal, "unit.update" if before else "unit.create", "unit", unit.id, before, after, at=now
-    )
+    fields = {"code": code, "name": name, "parent_id": parent_id}
+    unit = create_or_update(session, principal, Unit, unit, fields, "unit", now)
     session.commit()
     return unit.id

@@ -4,8 +4,8 @@ XLSX (real date cells, number formats, bold frozen header).
 Exclusions are one readable cell, "burst: 3; sabotage: 1" (reason codes as in the staff area and
 flags.csv), beside the total. Officers below the minimum of usable ratings are exported with
 sufficient = no, category "insufficient" and no score or interval: never a bare number.
-Text cells starting with = + - @ (or tab, CR) get a leading single quote, so nothing a person typed
-into a name can run as a spreadsheet formula."""
+Text cells starting with = + - @ (or tab, CR) get a leading single quote (staff_admin.kit.exports),
+so nothing a person typed into a name can run as a spreadsheet formula."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from portal.citizen.forms import N_
 from portal.kernel.models import Employee, Unit
 from scoring.db.models import OfficerResult, UnitResult
 from staff_admin.access import Principal
-from staff_admin.masterdata.problems import invalid
+from staff_admin.kit.exports import neutralise
+from staff_admin.kit.problems import invalid
 from staff_admin.periods.service import get_period
 
 COLUMNS = (
@@ -52,15 +53,6 @@ COLUMNS = (
 )
 DECIMAL_COLUMNS = frozenset({"score", "score_low", "score_high", "unit_ikm"})
 DATE_COLUMNS = frozenset({"period_start", "period_end", "closed_at"})
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would read as a formula becomes plain text; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

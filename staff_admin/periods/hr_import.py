@@ -15,8 +15,9 @@ from portal.kernel.models import Employee, Unit
 from portal.kernel.nip import NipError, parse_nip
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, Principal, require_role
-from staff_admin.masterdata.problems import Invalid, Problem, invalid
-from staff_admin.masterdata.tabular import Row, read_table
+from staff_admin.kit.problems import Invalid, Problem, invalid
+from staff_admin.kit.records import all_or_nothing, create_or_update
+from staff_admin.kit.tables import Row, read_table
 
 KINDS = {"units": ("code", "name"), "employees": ("nip", "name", "unit_code")}
 YES = {"", "1", "yes", "y", "ya", "true", "aktif", "active"}
@@ -178,16 +179,12 @@ def apply_import(
     preview, planned = _check(session, kind, filename, content)
     if preview.problems:
         raise Invalid(*preview.problems)
-    try:
+    with all_or_nothing(session):
         (_apply_units if kind == "units" else _apply_employees)(session, principal, planned, now)
         audit.record(
             session, principal, f"import.{kind}", kind, None, None,
             {"file": filename, "created": preview.creates, "updated": preview.updates}, at=now,
         )  # fmt: skip
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return preview
 
 
@@ -218,18 +215,14 @@ def _apply_employees(session: Session, principal: Principal, planned: list, now:
     existing = {e.nip: e for e in session.scalars(select(Employee))}
     for _row, values in planned:
         employee = existing.get(values["nip"])
-        before = None
-        if employee is None:
-            employee = Employee(**values)
-            session.add(employee)
-        else:
-            before = {k: getattr(employee, k) for k in values}
-            if before == values:
-                continue
-            for key, value in values.items():
-                setattr(employee, key, value)
-        session.flush()
-        action = "employee.update" if before else "employee.create"
-        audit.record(
-            session, principal, action, "employee", employee.id, before, values, note="import", at=now
+        create_or_update(
+            session,
+            principal,
+            Employee,
+            employee,
+            values,
+            "employee",
+            now,
+            note="import",
+            skip_unchanged=True,
         )

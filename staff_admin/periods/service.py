@@ -16,11 +16,13 @@ from scoring.db import freeze
 from scoring.db.models import ScoringRun
 from scoring.periods import Period, PeriodError, parse_period
 from staff_admin import audit
-from staff_admin.access import ADMIN, HR, NotFound, Principal, require_role
+from staff_admin.access import ADMIN, HR, Principal, require_role
+from staff_admin.jobs import hooks
 from staff_admin.jobs.freshness import Staleness, staleness
 from staff_admin.jobs.models import ACTIVE_STATES, ScoringJob
 from staff_admin.jobs.service import JobView, latest_jobs, queue_scoring
-from staff_admin.masterdata.problems import invalid
+from staff_admin.kit.problems import invalid
+from staff_admin.kit.records import get_or_404
 from staff_admin.models import User
 from staff_admin.periods.models import ScoringPeriod
 
@@ -109,10 +111,7 @@ def list_periods(session: Session, principal: Principal, timezone: str = "UTC") 
 
 def get_period(session: Session, principal: Principal, period_id: int) -> ScoringPeriod:
     require_role(principal, ADMIN, HR)
-    period = session.get(ScoringPeriod, period_id)
-    if period is None:
-        raise NotFound(f"period {period_id}")
-    return period
+    return get_or_404(session, ScoringPeriod, period_id)
 
 
 def create_period(session: Session, principal: Principal, text: str, now: datetime) -> int:
@@ -169,6 +168,9 @@ def record_scored(
     after = {"status": "scored", "input_hash": summary.input_hash, "n_ratings": summary.n_ratings}
     note = f"scoring job {job_id}"
     audit.record(session, actor_user_id, "period.score", "period", period.id, before, after, note, at=now)
+
+
+hooks.when_scored(record_scored)
 
 
 def close(session: Session, principal: Principal, period_id: int, confirmed: bool, now: datetime) -> None:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Request, get
-from litestar.params import QueryParameter
 from litestar.response import Template
 
 from portal.kernel.web import render
+from staff_admin.kit.deps import Db, PeriodQuery
 from staff_admin.public.service import public_results
-from staff_admin.routes import Db
-
-PeriodQuery = Annotated[str | None, QueryParameter(name="period")]
 
 
 class PublicResultsController(Controller):

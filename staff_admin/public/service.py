@@ -1,5 +1,5 @@
 """What the public results page shows: unit figures only. No officer names, no individual scores:
-the page is built from UnitResult alone (DESIGN.md section 8, "publish unit results")."""
+the page is built from UnitResult alone ("publish unit results", docs/architecture.md)."""
 
 from __future__ import annotations
 

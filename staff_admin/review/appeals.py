@@ -14,16 +14,11 @@ from portal.kernel.models import Counter, Employee, Rating
 from scoring.db.models import OfficerResult, ScoringRun
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, OFFICER, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
+from staff_admin.kit.listing import local_time
+from staff_admin.kit.notes import DecisionRefused, required_note
+from staff_admin.kit.records import all_or_nothing
 from staff_admin.review.models import Appeal
-from staff_admin.review.service import (
-    DecisionRefused,
-    Reason,
-    explain,
-    local_time,
-    reason_codes,
-    record_decision,
-    required_note,
-)
+from staff_admin.review.service import Reason, explain, reason_codes, record_decision
 
 RATINGS_SHOWN = 200
 CATEGORY_WORDS = {
@@ -244,7 +239,7 @@ def decide_appeal(
     text = required_note(note)
     if appeal.status != "open":
         raise DecisionRefused(N_("This appeal has already been decided."))
-    try:
+    with all_or_nothing(session):
         if outcome == "uphold":
             rating = session.get_one(Rating, appeal.rating_id)
             record_decision(
@@ -259,8 +254,4 @@ def decide_appeal(
         audit.record(
             session, principal, f"appeal.{outcome}", "appeal", appeal.id, before, after, text, at=now
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return appeal

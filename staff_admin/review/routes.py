@@ -4,134 +4,86 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
-from portal.kernel.web import Portal, render
-from staff_admin.access import Principal
+from staff_admin.kit.area import StaffArea
+from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
+from staff_admin.kit.notes import DecisionRefused
+from staff_admin.kit.pages import form_text, redirect_to, staff_page
 from staff_admin.review import appeals, service
-from staff_admin.routes import Db, FormData, PortalDep, PrincipalDep, StaffArea
 
 
-def _text(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return value if isinstance(value, str) else ""
+def _queue(request: Request, staff: StaffRequest, refused: DecisionRefused | None = None) -> Template:
+    page = service.review_queue(staff.db, staff.principal, request.state.language, staff.timezone)
+    return staff_page(request, "review/queue.html", staff.principal, refused, page=page)
 
 
-def _queue(
-    request: Request,
-    db: Db,
-    portal: Portal,
-    principal: Principal,
-    error: str | None = None,
-    status: int = 200,
+def _rating_page(
+    request: Request, staff: StaffRequest, rating_id: int, refused: DecisionRefused | None = None
 ) -> Template:
-    page = service.review_queue(db, principal, request.state.language, portal.settings.period_timezone)
-    context = {"page": page, "principal": principal, "error": error}
-    return render(request, "staff_admin/review/queue.html", context, status_code=status)
+    rating = appeals.own_rating(staff.db, staff.principal, rating_id, request.state.language, staff.timezone)
+    return staff_page(request, "review/my_rating.html", staff.principal, refused, rating=rating)
+
+
+def _appeals_page(request: Request, staff: StaffRequest, refused: DecisionRefused | None = None) -> Template:
+    items = appeals.appeals_page(staff.db, staff.principal, request.state.language, staff.timezone)
+    return staff_page(request, "review/appeals.html", staff.principal, refused, appeals=items)
 
 
 class ReviewController(StaffArea):
     path = "/admin/review"
 
     @get("/", name="review:queue", sync_to_thread=True)
-    def queue(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        return _queue(request, db, portal, principal)
+    def queue(self, request: Request, staff: StaffDep) -> Template:
+        return _queue(request, staff)
 
     @post("/decide", name="review:decide", sync_to_thread=True, status_code=303)
-    def decide(
-        self, request: Request, data: FormData, db: Db, portal: PortalDep, principal: PrincipalDep
-    ) -> Response:
+    def decide(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         ids = service.parse_ids(data.get("rating_id"))
+        action, note = form_text(data, "action"), form_text(data, "note")
         try:
-            service.decide(db, principal, portal.clock(), ids, _text(data, "action"), _text(data, "note"))
-        except service.DecisionRefused as refused:
-            return _queue(request, db, portal, principal, refused.message, 422)
-        return Redirect(request.app.route_reverse("review:queue"), status_code=303)
+            service.decide(staff.db, staff.principal, staff.now(), ids, action, note)
+        except DecisionRefused as refused:
+            return _queue(request, staff, refused)
+        return redirect_to(request, "review:queue")
 
 
 class OfficerController(StaffArea):
     path = "/admin/me"
 
     @get("/", name="me:home", sync_to_thread=True)
-    def home(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        page = appeals.officer_page(db, principal, request.state.language, portal.settings.period_timezone)
-        return render(request, "staff_admin/review/me.html", {"page": page, "principal": principal})
+    def home(self, request: Request, staff: StaffDep) -> Template:
+        page = appeals.officer_page(staff.db, staff.principal, request.state.language, staff.timezone)
+        return staff_page(request, "review/me.html", staff.principal, page=page)
 
     @get("/ratings/{rating_id:int}", name="me:rating", sync_to_thread=True)
-    def rating(
-        self, request: Request, rating_id: FromPath[int], db: Db, portal: PortalDep, principal: PrincipalDep
-    ) -> Template:
-        return self._rating_page(request, db, portal, principal, rating_id)
+    def rating(self, request: Request, rating_id: FromPath[int], staff: StaffDep) -> Template:
+        return _rating_page(request, staff, rating_id)
 
     @post("/ratings/{rating_id:int}", name="me:contest", sync_to_thread=True, status_code=303)
     def contest(
-        self,
-        request: Request,
-        rating_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        portal: PortalDep,
-        principal: PrincipalDep,
+        self, request: Request, rating_id: FromPath[int], data: FormData, staff: StaffDep
     ) -> Response:
+        reason = form_text(data, "reason")
         try:
-            appeals.contest(db, principal, portal.clock(), rating_id, _text(data, "reason"))
-        except service.DecisionRefused as refused:
-            return self._rating_page(request, db, portal, principal, rating_id, refused.message, 422)
-        return Redirect(request.app.route_reverse("me:rating", rating_id=rating_id), status_code=303)
-
-    def _rating_page(
-        self,
-        request: Request,
-        db: Db,
-        portal: Portal,
-        principal: Principal,
-        rating_id: int,
-        error: str | None = None,
-        status: int = 200,
-    ) -> Template:
-        rating = appeals.own_rating(
-            db, principal, rating_id, request.state.language, portal.settings.period_timezone
-        )
-        context = {"rating": rating, "principal": principal, "error": error}
-        return render(request, "staff_admin/review/my_rating.html", context, status_code=status)
+            appeals.contest(staff.db, staff.principal, staff.now(), rating_id, reason)
+        except DecisionRefused as refused:
+            return _rating_page(request, staff, rating_id, refused)
+        return redirect_to(request, "me:rating", rating_id=rating_id)
 
 
 class AppealsController(StaffArea):
     path = "/admin/appeals"
 
     @get("/", name="appeals:list", sync_to_thread=True)
-    def list_appeals(self, request: Request, db: Db, portal: PortalDep, principal: PrincipalDep) -> Template:
-        return self._page(request, db, portal, principal)
+    def list_appeals(self, request: Request, staff: StaffDep) -> Template:
+        return _appeals_page(request, staff)
 
     @post("/{appeal_id:int}", name="appeals:decide", sync_to_thread=True, status_code=303)
-    def decide(
-        self,
-        request: Request,
-        appeal_id: FromPath[int],
-        data: FormData,
-        db: Db,
-        portal: PortalDep,
-        principal: PrincipalDep,
-    ) -> Response:
+    def decide(self, request: Request, appeal_id: FromPath[int], data: FormData, staff: StaffDep) -> Response:
+        outcome, note = form_text(data, "outcome"), form_text(data, "note")
         try:
-            appeals.decide_appeal(
-                db, principal, portal.clock(), appeal_id, _text(data, "outcome"), _text(data, "note")
-            )
-        except service.DecisionRefused as refused:
-            return self._page(request, db, portal, principal, refused.message, 422)
-        return Redirect(request.app.route_reverse("appeals:list"), status_code=303)
-
-    def _page(
-        self,
-        request: Request,
-        db: Db,
-        portal: Portal,
-        principal: Principal,
-        error: str | None = None,
-        status: int = 200,
-    ) -> Template:
-        items = appeals.appeals_page(db, principal, request.state.language, portal.settings.period_timezone)
-        context = {"appeals": items, "principal": principal, "error": error}
-        return render(request, "staff_admin/review/appeals.html", context, status_code=status)
+            appeals.decide_appeal(staff.db, staff.principal, staff.now(), appeal_id, outcome, note)
+        except DecisionRefused as refused:
+            return _appeals_page(request, staff, refused)
+        return redirect_to(request, "appeals:list")

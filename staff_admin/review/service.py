@@ -20,24 +20,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.citizen.forms import N_, clean_comment, parse_id
+from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import Counter, Employee, Rating, Unit
 from scoring.db.models import RatingDecision
 from scoring.reasons import REASON_ORDER, REASONS
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
+from staff_admin.kit.listing import local_time
+from staff_admin.kit.notes import DecisionRefused, required_note
+from staff_admin.kit.records import all_or_nothing
 
 DECISIONS = {"confirm": "exclude", "restore": "include"}
 QUEUE_LIMIT = 2000
 DEVICE_CODES = frozenset({"burst", "slow_stuffing", "bot_speed", "bot_off_hours"})
-
-
-class DecisionRefused(ValueError):
-    """The form cannot be applied as sent; `message` is a msgid shown on the page (422)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -85,11 +80,6 @@ def explain(codes: Iterable[str], language: str) -> list[Reason]:
     """Plain-language reasons; an unknown code is shown as is rather than hidden."""
     lang = language if language in ("id", "en") else "id"
     return [Reason(code, REASONS.get(code, {}).get(lang, code)) for code in codes]
-
-
-def local_time(moment: datetime, timezone: str) -> datetime:
-    """The moment in `timezone`; templates print it with the `datetime` filter (portal.kernel.i18n)."""
-    return moment.astimezone(ZoneInfo(timezone))
 
 
 def incident_key(rating: Rating, timezone: str) -> str:
@@ -158,15 +148,6 @@ def review_queue(session: Session, principal: Principal, language: str, timezone
     return QueuePage(incidents=incidents, pending=len(rows))
 
 
-def required_note(raw: str | None, message: str = N_("Please write a note explaining the decision.")) -> str:
-    note = clean_comment(raw or "")
-    if not note:
-        raise DecisionRefused(message)
-    if len(note) > 2000:
-        raise DecisionRefused(N_("Please keep the note to 2000 characters or fewer."))
-    return note
-
-
 def record_decision(
     session: Session, principal: Principal, now: datetime, rating: Rating, decision: str, note: str
 ) -> None:
@@ -217,11 +198,7 @@ def decide(
     ).all()
     if len(ratings) != len(set(rating_ids)):
         raise NotFound("rating outside the principal's units")
-    try:
+    with all_or_nothing(session):
         for rating in sorted(ratings, key=lambda r: r.id):
             record_decision(session, principal, now, rating, decision, text)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return len(ratings)

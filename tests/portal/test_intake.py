@@ -273,7 +273,7 @@ def test_it_fails_only_the_submission_whose_storing_fails(
     def broken_case(*_args, **_kwargs):
         raise RuntimeError("case table unavailable")
 
-    monkeypatch.setattr("portal.intake.open_case_if_needed", broken_case)
+    monkeypatch.setattr("portal.citizen.intake.open_case_if_needed", broken_case)
     with make_sessionmaker(engine)() as session:
         results = submit_ratings(session, settings, signer, batch)
 

@@ -1,4 +1,4 @@
-"""The CSV contract of DESIGN.md section 7: exact columns, located errors, exit status 2."""
+"""The CSV contract of docs/scoring.md: exact columns, located errors, exit status 2."""
 
 import csv
 import io

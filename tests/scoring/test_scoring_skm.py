@@ -1,4 +1,4 @@
-"""SKM formulas of DESIGN.md section 5, with hand-computed figures."""
+"""SKM formulas of docs/scoring.md, with hand-computed figures."""
 
 from decimal import Decimal
 from fractions import Fraction

@@ -92,7 +92,7 @@ def test_it_writes_each_time_in_the_counters_offset_and_cells_as_they_are(
 
     assert len(sub_unit) == 4 and all(r["submitted_at"].endswith("+08:00") for r in sub_unit)
     assert sub_unit[0]["submitted_at"].startswith("2026-03-02T11:00:00")
-    # The comment is the one neutralised cell: a formula gets a leading ' (DESIGN.md section 8).
+    # The comment is the one neutralised cell: a formula gets a leading ' (docs/architecture.md).
     assert sorted(r["comment"] for r in commented) == sorted([SCRIPT_COMMENT, "'" + FORMULA_COMMENT])
 
 

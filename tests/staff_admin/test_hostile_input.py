@@ -32,6 +32,7 @@ from tests.conftest import FakeClock
 from tests.hostile import (
     CONTENT_TYPES,
     FUZZ,
+    MALFORMED_CSRF_TOKENS,
     SCRIPT,
     any_text,
     forms_on,
@@ -187,7 +188,7 @@ def test_every_staff_form_survives_hostile_values(
     @given(
         form_index=st.integers(0, 50),
         choices=st.lists(FIELD_CHOICE, min_size=MAX_FIELDS, max_size=MAX_FIELDS),
-        csrf=st.sampled_from(["valid"] * 4 + ["forged", "missing"]),
+        csrf=st.sampled_from(["valid"] * 4 + ["forged", "missing", *MALFORMED_CSRF_TOKENS]),
     )
     @example(form_index=0, choices=[("option", 0)] * MAX_FIELDS, csrf="valid")
     @example(form_index=1, choices=[("option", 0)] * MAX_FIELDS, csrf="valid")
@@ -213,11 +214,18 @@ def test_every_staff_form_survives_hostile_values(
             return
         form = forms[form_index % len(forms)]
         values = _fill(form.fields, choices)
+        files = None
         if csrf != "valid":
             values.pop("_csrf_token", None)
             if csrf == "forged":
                 values["_csrf_token"] = "forged"
-        response = client.post(form.action, data=values, follow_redirects=False)
+            elif csrf == "file":
+                files = {"_csrf_token": ("token.txt", MALFORMED_CSRF_TOKENS[csrf].encode())}
+            elif csrf in MALFORMED_CSRF_TOKENS:
+                values["_csrf_token"] = MALFORMED_CSRF_TOKENS[csrf]
+        response = client.post(form.action, data=values, files=files, follow_redirects=False)
+        if csrf != "valid":
+            assert response.status_code == 403, (form.action, csrf, response.status_code)
         assert_clean_answer(response, (form.action, values))
         assert not stored_nul(db), (form.action, values)
 
@@ -232,7 +240,7 @@ def test_every_staff_form_survives_hostile_values(
     next_=st.one_of(
         st.none(), hostile_text, st.sampled_from(["//evil.example", "/\\evil", "https://evil.example"])
     ),
-    csrf=st.sampled_from(["valid", "forged", "missing"]),
+    csrf=st.sampled_from(["valid", "forged", "missing", "malformed"]),
 )
 @example(username="admin", password=PASSWORD, next_="//evil.example", csrf="valid")
 @example(username="admin\x00", password=PASSWORD + "\x00", next_=None, csrf="valid")
@@ -244,7 +252,10 @@ def test_sign_in_survives_hostile_values(
     client.cookies.clear()
     data = {"username": username, "password": password}
     if csrf != "missing":
-        data["_csrf_token"] = csrf_token(client) if csrf == "valid" else "forged"
+        data["_csrf_token"] = {
+            "valid": csrf_token(client),
+            "malformed": MALFORMED_CSRF_TOKENS["long non-ASCII"],
+        }.get(csrf, "forged")
     if next_ is not None:
         data["next"] = next_
     sessions = db.scalar(select(func.count()).select_from(StaffSession))

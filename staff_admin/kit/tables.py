@@ -1,4 +1,5 @@
-"""Reading an uploaded CSV or XLSX into rows of text keyed by lower-case header names.
+"""Reading an uploaded CSV or XLSX into rows of text keyed by lower-case header names (the imports'
+checks run on these rows; kit.upload carries the file between the web steps).
 
 Row numbers are the spreadsheet's (header = row 1), so a message can point at the cell."""
 
@@ -9,26 +10,12 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
 from portal.citizen.forms import N_
-from staff_admin.masterdata.problems import Invalid, Problem, invalid
+from staff_admin.kit.problems import Invalid, Problem, invalid
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
-# The apply step posts the previewed file back base64-encoded in a urlencoded form: 4/3 for base64,
-# up to 3x more when every character is percent-encoded, plus the other fields.
-MAX_APPLY_BODY_BYTES = 3 * 4 * (MAX_UPLOAD_BYTES // 3 + 1) + 65536
-
-
-def read_upload(upload: Any) -> tuple[str, bytes]:
-    """(file name, at most MAX_UPLOAD_BYTES + 1 bytes) of a Litestar UploadFile, closing it."""
-    if upload is None:
-        return "", b""
-    try:
-        return upload.filename or "", upload.file.read(MAX_UPLOAD_BYTES + 1)
-    finally:
-        upload.file.close()
 
 
 @dataclass(frozen=True)

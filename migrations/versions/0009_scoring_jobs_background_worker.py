@@ -3,16 +3,16 @@
 Partial unique indexes (SQLite and PostgreSQL both have them) keep at most one queued and one running
 job per period.
 
-Revision ID: 0008_scoring_jobs
-Revises: 0007
+Revision ID: 0009_scoring_jobs
+Revises: 0008_comment_themes
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_scoring_jobs"
-down_revision = "0007"
+revision = "0009_scoring_jobs"
+down_revision = "0008_comment_themes"
 branch_labels = None
 depends_on = None
 
