@@ -21,11 +21,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The scoring worker runs beside the server (scoring queued from the staff pages); Ctrl-C stops both.
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/rating-portal db upgrade
 	$(BIN)/rating-portal demo-data
 	$(BIN)/rating-portal demo-users
+	$(BIN)/rating-portal worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/rating-portal serve
 
 test: $(STAMP)

@@ -43,6 +43,8 @@ from staff_admin.complaints import cli as complaints_cli
 from staff_admin.complaints import routes as complaints_routes
 from staff_admin.cookies import STAFF_PATH
 from staff_admin.dashboard import routes as dashboard_routes
+from staff_admin.jobs import cli as jobs_cli
+from staff_admin.jobs import routes as jobs_routes
 from staff_admin.masterdata import routes as masterdata_routes
 from staff_admin.periods import routes as periods_routes
 from staff_admin.public import routes as public_routes
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             *masterdata_routes.CONTROLLERS,
             periods_routes.PeriodsController,
             periods_routes.HrImportController,
+            jobs_routes.ScoringJobsController,
             review_routes.ReviewController,
             review_routes.OfficerController,
             review_routes.AppealsController,
@@ -155,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     staff_cli.register(commands, create_app)
     complaints_cli.register(commands, create_app)
     retention.register(commands, create_app)
+    jobs_cli.register(commands, create_app)
     backup.register(commands, create_app)
     args = parser.parse_args(argv)
     try:

@@ -17,7 +17,8 @@ from staff_admin.periods import export, hr_import, service
 
 
 def _periods_page(request: Request, staff: StaffRequest, failed: Invalid | None = None) -> Template:
-    periods, values = service.list_periods(staff.db, staff.principal), failed.values if failed else {}
+    periods = service.list_periods(staff.db, staff.principal, staff.timezone)
+    values = failed.values if failed else {}
     return staff_page(request, "periods/list.html", staff.principal, failed, periods=periods, values=values)
 
 
@@ -41,7 +42,7 @@ class PeriodsController(StaffArea):
     @post("/{period_id:int}/score", name="staff:period_score", sync_to_thread=True, status_code=303)
     def score(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:
         try:
-            service.score(staff.db, staff.principal, period_id, staff.portal.settings, staff.portal.clock)
+            service.queue_score(staff.db, staff.principal, period_id, staff.now())
         except Invalid as failed:
             return _periods_page(request, staff, failed)
         return redirect_to(request, "staff:periods")

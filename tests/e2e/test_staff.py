@@ -77,7 +77,8 @@ def test_hr_closes_a_period_and_downloads_the_xlsx(desk: Any, live: LiveServer, 
     row = desk.locator("tr").filter(has=desk.locator("td", has_text=re.compile(f"^{last_month}$")))
     with desk.expect_navigation():
         row.get_by_role("button", name="Score").click()
-    assert "Scored" in row.inner_text()
+    # queued for the worker; the page follows the job (polling its status) and reloads when it is done
+    row.filter(has_text="Scored").wait_for(timeout=120_000)
     row.get_by_label("I confirm").check()
     with desk.expect_navigation():
         row.get_by_role("button", name="Close period").click()

@@ -1,6 +1,7 @@
 """Comment themes on the unit dashboard through HTTP on the real databases: each unit head sees the
 themes of their own unit with examples, officers cannot reach them, citizens' words are escaped,
-comments of excluded ratings stay out, and scoring from the periods page computes them."""
+comments of excluded ratings stay out, and scoring from the periods page (its job run by the worker)
+computes them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Rating
@@ -16,6 +17,7 @@ from portal.kernel.settings import Settings
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import World, csrf_token, signed_in
 from tests.staff_admin.dashboard_world import SCRIPT_COMMENT, rate, score
+from tests.staff_admin.scoring_jobs import run_jobs
 
 DASHBOARD = "/admin/dashboard"
 AC = "Ruang tunggu panas, AC tidak menyala."
@@ -138,7 +140,7 @@ def test_it_explains_when_a_unit_has_no_themes(client: TestClient, world: World,
 
 
 def test_it_computes_the_themes_when_hr_scores_the_period_on_the_periods_page(
-    client: TestClient, db: Session, world: World
+    client: TestClient, db: Session, world: World, engine: Engine, settings: Settings, clock: FakeClock
 ) -> None:
     comment_ratings(db, world)
     browser = signed_in(client, "hr")
@@ -153,5 +155,6 @@ def test_it_computes_the_themes_when_hr_scores_the_period_on_the_periods_page(
     response = browser.post(score_path, data={"_csrf_token": token}, follow_redirects=False)
 
     assert response.status_code == 303
+    assert run_jobs(engine, settings, clock) == {"done": 1}  # the worker runs the queued job
     html = browser.get(DASHBOARD, params={"lang": "en", "unit": world.unit_b.id}).text
     assert _themes_table(html) == [("toilet kotor · tidak ada air", "5", "100%")]

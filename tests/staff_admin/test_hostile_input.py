@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from portal.citizen.followup import ComplaintCase
 from portal.kernel.db import Base
 from portal.kernel.models import DutyShift, Employee, Rating, Unit
+from portal.kernel.settings import Settings
 from portal.kernel.text import has_control_character
 from staff_admin.models import StaffSession, User
 from staff_admin.review.models import Appeal
@@ -45,6 +46,7 @@ from tests.hostile import (
 from tests.portal.citizen import Citizen
 from tests.staff_admin.casework import counter_for, own_rating_page, rating
 from tests.staff_admin.conftest import PASSWORD, World, csrf_token, signed_in
+from tests.staff_admin.scoring_jobs import run_jobs
 
 pytestmark = pytest.mark.slow  # property-based: hundreds of requests
 
@@ -579,7 +581,7 @@ def test_every_formula_start_in_a_comment_is_neutralised_in_the_ratings_export(
 
 
 def test_an_imported_formula_name_is_neutralised_in_the_hr_exports(
-    client: TestClient, db: Session, world: World, clock: FakeClock
+    client: TestClient, db: Session, world: World, clock: FakeClock, engine, settings: Settings
 ) -> None:
     """A name that came in through the HR import form is neutralised in the CSV and XLSX exports."""
     signed_in(client, "hr")
@@ -604,6 +606,7 @@ def test_an_imported_formula_name_is_neutralised_in_the_hr_exports(
         form = next(f for f in forms_on(period_page) if f.action.endswith("/" + action))
         data = {name: options[0] if options else "" for name, options in form.fields.items()}
         assert client.post(form.action, data=data, follow_redirects=False).status_code == 303
+        run_jobs(engine, settings, clock)  # "score" queued a job; the worker process runs it
         period_page = client.get("/admin/periods/").text
     export_link = next(
         part.split('"')[0] for part in period_page.split('href="')[1:] if part.split('"')[0].endswith(".csv")

@@ -24,13 +24,13 @@ FORMULA = '=HYPERLINK("http://evil.example","klik")'
 
 
 @pytest.fixture
-def closed(client: TestClient, db: Session, world: World) -> ScoringPeriod:
+def closed(client: TestClient, db: Session, world: World, engine, settings, clock) -> ScoringPeriod:
     march_ratings(db, world)
     db.get(Employee, world.colleague.id).name = FORMULA
     db.get(Unit, world.unit_b.id).name = "+Dinas Beta"
     db.commit()
     signed_in(client, "hr")
-    return closed_period(client, db)
+    return closed_period(client, db, engine, settings, clock)
 
 
 def csv_rows(client: TestClient, period_id: int) -> tuple[bytes, list[dict[str, str]]]:
