@@ -239,7 +239,7 @@ def test_an_error_is_logged_as_json_without_the_request_or_the_data(
     def broken(*_args, **_kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("portal.service.counter_page_until", broken)
+    monkeypatch.setattr("portal.citizen.service.counter_page_until", broken)
     capsys.readouterr()
     response = client.get(f"/r/{counter.public_token}", headers={"X-Forwarded-For": "198.51.100.9"})
 
