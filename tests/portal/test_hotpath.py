@@ -243,20 +243,33 @@ def test_it_reads_a_body_sent_in_pieces_and_leaves_an_oversized_one_to_the_app(
     assert ratings(db) == 1
 
 
-REFUSALS = {
+NOT_STORED = {
     "an unknown counter": 404,
     "an expired form": 422,
     "a second rating from a phone": 200,  # the page saying this phone rated here a moment ago
     "a flooded network": 429,
+    "an error while storing": 500,
 }
 
 
-@pytest.mark.parametrize("case", REFUSALS)
+@pytest.mark.parametrize("case", NOT_STORED)
 def test_it_answers_a_refused_rating_as_the_app_does(
-    settings: Settings, clock: FakeClock, counter: Counter, db: Session, hot_path_on: bool, case: str
+    settings: Settings,
+    clock: FakeClock,
+    counter: Counter,
+    db: Session,
+    hot_path_on: bool,
+    case: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A rating the writer refuses is submitted once and answered where it was submitted, with the
-    handler's own page for it."""
+    """A rating the writer refuses (or fails to store) is submitted once and answered where it was
+    submitted, with the handler's own page for it."""
+    if case == "an error while storing":
+
+        def broken(*_args: object) -> None:
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr("portal.citizen.intake.counters_on_duty", broken)
     url = f"/r/{counter.public_token}"
     limit = 1 if case == "a flooded network" else settings.submit_flood_limit_per_minute
     answers, answered, posted, accepted = [], 0, 0, 0
@@ -277,7 +290,7 @@ def test_it_answers_a_refused_rating_as_the_app_does(
             posted, answered = posted + 1, answered + answered_here(app) - before
 
     ours, theirs = answers
-    assert ours.status_code == REFUSALS[case] and answer(ours) == answer(theirs)
+    assert ours.status_code == NOT_STORED[case] and answer(ours) == answer(theirs)
     assert answered == hot_path_on
     db.expire_all()
     assert db.scalar(select(func.sum(RateLimitHit.hits))) == posted  # each POST counted once
