@@ -109,4 +109,4 @@ class OfficerAccountsController(StaffArea):
             "Content-Disposition": f'attachment; filename="officer_accounts_{stamp}.csv"',
             "Cache-Control": "no-store",
         }
-        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers, status_code=200)
