@@ -108,7 +108,7 @@ def change_password(
     user = get_or_404(session, User, principal.user_id)
     problems = new_password_problems(new, again)
     try:
-        valid = check_current_password(session, settings, now, user, current[:MAX_PASSWORD_CHARS], address)
+        valid = check_current_password(session, settings, now, user, current, address)
     except LoginThrottled as throttled:
         minutes = -(-throttled.retry_after_seconds // 60)
         raise Invalid(

@@ -299,3 +299,30 @@ def test_the_command_line_prints_a_link_for_when_no_admin_can_sign_in(
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "user.reset_link"))
     assert entry.actor_user_id is None and entry.note == "command line"
     assert _run(monkeypatch, ["reset-link", "--username", "nobody"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("new", "again", "status"),
+    [
+        ("x" * 257, "x" * 257, 422),  # longer than any password needs
+        ("<script>alert(1)</script>", "<script>alert(1)</script>", 303),  # a password may hold anything
+        (["first passphrase", "second passphrase"], "first passphrase", 303),  # sent twice: the first
+        ("", "", 422),
+    ],
+)
+def test_the_link_page_takes_odd_values_without_failing(
+    new: object, again: str, status: int, client: TestClient, db: Session, world: World
+) -> None:
+    signed_in(client, "admin")
+    path, _ = issue_link(client, db, "officer")
+    client.cookies.clear()
+    token = csrf_token(client, path)
+
+    data = {"_csrf_token": token, "new_password": new, "new_password_again": again}
+    response = client.post(path, data=data, follow_redirects=False)
+
+    assert response.status_code == status
+    assert "<script>alert(1)" not in response.text
+    if status == 303:
+        password = new[0] if isinstance(new, list) else new
+        assert sign_in(client, "officer", password).status_code == 303
