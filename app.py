@@ -19,8 +19,9 @@ from portal.citizen import api as portal_api
 from portal.citizen import routes as portal_routes
 from portal.citizen.hotpath import HotPath
 from portal.citizen.kept_pages import CounterPages
-from portal.citizen.service import Clock, utc_now
+from portal.citizen.web import GZIP_LEVEL, NO_COMPRESSION, CitizenPortal, PassEncoded, RenderedPages
 from portal.citizen.writer import RatingIntake
+from portal.kernel.clock import Clock, utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.errors import error_page
 from portal.kernel.hardening import security_headers
@@ -28,16 +29,7 @@ from portal.kernel.head import HeadAsGet
 from portal.kernel.i18n import install_i18n
 from portal.kernel.security import FormSigner
 from portal.kernel.settings import REPO_ROOT, Settings, SettingsError
-from portal.kernel.web import (
-    GZIP_LEVEL,
-    NO_COMPRESSION,
-    PassEncoded,
-    Portal,
-    RenderedPages,
-    portal_provider,
-    prepare_request,
-    provide_db,
-)
+from portal.kernel.web import portal_provider, prepare_request, provide_db
 from portal.ops import accesslog, backup, health
 from portal.ops import cli as portal_cli
 from portal.ops.serving import tune_garbage_collector
@@ -78,9 +70,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    signer = FormSigner(
+        settings.secret_key, settings.form_max_age_seconds, {"k": settings.kiosk_form_max_age_seconds}
+    )
     intake = RatingIntake.for_database(engine, sessions, settings, signer)
-    portal = Portal(
+    portal = CitizenPortal(
         settings=settings,
         clock=clock,
         signer=signer,
@@ -146,7 +140,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )
     # HEAD goes past the hot path (GET and POST only) to the app, as a GET without a body.
-    app.asgi_handler = HotPath(HeadAsGet(app.asgi_handler), app, portal, REQUEST_MAX_BODY_BYTES)
+    handler = HeadAsGet(app.asgi_handler)
+    if settings.hot_path:
+        handler = HotPath(handler, app, portal, REQUEST_MAX_BODY_BYTES)
+    app.asgi_handler = handler
     return accesslog.install(app, settings.access_log)
 
 

@@ -10,23 +10,17 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Template
 
-from portal.citizen.forms import MAX_ID, N_, parse_id
+from portal.citizen.forms import MAX_ID, parse_id
 from staff_admin.access import Principal
 from staff_admin.kit import upload
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
+from staff_admin.kit.inputs import day_problem, parse_day
 from staff_admin.kit.listing import local_time
 from staff_admin.kit.pages import form_text, redirect_to, staff_page
-from staff_admin.kit.problems import Invalid, invalid
+from staff_admin.kit.problems import Invalid
 from staff_admin.kit.samples import sample_download
 from staff_admin.masterdata import roster, roster_weeks
-
-
-def _week(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _to_week(request: Request, counter_id: int, day: date) -> Response:
@@ -50,13 +44,10 @@ def _week_page(
     )
 
 
-def _copy_form(data: dict) -> tuple[int, date | None]:
-    """The counter and the shown week of a copy form (None: the week is no date)."""
-    return parse_id(form_text(data, "counter_id")) or 0, _week(form_text(data, "week"))
-
-
-def _no_week() -> Invalid:
-    return invalid("week", N_("Write the date as YYYY-MM-DD."))
+def _copy_form(data: dict) -> tuple[int, date | None, Invalid | None]:
+    """The counter and the shown week of a copy form, or why the week is no date to copy."""
+    week, why = day_problem(form_text(data, "week"), "week")
+    return parse_id(form_text(data, "counter_id")) or 0, week, Invalid(why) if why else None
 
 
 def _import_page(
@@ -77,8 +68,12 @@ class RosterController(StaffArea):
         counter: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         week: FromQuery[str | None] = None,
     ) -> Template:
-        view = roster.roster_page(staff.db, staff.principal, counter, _week(week))
-        return staff_page(request, "masterdata/roster.html", staff.principal, view=view, values={})
+        day, why = day_problem(week, "week") if week else (None, None)
+        view = roster.roster_page(staff.db, staff.principal, counter, day)
+        failed = Invalid(why) if why else None
+        return staff_page(
+            request, "masterdata/roster.html", staff.principal, failed, status_code=400, view=view, values={}
+        )
 
     @post("/shifts", name="staff:shift_add", sync_to_thread=True, status_code=303)
     def add(self, request: Request, data: FormData, staff: StaffDep) -> Response:
@@ -86,8 +81,8 @@ class RosterController(StaffArea):
         try:
             roster.add_shift(staff.db, staff.principal, data, staff.now())
         except Invalid as failed:
-            counter_id, week = parse_id(values["counter_id"]), _week(values["date"])
-            view = roster.roster_page(staff.db, staff.principal, counter_id, week)
+            counter_id, day = parse_id(values["counter_id"]), parse_day(values["date"])
+            view = roster.roster_page(staff.db, staff.principal, counter_id, day)
             return staff_page(
                 request, "masterdata/roster.html", staff.principal, failed, view=view, values=failed.values
             )
@@ -103,10 +98,10 @@ class RosterController(StaffArea):
     def copy_week(self, request: Request, data: FormData, staff: StaffDep) -> Template:
         """Last week's shifts into the shown week. The report is this response (what was copied and
         skipped); sending the form again copies nothing more, every shift then overlapping itself."""
-        counter_id, week = _copy_form(data)
+        counter_id, week, refused = _copy_form(data)
         try:
-            if week is None:
-                raise _no_week()
+            if refused:
+                raise refused
             report = roster_weeks.copy_last_week(staff.db, staff.principal, counter_id, week, staff.now())
         except Invalid as failed:
             return _week_page(request, staff, counter_id, week, failed)
@@ -115,10 +110,10 @@ class RosterController(StaffArea):
     @post("/repeat-week", name="staff:roster_repeat_week", sync_to_thread=True)
     def repeat_week(self, request: Request, data: FormData, staff: StaffDep) -> Template:
         """The shown week's shifts into the next N weeks; the report as for `copy_week`."""
-        counter_id, week = _copy_form(data)
+        counter_id, week, refused = _copy_form(data)
         try:
-            if week is None:
-                raise _no_week()
+            if refused:
+                raise refused
             report = roster_weeks.repeat_week(
                 staff.db, staff.principal, counter_id, week, form_text(data, "weeks"), staff.now()
             )

@@ -14,16 +14,15 @@ from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
 from portal.kernel.models import Counter, DutyShift, Employee
+from scoring.periods import FIRST_DAY, LAST_DAY
 from staff_admin import audit
 from staff_admin.access import Principal
-from staff_admin.kit.problems import invalid
+from staff_admin.kit.inputs import DAY_RANGE, DAY_RANGE_PARAMS
+from staff_admin.kit.problems import Invalid, Problem, invalid
 from staff_admin.kit.records import all_or_nothing
 from staff_admin.masterdata.roster import _counter, _overlaps  # the roster's own checks
 
 MAX_REPEAT_WEEKS = 12
-# Rosters are planned for the years around now; a week far outside is a typing error (and the year
-# 9999 has no next week to copy into).
-FIRST_WEEK, LAST_WEEK = date(2000, 1, 3), date(2099, 12, 28)
 OVERLAP = N_("Another shift at this counter overlaps this time.")
 OFFICER_GONE = N_("The officer is no longer active in the counter's unit.")
 
@@ -46,10 +45,11 @@ class CopyReport:
 
 
 def monday(day: date) -> date:
-    """The Monday of the week of `day`; Invalid for a week outside FIRST_WEEK..LAST_WEEK."""
+    """The Monday of the week of `day`; Invalid for a week not wholly within the days the portal
+    knows (FIRST_DAY..LAST_DAY: the year 9999 has no next week to copy into)."""
     start = day - timedelta(days=day.weekday())
-    if not FIRST_WEEK <= start <= LAST_WEEK:
-        raise invalid("week", N_("Choose a week between the years 2000 and 2099."))
+    if not FIRST_DAY <= start <= LAST_DAY - timedelta(days=6):
+        raise Invalid(Problem("week", DAY_RANGE, dict(DAY_RANGE_PARAMS)))
     return start
 
 
@@ -59,7 +59,7 @@ def copy_last_week(
     """The previous week's shifts into the week of `week`."""
     counter = _counter(session, principal, counter_id)
     target = monday(week)
-    return _copy(session, principal, counter, target - timedelta(days=7), [target], now)
+    return _copy(session, principal, counter, monday(target - timedelta(days=7)), [target], now)
 
 
 def repeat_week(

@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from portal.citizen.followup import ComplaintCase
 from scoring.db.models import RatingDecision
 from staff_admin.periods.export import COLUMNS
 from tests.e2e.browser import LiveServer, fill_rating, latest_rating, sign_in, submit
+
+# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 COMPLAINT = "Petugas meninggalkan loket 40 menit tanpa keterangan."
 
