@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             portal_api.TicketApiController,
             staff_api.ResultsApiController,
             staff_routes.StaffController,
+            staff_routes.PasswordController,
             dashboard_routes.DashboardController,
             dashboard_routes.RatingsController,
             public_routes.PublicResultsController,

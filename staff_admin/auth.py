@@ -196,20 +196,9 @@ def throttle_wait(session: Session, settings: Settings, now: datetime, attempt: 
     return max(waits)
 
 
-def login(
-    session: Session,
-    settings: Settings,
-    now: datetime,
-    username: str,
-    password: str,
-    address: str | None,
-    browser_cookie: str | None = None,
-) -> SignedIn:
-    attempt = Attempt(
-        account_key(settings, username),
-        network_key(settings, address),
-        known_browser(settings, username, browser_cookie),
-    )
+def _count_attempt(session: Session, settings: Settings, now: datetime, attempt: Attempt) -> LoginAttempt:
+    """The attempt counted as failed (and committed) before its password is checked; LoginThrottled
+    while the account or place must wait. The caller marks it succeeded when the password is right."""
     # Checking the throttle and counting this attempt happen under a lock per account and per place
     # (always in this order), in any app process: guesses sent all at once are counted one by one.
     one_at_a_time(session, "login-account", attempt.account)
@@ -225,6 +214,41 @@ def login(
     counted = LoginAttempt(at=now, account_key=attempt.account, network_key=attempt.place, succeeded=False)
     session.add(counted)
     session.commit()  # counted as failed before the password is checked; releases the locks
+    return counted
+
+
+def check_current_password(
+    session: Session, settings: Settings, now: datetime, user: User, password: str, address: str | None
+) -> bool:
+    """Whether `password` is the user's, counted like a sign-in: someone at an unattended signed-in
+    browser guessing the password (to change it) is throttled as at the sign-in form."""
+    counted = _count_attempt(
+        session,
+        settings,
+        now,
+        Attempt(account_key(settings, user.username), network_key(settings, address), None),
+    )
+    valid = verify_password(user.password_hash, password)
+    counted.succeeded = valid
+    session.flush()
+    return valid
+
+
+def login(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    username: str,
+    password: str,
+    address: str | None,
+    browser_cookie: str | None = None,
+) -> SignedIn:
+    attempt = Attempt(
+        account_key(settings, username),
+        network_key(settings, address),
+        known_browser(settings, username, browser_cookie),
+    )
+    counted = _count_attempt(session, settings, now, attempt)
     row = session.execute(
         select(User, Employee.active)
         .outerjoin(Employee, Employee.id == User.employee_id)
@@ -308,6 +332,10 @@ def end_expired_sessions(session: Session, settings: Settings, now: datetime) ->
     )
 
 
-def end_user_sessions(session: Session, user_id: int) -> None:
-    """For password changes and deactivation: every browser of that user must sign in again."""
-    session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
+def end_user_sessions(session: Session, user_id: int, keep: str | None = None) -> int:
+    """For password changes and deactivation: every browser of that user must sign in again, but the
+    one whose session hash is `keep` (the browser that changed the password). Returns how many ended."""
+    ending = delete(StaffSession).where(StaffSession.user_id == user_id)
+    if keep is not None:
+        ending = ending.where(StaffSession.id_hash != keep)
+    return session.execute(ending).rowcount or 0

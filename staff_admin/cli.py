@@ -1,4 +1,5 @@
-"""Commands of the staff side: create-user, demo-users (first-run admin and demo personas)."""
+"""Commands of the staff side: create-user, demo-users (first-run admin and demo personas), reset-link
+(a password reset link for a user who forgot, when no admin can sign in to issue one)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import getpass
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from litestar import Litestar
 
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.settings import Settings
 from staff_admin.models import ROLES
+from staff_admin.passwords import issue_reset_link_for_username
 from staff_admin.users import UserError, create_user, ensure_demo_personas
 
 AppFactory = Callable[[Settings], Litestar]
@@ -35,6 +38,14 @@ def register(commands: argparse._SubParsersAction, create_app: AppFactory) -> No
         "demo-users", help="first-run admin plus demo HR, unit head and officer accounts; prints new logins"
     )
     demo.set_defaults(handler=_demo_users)
+
+    reset = commands.add_parser(
+        "reset-link",
+        help="print a password reset link for a staff account (works once, for 30 minutes; replaces "
+        "older links)",
+    )
+    reset.add_argument("--username", required=True)
+    reset.set_defaults(handler=lambda args, settings: _reset_link(args, settings, create_app))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -83,4 +94,23 @@ def _demo_users(_args: argparse.Namespace, settings: Settings) -> int:
         print(f"    {login.role:<10} {login.username:<16} password: {password}{note}")
     if any(login.password for login in logins):
         print("  New passwords are shown only once; keep them now.")
+    return 0
+
+
+def _reset_link(args: argparse.Namespace, settings: Settings, create_app: AppFactory) -> int:
+    app = create_app(settings)  # only to turn the route's name into its path
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            link = issue_reset_link_for_username(session, settings, args.username, datetime.now(UTC))
+    except UserError as error:
+        print(f"rating-portal reset-link: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    path = app.route_reverse("staff:password_reset", token=link.token)
+    print(f"Password reset link for {link.username!r} ({link.display_name}), shown only now:")
+    print(f"  {settings.base_url.rstrip('/')}{path}")
+    until = link.expires_at.astimezone(ZoneInfo(settings.period_timezone))
+    print(f"It works once, until {until:%Y-%m-%d %H:%M %z}; setting the password ends the user's sessions.")
     return 0

@@ -1,4 +1,5 @@
-"""Staff accounts: users, database-backed sessions, login attempts (throttling) and the audit log."""
+"""Staff accounts: users, database-backed sessions, login attempts (throttling), password reset links
+and the audit log."""
 
 from __future__ import annotations
 
@@ -48,6 +49,22 @@ class StaffSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # absolute lifetime
     network_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PasswordResetToken(Base):
+    """A link to set a new password without signing in, issued by an admin for a user who forgot (or
+    with a new officer account, for HR to hand out). Only a keyed hash of the link's token is stored;
+    the link works once (`used_at`), until `expires_at`, and a newer link for the user replaces it."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the CLI
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LoginAttempt(Base):

@@ -1,8 +1,9 @@
-"""Staff pages under /admin: sign-in, sign-out, home and unit pages (the base of every staff
-controller, `StaffArea`, is in staff_admin.kit.area)."""
+"""Staff pages under /admin: sign-in, sign-out, home and unit pages, the password change and the
+reset-link page (the base of every staff controller, `StaffArea`, is in staff_admin.kit.area)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -12,11 +13,13 @@ from litestar.response import Redirect, Template
 from portal.citizen.forms import N_
 from portal.kernel.hardening import request_address
 from portal.kernel.web import render
-from staff_admin import auth, cookies, csrf, service
+from staff_admin import auth, cookies, csrf, passwords, service
 from staff_admin.cookies import staff_cookies
 from staff_admin.kit.area import StaffArea, safe_next
-from staff_admin.kit.deps import Db, FormData, PortalDep, StaffDep
-from staff_admin.kit.pages import staff_page
+from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep, StaffDep
+from staff_admin.kit.listing import local_time
+from staff_admin.kit.pages import form_text, redirect_to, staff_page
+from staff_admin.kit.problems import Invalid
 
 Next = Annotated[str | None, QueryParameter(name="next")]
 
@@ -25,7 +28,13 @@ def _login_page(
     request: Request, target: str | None, username: str = "", error: str | None = None, **extra: Any
 ) -> Template:
     status = extra.pop("status_code", 200)
-    context = {"next": safe_next(target) or "", "username": username, "error": error, "wait_minutes": 0}
+    context = {
+        "next": safe_next(target) or "",
+        "username": username,
+        "error": error,
+        "notice": None,
+        "wait_minutes": 0,
+    }
     return render(request, "staff_admin/login.html", {**context, **extra}, status_code=status)
 
 
@@ -34,7 +43,10 @@ class StaffController(StaffArea):
     def login_form(self, request: Request, next_: Next = None) -> Template:
         expired = request.query_params.get("expired") == "1"
         error = N_("Your session has ended. Please sign in again.") if expired else None
-        return _login_page(request, next_, error=error)
+        notice = (
+            N_("Your new password is set. Sign in with it.") if request.query_params.get("reset") else None
+        )
+        return _login_page(request, next_, error=error, notice=notice)
 
     @post("/login", name="staff:login_submit", sync_to_thread=True, status_code=303)
     def login_submit(self, request: Request, data: FormData, db: Db, portal: PortalDep) -> Response:
@@ -83,3 +95,72 @@ class StaffController(StaffArea):
     def unit(self, request: Request, unit_id: FromPath[int], staff: StaffDep) -> Template:
         page = service.unit_page(staff.db, staff.principal, unit_id)
         return staff_page(request, "unit.html", staff.principal, page=page)
+
+
+def _reset_target(db: Db, portal: PortalDep, token: str) -> passwords.ResetTarget | None:
+    try:
+        target = passwords.reset_target(db, portal.settings, token, portal.clock())
+    except passwords.LinkNotValid:
+        return None
+    return replace(target, expires_at=local_time(target.expires_at, portal.settings.period_timezone))
+
+
+def _reset_page(
+    request: Request, token: str, target: passwords.ResetTarget | None, failed: Invalid | None = None
+) -> Template:
+    """The form a reset link opens (every staff page is sent with no-store, this one too), or why the
+    link sets no password (410)."""
+    context = {"token": token, "target": target, "problems": failed.problems if failed else []}
+    status = 410 if target is None else 422 if failed else 200
+    return render(request, "staff_admin/password_reset.html", context, status_code=status)
+
+
+class PasswordController(StaffArea):
+    """The signed-in user's password change, and the page a reset link opens (no sign-in needed)."""
+
+    @get("/password", name="staff:password", sync_to_thread=False)
+    def password_form(self, request: Request, principal: PrincipalDep) -> Template:
+        changed = request.query_params.get("changed", "")
+        ended = int(changed) if changed.isdigit() else None
+        return staff_page(request, "password.html", principal, ended=ended)
+
+    @post("/password", name="staff:password_change", sync_to_thread=True, status_code=303)
+    def change(self, request: Request, data: FormData, staff: StaffDep) -> Response:
+        settings = staff.portal.settings
+        try:
+            ended = passwords.change_password(
+                staff.db,
+                settings,
+                staff.principal,
+                form_text(data, "current_password"),
+                form_text(data, "new_password"),
+                form_text(data, "new_password_again"),
+                staff_cookies(settings).read(request.cookies, cookies.SESSION),
+                request_address(request),
+                staff.now(),
+            )
+        except Invalid as failed:
+            return staff_page(request, "password.html", staff.principal, failed, ended=None)
+        return redirect_to(request, "staff:password", f"?changed={ended}")
+
+    @get("/password-reset/{token:str}", name="staff:password_reset", sync_to_thread=True)
+    def reset_form(self, request: Request, token: FromPath[str], db: Db, portal: PortalDep) -> Template:
+        return _reset_page(request, token, _reset_target(db, portal, token))
+
+    @post(
+        "/password-reset/{token:str}",
+        name="staff:password_reset_submit",
+        sync_to_thread=True,
+        status_code=303,
+    )
+    def reset(
+        self, request: Request, token: FromPath[str], data: FormData, db: Db, portal: PortalDep
+    ) -> Response:
+        new, again = form_text(data, "new_password"), form_text(data, "new_password_again")
+        try:
+            passwords.reset_password(db, portal.settings, token, new, again, portal.clock())
+        except passwords.LinkNotValid:
+            return _reset_page(request, token, None)
+        except Invalid as failed:
+            return _reset_page(request, token, _reset_target(db, portal, token), failed)
+        return redirect_to(request, "staff:login", "?reset=1")

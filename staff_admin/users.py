@@ -19,6 +19,9 @@ from staff_admin.models import ROLES, User
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
+# What a new account without a password holds: no argon2 hash, so no password ever matches it (and
+# creating a thousand accounts at once spends no time hashing passwords nobody will type).
+NO_PASSWORD = "!none"  # noqa: S105 (not a password: a hash nothing matches)
 
 
 class UserError(ValueError):
@@ -43,19 +46,20 @@ def create_user(
     *,
     username: str,
     role: str,
-    password: str,
+    password: str | None,
     display_name: str | None = None,
     unit_code: str | None = None,
     nip: str | None = None,
     actor: int | None = None,
 ) -> User:
-    """Validates and stores a user (audited); the caller commits."""
+    """Validates and stores a user (audited); the caller commits. `password` None: none yet, the
+    account signs in only after its first reset link (staff_admin.passwords) has been used."""
     username = normalise_username(username)
     if not USERNAME_PATTERN.match(username):
         raise UserError("username: 2-64 characters: letters, digits, dot, dash, underscore")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if display_name and has_control_character(display_name):
         raise UserError("display name: no control characters (tab, line break, ...)")
@@ -83,7 +87,7 @@ def create_user(
     user = User(
         username=username,
         display_name=(display_name or username).strip(),
-        password_hash=hash_password(password),
+        password_hash=NO_PASSWORD if password is None else hash_password(password),
         role=role,
         unit_id=unit_id,
         employee_id=employee_id,

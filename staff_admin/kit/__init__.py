@@ -10,6 +10,7 @@ top modules (access, auth, audit, models) -> portal and scoring, never back).
   within the days the portal knows.
 - `upload`: the imports' multipart form and their preview-then-apply round trip.
 - `tables`: an uploaded CSV or XLSX read into rows of text, for the imports' checks.
+- `samples`: the imports' downloadable templates (header and an example row, CSV or XLSX).
 - `exports`: formula neutralisation of the cells of every CSV/XLSX export.
 - `notes`: the notes a decision needs (reviews, appeals, complaints) and `DecisionRefused`.
 - `records`: one record found or 404, created or updated with its audit entry; all-or-nothing writes.

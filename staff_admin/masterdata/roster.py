@@ -28,6 +28,7 @@ from staff_admin.access import (
 from staff_admin.kit.inputs import day_problem
 from staff_admin.kit.problems import Invalid, Problem
 from staff_admin.kit.records import all_or_nothing, get_or_404
+from staff_admin.kit.samples import Sample
 from staff_admin.kit.tables import Row, read_table
 from staff_admin.masterdata.counters import WEEKDAYS
 
@@ -311,3 +312,12 @@ def apply_roster_file(
                 session, principal, "shift.create", "duty_shift", shift.id, None, after, note="import", at=now
             )
     return len(planned)
+
+
+def import_sample(principal: Principal, today: date) -> Sample:
+    """The roster import's template: its columns and a shift next Monday morning as the example."""
+    _require(principal)
+    next_monday = today + timedelta(days=7 - today.weekday())
+    columns = ("counter", "unit_code", "nip", "date", "start", "end")
+    example = ("Loket 1", "DUKCAPIL", "198503122010012001", next_monday.isoformat(), "08:00", "12:00")
+    return Sample("roster", columns, example)

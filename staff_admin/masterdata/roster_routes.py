@@ -1,4 +1,5 @@
-"""Duty roster pages: the week view per counter, adding and removing shifts, and the import."""
+"""Duty roster pages: the week view per counter, adding and removing shifts, copying a week's shifts
+into other weeks, and the import (with its template files)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,40 @@ from portal.citizen.forms import MAX_ID, parse_id
 from staff_admin.access import Principal
 from staff_admin.kit import upload
 from staff_admin.kit.area import StaffArea
-from staff_admin.kit.deps import FormData, StaffDep
+from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
 from staff_admin.kit.inputs import day_problem, parse_day
-from staff_admin.kit.pages import redirect_to, staff_page
+from staff_admin.kit.listing import local_time
+from staff_admin.kit.pages import form_text, redirect_to, staff_page
 from staff_admin.kit.problems import Invalid
-from staff_admin.masterdata import roster
+from staff_admin.kit.samples import sample_download
+from staff_admin.masterdata import roster, roster_weeks
 
 
 def _to_week(request: Request, counter_id: int, day: date) -> Response:
     return redirect_to(request, "staff:roster", f"?counter={counter_id}&week={day.isoformat()}")
+
+
+def _week_page(
+    request: Request,
+    staff: StaffRequest,
+    counter_id: int,
+    week: date | None,
+    failed: Invalid | None = None,
+    **context: object,
+) -> Template:
+    if failed and "week" in failed.by_field:
+        week = None  # the shown week is the one that was refused: show this week instead
+    view = roster.roster_page(staff.db, staff.principal, counter_id, week)
+    values = failed.values if failed else {}
+    return staff_page(
+        request, "masterdata/roster.html", staff.principal, failed, view=view, values=values, **context
+    )
+
+
+def _copy_form(data: dict) -> tuple[int, date | None, Invalid | None]:
+    """The counter and the shown week of a copy form, or why the week is no date to copy."""
+    week, why = day_problem(form_text(data, "week"), "week")
+    return parse_id(form_text(data, "counter_id")) or 0, week, Invalid(why) if why else None
 
 
 def _import_page(
@@ -67,6 +93,39 @@ class RosterController(StaffArea):
     def remove(self, request: Request, shift_id: FromPath[int], staff: StaffDep) -> Response:
         counter_id, day = roster.remove_shift(staff.db, staff.principal, shift_id, staff.now())
         return _to_week(request, counter_id, day)
+
+    @post("/copy-week", name="staff:roster_copy_week", sync_to_thread=True)
+    def copy_week(self, request: Request, data: FormData, staff: StaffDep) -> Template:
+        """Last week's shifts into the shown week. The report is this response (what was copied and
+        skipped); sending the form again copies nothing more, every shift then overlapping itself."""
+        counter_id, week, refused = _copy_form(data)
+        try:
+            if refused:
+                raise refused
+            report = roster_weeks.copy_last_week(staff.db, staff.principal, counter_id, week, staff.now())
+        except Invalid as failed:
+            return _week_page(request, staff, counter_id, week, failed)
+        return _week_page(request, staff, counter_id, week, report=report)
+
+    @post("/repeat-week", name="staff:roster_repeat_week", sync_to_thread=True)
+    def repeat_week(self, request: Request, data: FormData, staff: StaffDep) -> Template:
+        """The shown week's shifts into the next N weeks; the report as for `copy_week`."""
+        counter_id, week, refused = _copy_form(data)
+        try:
+            if refused:
+                raise refused
+            report = roster_weeks.repeat_week(
+                staff.db, staff.principal, counter_id, week, form_text(data, "weeks"), staff.now()
+            )
+        except Invalid as failed:
+            failed.values.update(weeks=form_text(data, "weeks")[:10])
+            return _week_page(request, staff, counter_id, week, failed)
+        return _week_page(request, staff, counter_id, week, report=report)
+
+    @get("/import/templates/{file:str}", name="staff:roster_import_template", sync_to_thread=False)
+    def import_template(self, file: FromPath[str], staff: StaffDep) -> Response:
+        today = local_time(staff.now(), staff.timezone).date()
+        return sample_download(file, roster.import_sample(staff.principal, today))
 
     @get("/import", name="staff:roster_import", sync_to_thread=True)
     def import_form(self, request: Request, staff: StaffDep) -> Template:

@@ -13,7 +13,7 @@ from staff_admin.kit.deps import FormData, PrincipalDep, StaffDep
 from staff_admin.kit.pages import form_page, redirect_to, staff_page
 from staff_admin.kit.problems import Invalid
 from staff_admin.masterdata import counters, employees, units
-from staff_admin.masterdata.accounts_routes import UsersController
+from staff_admin.masterdata.accounts_routes import OfficerAccountsController, UsersController
 from staff_admin.masterdata.roster_routes import RosterController
 
 UNIT_FORM = "masterdata/unit_form.html"
@@ -156,4 +156,4 @@ class EmployeesController(StaffArea):
 
 
 CONTROLLERS = [MasterDataController, UnitsController, CountersController, EmployeesController,
-               RosterController, UsersController]  # fmt: skip
+               RosterController, UsersController, OfficerAccountsController]  # fmt: skip

@@ -17,6 +17,7 @@ from staff_admin import audit
 from staff_admin.access import ADMIN, HR, Principal, require_role
 from staff_admin.kit.problems import Invalid, Problem, invalid
 from staff_admin.kit.records import all_or_nothing, create_or_update
+from staff_admin.kit.samples import Sample
 from staff_admin.kit.tables import Row, read_table
 
 KINDS = {"units": ("code", "name"), "employees": ("nip", "name", "unit_code")}
@@ -25,11 +26,27 @@ NO = {"0", "no", "n", "tidak", "false", "nonaktif", "inactive"}
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One field an update changes, as the file names it: `active` holds booleans, the rest text."""
+
+    column: str
+    old: str | bool
+    new: str | bool
+
+
+@dataclass(frozen=True)
 class Change:
     row: int
     action: str  # "create" | "update" | "unchanged"
     key: str
     name: str
+    fields: tuple[FieldChange, ...] = ()  # an update's changed fields, old -> new
+
+
+def _differences(old: dict[str, str | bool], new: dict[str, str | bool]) -> tuple[FieldChange, ...]:
+    return tuple(
+        FieldChange(column, old[column], value) for column, value in new.items() if old[column] != value
+    )
 
 
 @dataclass
@@ -89,14 +106,13 @@ def _check_units(session: Session, rows: list[Row], preview: Preview) -> list[tu
             )
     for row, values in planned:
         unit = existing.get(values["code"])
-        same = unit is not None and unit.name == values["name"] and parents_equal(unit, values, id_to_code)
-        action = "create" if unit is None else "unchanged" if same else "update"
-        preview.changes.append(Change(row.number, action, values["code"], values["name"]))
+        fields: tuple[FieldChange, ...] = ()
+        if unit is not None:
+            old = {"name": unit.name, "parent_code": id_to_code.get(unit.parent_id) or ""}
+            fields = _differences(old, {"name": values["name"], "parent_code": values["parent_code"] or ""})
+        action = "create" if unit is None else "update" if fields else "unchanged"
+        preview.changes.append(Change(row.number, action, values["code"], values["name"], fields))
     return planned
-
-
-def parents_equal(unit: Unit, values: dict, id_to_code: dict[int, str]) -> bool:
-    return id_to_code.get(unit.parent_id) == values["parent_code"]
 
 
 def _in_cycle(parents: dict[str, str | None], code: str) -> bool:
@@ -111,6 +127,7 @@ def _in_cycle(parents: dict[str, str | None], code: str) -> bool:
 
 def _check_employees(session: Session, rows: list[Row], preview: Preview) -> list[tuple[Row, dict]]:
     units = {code: unit_id for code, unit_id in session.execute(select(Unit.code, Unit.id))}
+    codes = {unit_id: code for code, unit_id in units.items()}
     existing = {e.nip: e for e in session.scalars(select(Employee))}
     seen: dict[str, int] = {}
     planned = []
@@ -142,9 +159,14 @@ def _check_employees(session: Session, rows: list[Row], preview: Preview) -> lis
         if not problems:
             wanted = {"nip": nip, "name": name, "unit_id": unit_id, "active": active_text in YES}
             employee = existing.get(nip)
-            same = employee is not None and all(getattr(employee, k) == v for k, v in wanted.items())
-            action = "create" if employee is None else "unchanged" if same else "update"
-            preview.changes.append(Change(row.number, action, nip, name))
+            fields: tuple[FieldChange, ...] = ()
+            if employee is not None:
+                old = {"name": employee.name, "unit_code": codes[employee.unit_id], "active": employee.active}
+                fields = _differences(
+                    old, {"name": name, "unit_code": values["unit_code"], "active": wanted["active"]}
+                )
+            action = "create" if employee is None else "update" if fields else "unchanged"
+            preview.changes.append(Change(row.number, action, nip, name, fields))
             planned.append((row, wanted))
     return planned
 
@@ -162,6 +184,19 @@ def _check(session: Session, kind: str, filename: str, content: bytes) -> tuple[
 
 def check_access(principal: Principal) -> None:
     require_role(principal, ADMIN, HR)
+
+
+def import_samples(principal: Principal) -> tuple[Sample, ...]:
+    """The templates of the two kinds of file: their columns and an example row each."""
+    require_role(principal, ADMIN, HR)
+    return (
+        Sample("units", ("code", "name", "parent_code"), ("DINKES", "Dinas Kesehatan", "PEMKOT")),
+        Sample(
+            "employees",
+            ("nip", "name", "unit_code", "active"),
+            ("198503122010012001", "Sari Lestari", "DINKES", "yes"),
+        ),
+    )
 
 
 def preview_import(

@@ -13,6 +13,7 @@ from staff_admin.kit.deps import FormData, PrincipalDep, StaffDep, StaffRequest
 from staff_admin.kit.exports import XLSX_MEDIA_TYPE
 from staff_admin.kit.pages import redirect_to, staff_page
 from staff_admin.kit.problems import Invalid
+from staff_admin.kit.samples import sample_download
 from staff_admin.periods import export, hr_import, service
 
 
@@ -97,6 +98,10 @@ class HrImportController(StaffArea):
         return _import_page(
             request, principal, done=done if all(v.isdigit() for v in done.values()) else None
         )
+
+    @get("/templates/{file:str}", name="staff:hr_import_template", sync_to_thread=False)
+    def template(self, file: FromPath[str], principal: PrincipalDep) -> Response:
+        return sample_download(file, *hr_import.import_samples(principal))
 
     @upload.preview_post("/", "staff:hr_import_preview")
     def preview(self, request: Request, data: upload.UploadForm, staff: StaffDep) -> Template:

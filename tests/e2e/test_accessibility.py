@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from portal.citizen import proofs
 from portal.kernel.models import Rating, Unit
+from staff_admin import passwords
 from staff_admin.models import User
 from staff_admin.review.unlinkable import rating_reference
 from tests.e2e.browser import PHONE, LiveServer, check_axe, fill_rating, sign_in, submit
@@ -213,6 +214,55 @@ def _login_failed(page: Any, live: LiveServer, _ids: dict[str, int | str]) -> No
     submit(page, "main button[type=submit]")
 
 
+def _reset_link(page: Any, live: LiveServer, _ids: dict[str, int]) -> None:
+    """A reset link as `rating-portal reset-link` prints it, opened by someone not signed in."""
+    with live.db() as db:
+        link = passwords.issue_reset_link_for_username(db, live.settings, "hr", datetime.now(UTC))
+    page.goto(live.path("staff:password_reset", token=link.token))
+
+
+def _reset_link_refused(page: Any, live: LiveServer, ids: dict[str, int]) -> None:
+    _reset_link(page, live, ids)
+    page.fill("#f-new_password", "short")
+    page.fill("#f-new_password_again", "other")
+    submit(page, "main button[type=submit]")
+
+
+def _password_refused(page: Any, live: LiveServer, _ids: dict[str, int]) -> None:
+    page.goto(live.path("staff:password"))
+    page.fill("#f-current_password", "not my password")
+    page.fill("#f-new_password", "short")
+    page.fill("#f-new_password_again", "other")
+    submit(page, "main button[type=submit]")
+
+
+def _reset_link_issued(page: Any, live: LiveServer, ids: dict[str, int]) -> None:
+    page.goto(live.path("staff:user", user_id=ids["user"]))
+    submit(page, "form[action$='/reset-link'] button")
+
+
+def _roster_copied(page: Any, live: LiveServer, ids: dict[str, int]) -> None:
+    """A past week of the demo roster, with last week copied into it (every shift skipped or added)."""
+    week = (live.today - timedelta(days=28)).isoformat()
+    page.goto(live.path("staff:roster") + f"?counter={ids['counter']}&week={week}")
+    submit(page, "form[action$='/copy-week'] button")
+
+
+def _import_update_preview(page: Any, live: LiveServer, ids: dict[str, int]) -> None:
+    from portal.kernel.models import Employee
+
+    with live.db() as db:
+        officer = db.get(Employee, ids["employee"])
+        row = f"{officer.nip},{officer.name} Baru,{db.get(Unit, officer.unit_id).code},no"
+    page.goto(live.path("staff:hr_import"))
+    page.select_option("#f-kind", "employees")
+    content = f"nip,name,unit_code,active\n{row}\n".encode()
+    page.set_input_files(
+        "#f-file", files=[{"name": "employees.csv", "mimeType": "text/csv", "buffer": content}]
+    )
+    submit(page, "form[enctype] button[type=submit]")
+
+
 STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get there)
     "staff:login": ("anonymous", route("staff:login")),
     "staff:login (failed)": ("anonymous", _login_failed),
@@ -234,12 +284,25 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:employee": ("admin", route("staff:employee", employee_id="employee")),
     "staff:roster": ("kepala.dukcapil", route("staff:roster")),
     "staff:roster_import": ("admin", route("staff:roster_import")),
+    "staff:roster (copied)": ("kepala.dukcapil", _roster_copied),
+    "staff:roster (copied, phone)": ("kepala.dukcapil@phone", _roster_copied),
     "staff:users": ("admin", route("staff:users")),
+    "staff:user (reset link issued)": ("admin", _reset_link_issued),
+    "staff:officer_accounts": ("hr", route("staff:officer_accounts")),
+    "staff:password": ("petugas", route("staff:password")),
+    "staff:password (refused)": ("petugas", _password_refused),
+    "staff:password_reset": ("anonymous", _reset_link),
+    "staff:password_reset (refused)": ("anonymous", _reset_link_refused),
+    "staff:password_reset (no longer valid)": (
+        "anonymous",
+        lambda page, live, _ids: page.goto(live.path("staff:password_reset", token="not-a-link")),
+    ),
     "staff:user_new": ("admin", route("staff:user_new")),
     "staff:user": ("admin", route("staff:user", user_id="user")),
     "staff:periods": ("hr", route("staff:periods")),
     "staff:hr_import": ("hr", route("staff:hr_import")),
     "staff:hr_import (preview with problems)": ("hr", _import_preview),
+    "staff:hr_import (preview with updates)": ("hr", _import_update_preview),
     "review:queue": ("kepala.dukcapil", route("review:queue")),
     "appeals:list": ("kepala.dukcapil", route("appeals:list")),
     "me:home": ("petugas", route("me:home")),

@@ -192,6 +192,8 @@ FORM_PAGES = [
     ("admin", "/admin/users/new"),
     ("admin", "/admin/users/{head_b}"),
     ("admin", "/admin/roster/?counter={counter}"),
+    ("hr", "/admin/officer-accounts/"),
+    ("officer", "/admin/password"),
     ("hr", "/admin/periods/"),
     ("head_a", "/admin/review/"),
     ("head_a", "/admin/complaints/{case}"),
