@@ -1,6 +1,6 @@
 """password reset links (only a keyed hash of each token)
 
-Revision ID: 0009_password_reset_tokens
+Revision ID: 0010_password_reset_tokens
 Revises: 0008_comment_themes
 Create Date: 2026-12-08
 """
