@@ -1,0 +1,259 @@
+"""Brigades: many people (each on their own phone) giving one officer the same extreme value within a
+day or two, far above the officer's normal volume. Told apart from an honest bad day, when ratings are
+low at the officer's normal volume: those are the signal the system exists for and stay counted.
+
+Per officer (or counter, for unattributed ratings), over each local day and each pair of consecutive
+days, for the value 1 and the value 4 separately:
+- k = ratings with that value in the window, n = all ratings in the window;
+- lambda, the officer's normal volume for such a window: the officer's median day, times the window's
+  days, scaled down when the whole unit was quieter than usual (see _NormalVolume);
+- p, the officer's own share of that value outside the window, shrunk toward the unit's share (which
+  counts as brigade_prior_weight ratings);
+- the window is a brigade when k >= brigade_min_ratings, the value is improbably frequent
+  (P(Binomial(n, p) >= k) <= brigade_alpha), the volume is far above normal
+  (n >= brigade_volume_ratio x max(lambda, 1)), and the extra ratings came on top of the normal ones
+  rather than instead of them: n - lambda >= brigade_extra_share x (k - p lambda), and the other
+  ratings stay at their normal number: n - k <= (1 - p) lambda + brigade_other_z sqrt(lambda). On a
+  bad day the low ratings replace the usual ones, so the volume stays normal and these tests fail; a
+  crowd of ordinary ratings the day before does not lend its volume to the next day's low ratings.
+- rating_surge (review only, still counted) is the same test with the weaker surge_* thresholds.
+The ratings with that value inside such a window carry the code, except the first ones, as many as
+the officer would have had anyway (p lambda): those are most likely the honest ones before the wave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.features import (
+    SortedGroups,
+    binomial_tail,
+    local_day,
+    mark_ranges,
+    rule_strength,
+    windowed_sum,
+)
+from scoring.params import ScoringParams
+from scoring.table import RatingTable
+
+EXTREME_VALUES = (1, 4)
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeHits:
+    brigade: np.ndarray  # bool per rating
+    surge: np.ndarray  # bool per rating (review only)
+    strength: np.ndarray  # 0..1 per rating
+
+
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    """One window length (one day, or two days), at each row sorted by (target, time)."""
+
+    starts: np.ndarray  # first row of the window ending at this row
+    n: np.ndarray  # ratings in the window
+    expected: np.ndarray  # lambda: the officer's normal number of ratings for such a window
+    k: dict[int, np.ndarray]  # ratings with the value (1, 4) in the window
+    p: dict[int, np.ndarray]  # the officer's share of the value outside the window, shrunk
+
+
+def _tier(w: _Counts, value: int, min_count: int, ratio: float, alpha: float, params: ScoringParams):
+    k, n, expected, p = w.k[value], w.n, w.expected, w.p[value]
+    floor = np.maximum(expected, 1.0)
+    hit = (k >= min_count) & (n >= ratio * floor)
+    # the extra ratings came on top of the usual ones (on a bad day low ratings replace them) ...
+    hit &= n - expected >= params.brigade_extra_share * (k - p * expected)
+    # ... and they are the ones with the value, not a crowd of ordinary ratings (2s and 3s stay normal)
+    middle = n - w.k[1] - w.k[4]
+    hit &= middle <= (1 - w.p[1] - w.p[4]) * expected + params.brigade_other_z * np.sqrt(floor)
+    tested = np.flatnonzero(hit)
+    # far above the normal volume, the value only needs to be clearly more frequent than usual
+    level = np.where(
+        n[tested] >= params.brigade_far_ratio * floor[tested], max(alpha, params.brigade_far_alpha), alpha
+    )
+    hit[tested] = binomial_tail(k[tested], n[tested], p[tested]) <= level
+    return hit
+
+
+def _trimmed_starts(starts: np.ndarray, is_value: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    """Each window's start moved past its first `skip` rows with the value."""
+    before = np.concatenate(([0], np.cumsum(is_value)))[starts]  # value rows before the window
+    positions = np.flatnonzero(is_value)
+    if len(positions) == 0:
+        return starts
+    wanted = np.minimum(before + skip.astype(np.int64), len(positions) - 1)
+    return np.maximum(starts, positions[wanted])
+
+
+def _day_windows(groups: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For rows sorted by (target, time): the first row of each row's local day (one-day window), of
+    the day before when the target had ratings then (two-day window), and whether a row is the last of
+    its day (where windows are judged)."""
+    size = len(groups)
+    new_cell = np.r_[True, (groups[1:] != groups[:-1]) | (day[1:] != day[:-1])]
+    first = np.maximum.accumulate(np.where(new_cell, np.arange(size), 0))
+    before = np.maximum(first - 1, 0)  # the last row of the previous cell
+    follows = (first > 0) & (groups[before] == groups) & (day[before] == day - 1)
+    two_day = np.where(follows, first[before], first)
+    last = np.r_[new_cell[1:], True]
+    return first, two_day, last
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """The counted ratings sorted by (target, time), as the columns the tests need."""
+
+    order: np.ndarray  # table rows
+    groups: np.ndarray  # dense target number
+    target: np.ndarray
+    unit: np.ndarray
+    day: np.ndarray  # local day, 1-based
+    overall: np.ndarray
+
+    @classmethod
+    def of(cls, table: RatingTable, target: np.ndarray, counted: np.ndarray) -> _Counted:
+        rows = SortedGroups(np.flatnonzero(counted), target, table.ts)
+        day = local_day(table)
+        return cls(
+            order=rows.order,
+            groups=rows.groups,
+            target=target[rows.order],
+            unit=table.unit[rows.order].astype(np.int64),
+            day=(day - day.min(initial=0) + 1)[rows.order],
+            overall=table.overall[rows.order],
+        )
+
+    def per_target(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Per row: the sum of weights (or the count) over its target's rows."""
+        return np.bincount(self.groups, weights=weights)[self.groups].astype(np.float64)
+
+
+class _NormalVolume:
+    """The officer's normal number of ratings in a one- or two-day window ending at each sorted row:
+    the median of the officer's ratings per day over the days on which the unit had ratings (a day
+    without a rating of the officer counts as 0; a median is not moved by a wave or a crowd), times the
+    window's days, scaled down when the unit as a whole was quieter than on its median day (a weekend,
+    a holiday)."""
+
+    def __init__(self, rows: _Counted, n_units: int) -> None:
+        self.rows = rows
+        self.span = int(rows.day.max(initial=0)) + 2
+        self.unit_day, counts = np.unique(rows.unit * self.span + rows.day, return_counts=True)
+        self.unit_day_counts = counts.astype(np.float64)
+        unit_of_day = self.unit_day // self.span
+        unit_days = np.bincount(unit_of_day, minlength=n_units)
+        self.unit_median = _medians(unit_of_day, self.unit_day_counts, unit_days)[rows.unit]
+        groups = rows.groups
+        last = np.flatnonzero(np.r_[(groups[1:] != groups[:-1]) | (rows.day[1:] != rows.day[:-1]), True])
+        first = np.r_[0, last[:-1] + 1]
+        cell_target = groups[last]
+        n_targets = int(groups.max(initial=-1)) + 1
+        target_unit = np.zeros(n_targets, dtype=np.int64)
+        target_unit[groups] = rows.unit
+        days = np.maximum(unit_days[target_unit], np.bincount(cell_target, minlength=n_targets))
+        self.target_median = _medians(cell_target, (last - first + 1).astype(np.float64), days)[groups]
+
+    def _unit_ratings(self, day: np.ndarray) -> np.ndarray:
+        key = self.rows.unit * self.span + day
+        at = np.minimum(np.searchsorted(self.unit_day, key), len(self.unit_day) - 1)
+        return np.where(self.unit_day[at] == key, self.unit_day_counts[at], 0.0)
+
+    def expected(self, two_days: np.ndarray) -> np.ndarray:
+        days = np.where(two_days, 2.0, 1.0)
+        day = self.rows.day
+        unit_window = self._unit_ratings(day) + np.where(two_days, self._unit_ratings(day - 1), 0.0)
+        quiet = np.minimum(unit_window / np.maximum(self.unit_median * days, 1.0), 1.0)
+        return self.target_median * days * quiet
+
+
+def _medians(group: np.ndarray, values: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Per group 0..len(days)-1: the median of its values padded with zeros up to days[group] values."""
+    order = np.lexsort((values, group))
+    group, values = group[order], values[order]
+    present = np.bincount(group, minlength=len(days))
+    begin = np.concatenate(([0], np.cumsum(present)[:-1]))
+    zeros = days - present
+
+    def at(position: np.ndarray) -> np.ndarray:
+        if len(values) == 0:
+            return np.zeros(len(days))
+        index = np.clip(begin + position - zeros, 0, len(values) - 1)
+        return np.where((position >= zeros) & (present > 0), values[index], 0.0)
+
+    total = np.maximum(days, 1)
+    return (at((total - 1) // 2) + at(total // 2)) / 2
+
+
+def _prior_shares(rows: _Counted, n_units: int, weight: float) -> dict[int, np.ndarray]:
+    """Per sorted row and value: weight x the share of the value among the unit's ratings of other
+    officers (so that a brigade does not raise its own prior)."""
+    unit_n = np.bincount(rows.unit, minlength=n_units).astype(np.float64)[rows.unit]
+    target_n = rows.per_target()
+    others = unit_n - target_n
+    shares = {}
+    for value in EXTREME_VALUES:
+        is_value = rows.overall == value
+        unit_k = np.bincount(rows.unit, weights=is_value, minlength=n_units)[rows.unit]
+        own = np.where(others > 0, (unit_k - rows.per_target(is_value)) / np.maximum(others, 1.0), 0.0)
+        shares[value] = weight * np.where(others > 0, own, unit_k / np.maximum(unit_n, 1.0))
+    return shares
+
+
+def brigades(
+    table: RatingTable, params: ScoringParams, target: np.ndarray, counted: np.ndarray
+) -> VolumeHits:
+    """Brigade and rating_surge among the counted ratings (those no other rule excluded)."""
+    size = len(table)
+    brigade = np.zeros(size, dtype=bool)
+    surge = np.zeros(size, dtype=bool)
+    strength = np.zeros(size)
+    if not counted.any():
+        return VolumeHits(brigade, surge, strength)
+    rows = _Counted.of(table, target, counted)
+    n_rows = len(rows.order)
+    n_units = len(table.unit_labels)
+    one_day, two_day, last = _day_windows(rows.groups, rows.day)
+    normal = _NormalVolume(rows, n_units)
+    n_target = rows.per_target()
+    is_value = {value: rows.overall == value for value in EXTREME_VALUES}
+    prior = _prior_shares(rows, n_units, params.brigade_prior_weight)
+    windows = []
+    for starts in (one_day, two_day):
+        n = (np.arange(n_rows) - starts + 1).astype(np.float64)
+        k, p = {}, {}
+        for value, with_value in is_value.items():
+            k[value] = windowed_sum(starts, with_value.astype(np.int64)).astype(np.float64)
+            outside_k = rows.per_target(with_value) - k[value]
+            p[value] = (outside_k + prior[value]) / (n_target - n + params.brigade_prior_weight)
+        windows.append(_Counts(starts, n, normal.expected(starts != one_day), k, p))
+    for value, with_value in is_value.items():
+        fired = np.zeros(n_rows, dtype=bool)
+        marked = np.zeros(n_rows, dtype=bool)
+        peak = 0.0
+        for w in windows:
+            strong = last & _tier(
+                w,
+                value,
+                params.brigade_min_ratings,
+                params.brigade_volume_ratio,
+                params.brigade_alpha,
+                params,
+            )
+            weak = last & _tier(
+                w, value, params.surge_min_ratings, params.surge_volume_ratio, params.surge_alpha, params
+            )
+            trimmed = _trimmed_starts(w.starts, with_value, np.floor(w.p[value] * w.expected))
+            fired |= mark_ranges(trimmed, strong) & with_value
+            marked |= mark_ranges(trimmed, weak) & with_value
+            peak = max(peak, float(w.k[value][strong].max(initial=0.0)))
+        brigade[rows.order[fired]] = True
+        surge[rows.order[marked & ~fired]] = True
+        level = np.where(
+            fired,
+            max(0.5, float(rule_strength(np.array(peak), params.brigade_min_ratings))),
+            np.where(marked, 0.45, 0.0),  # a review marker stays below 0.5
+        )
+        strength[rows.order] = np.maximum(strength[rows.order], level)
+    return VolumeHits(brigade, surge & ~brigade, strength)
