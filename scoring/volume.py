@@ -7,15 +7,21 @@ days, for the value 1 and the value 4 separately:
 - k = ratings with that value in the window, n = all ratings in the window;
 - lambda, the officer's normal volume for such a window: the officer's median day, times the window's
   days, scaled down when the whole unit was quieter than usual (see _NormalVolume);
-- p, the officer's own share of that value outside the window, shrunk toward the unit's share (which
-  counts as brigade_prior_weight ratings);
-- the window is a brigade when k >= brigade_min_ratings, the value is improbably frequent
-  (P(Binomial(n, p) >= k) <= brigade_alpha), the volume is far above normal
-  (n >= brigade_volume_ratio x max(lambda, 1)), and the extra ratings came on top of the normal ones
-  rather than instead of them: n - lambda >= brigade_extra_share x (k - p lambda), and the other
-  ratings stay at their normal number: n - k <= (1 - p) lambda + brigade_other_z sqrt(lambda). On a
-  bad day the low ratings replace the usual ones, so the volume stays normal and these tests fail; a
-  crowd of ordinary ratings the day before does not lend its volume to the next day's low ratings.
+- p, the officer's own share of that value outside the window, shrunk toward the share among the
+  unit's other officers (which counts as brigade_prior_weight ratings);
+- the window is a brigade when the volume is far above normal (n >= brigade_volume_ratio x
+  max(lambda, 1)), the extra ratings came on top of the normal ones rather than instead of them
+  (n - lambda >= brigade_extra_share x (k - p lambda)), the middle values 2 and 3 stay at their
+  normal number (at most their share of lambda + brigade_other_z sqrt(lambda)), and among the ratings
+  no other rule excluded, those with the value are >= brigade_min_ratings and improbably frequent
+  (P(Binomial(n', p) >= k') <= brigade_alpha, or brigade_far_alpha when n >= brigade_far_ratio x
+  lambda). On a bad day the low ratings replace the usual ones, so the volume stays normal and the
+  tests fail; a crowd of ordinary ratings brings 2s and 3s; a script or a saboteur already caught
+  by another rule lends its volume but not its ratings, so the officer's honest ratings beside it
+  are not a wave, while the rest of a wave of which some phones were caught (sabotage) still is.
+- Volumes count every rating; the shares p come from the ratings no rule excluded, and a second and
+  third pass leave out the ratings found in the pass before, so that several waves against the same
+  officer do not make each other look normal.
 - rating_surge (review only, still counted) is the same test with the weaker surge_* thresholds.
 The ratings with that value inside such a window carry the code, except the first ones, as many as
 the officer would have had anyway (p lambda): those are most likely the honest ones before the wave.
@@ -27,18 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.features import (
-    SortedGroups,
-    binomial_tail,
-    local_day,
-    mark_ranges,
-    rule_strength,
-    windowed_sum,
-)
+from scoring.features import SortedGroups, binomial_tail, local_day, mark_ranges, rule_strength, windowed_sum
 from scoring.params import ScoringParams
 from scoring.table import RatingTable
 
 EXTREME_VALUES = (1, 4)
+_PASSES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,27 +53,28 @@ class _Counts:
     """One window length (one day, or two days), at each row sorted by (target, time)."""
 
     starts: np.ndarray  # first row of the window ending at this row
-    n: np.ndarray  # ratings in the window
+    n: np.ndarray  # every rating in the window
     expected: np.ndarray  # lambda: the officer's normal number of ratings for such a window
-    k: dict[int, np.ndarray]  # ratings with the value (1, 4) in the window
-    p: dict[int, np.ndarray]  # the officer's share of the value outside the window, shrunk
+    k: dict[int, np.ndarray]  # every rating with the value (1, 4) in the window
+    n_left: np.ndarray  # ratings in the window that no rule excluded
+    k_left: dict[int, np.ndarray]  # of those, with the value
+    p: dict[int, np.ndarray]  # the officer's usual share of the value (outside the window), shrunk
 
 
 def _tier(w: _Counts, value: int, min_count: int, ratio: float, alpha: float, params: ScoringParams):
-    k, n, expected, p = w.k[value], w.n, w.expected, w.p[value]
+    n, expected, p = w.n, w.expected, w.p[value]
     floor = np.maximum(expected, 1.0)
-    hit = (k >= min_count) & (n >= ratio * floor)
+    hit = (w.k_left[value] >= min_count) & (n >= ratio * floor)
     # the extra ratings came on top of the usual ones (on a bad day low ratings replace them) ...
-    hit &= n - expected >= params.brigade_extra_share * (k - p * expected)
+    hit &= n - expected >= params.brigade_extra_share * (w.k[value] - p * expected)
     # ... and they are the ones with the value, not a crowd of ordinary ratings (2s and 3s stay normal)
     middle = n - w.k[1] - w.k[4]
     hit &= middle <= (1 - w.p[1] - w.p[4]) * expected + params.brigade_other_z * np.sqrt(floor)
     tested = np.flatnonzero(hit)
     # far above the normal volume, the value only needs to be clearly more frequent than usual
-    level = np.where(
-        n[tested] >= params.brigade_far_ratio * floor[tested], max(alpha, params.brigade_far_alpha), alpha
-    )
-    hit[tested] = binomial_tail(k[tested], n[tested], p[tested]) <= level
+    far = n[tested] >= params.brigade_far_ratio * floor[tested]
+    level = np.where(far, max(alpha, params.brigade_far_alpha), alpha)
+    hit[tested] = binomial_tail(w.k_left[value][tested], w.n_left[tested], p[tested]) <= level
     return hit
 
 
@@ -144,7 +145,8 @@ class _NormalVolume:
         self.unit_day_counts = counts.astype(np.float64)
         unit_of_day = self.unit_day // self.span
         unit_days = np.bincount(unit_of_day, minlength=n_units)
-        self.unit_median = _medians(unit_of_day, self.unit_day_counts, unit_days)[rows.unit]
+        self.unit_median_by_unit = _medians(unit_of_day, self.unit_day_counts, unit_days)
+        self.unit_median = self.unit_median_by_unit[rows.unit]
         groups = rows.groups
         last = np.flatnonzero(np.r_[(groups[1:] != groups[:-1]) | (rows.day[1:] != rows.day[:-1]), True])
         first = np.r_[0, last[:-1] + 1]
@@ -186,52 +188,80 @@ def _medians(group: np.ndarray, values: np.ndarray, days: np.ndarray) -> np.ndar
     return (at((total - 1) // 2) + at(total // 2)) / 2
 
 
-def _prior_shares(rows: _Counted, n_units: int, weight: float) -> dict[int, np.ndarray]:
-    """Per sorted row and value: weight x the share of the value among the unit's ratings of other
-    officers (so that a brigade does not raise its own prior)."""
-    unit_n = np.bincount(rows.unit, minlength=n_units).astype(np.float64)[rows.unit]
-    target_n = rows.per_target()
+def _prior_shares(rows: _Counted, n_units: int, usable: np.ndarray, weight: float) -> dict[int, np.ndarray]:
+    """Per sorted row and value: weight x the share of the value among the usable ratings of the
+    unit's other officers (so that a brigade does not raise its own prior)."""
+    unit_n = np.bincount(rows.unit, weights=usable, minlength=n_units)[rows.unit]
+    target_n = rows.per_target(usable)
     others = unit_n - target_n
     shares = {}
     for value in EXTREME_VALUES:
-        is_value = rows.overall == value
+        is_value = usable & (rows.overall == value)
         unit_k = np.bincount(rows.unit, weights=is_value, minlength=n_units)[rows.unit]
-        own = np.where(others > 0, (unit_k - rows.per_target(is_value)) / np.maximum(others, 1.0), 0.0)
+        own = (unit_k - rows.per_target(is_value)) / np.maximum(others, 1.0)
         shares[value] = weight * np.where(others > 0, own, unit_k / np.maximum(unit_n, 1.0))
     return shares
 
 
-def brigades(
-    table: RatingTable, params: ScoringParams, target: np.ndarray, counted: np.ndarray
-) -> VolumeHits:
-    """Brigade and rating_surge among the counted ratings (those no other rule excluded)."""
+def brigades(table: RatingTable, params: ScoringParams, target: np.ndarray, left: np.ndarray) -> VolumeHits:
+    """brigade and rating_surge; `left`: the ratings no other rule excluded (only those are flagged)."""
     size = len(table)
     brigade = np.zeros(size, dtype=bool)
     surge = np.zeros(size, dtype=bool)
     strength = np.zeros(size)
-    if not counted.any():
+    if not left.any():
         return VolumeHits(brigade, surge, strength)
-    rows = _Counted.of(table, target, counted)
-    n_rows = len(rows.order)
-    n_units = len(table.unit_labels)
+    rows = _Counted.of(table, target, np.ones(size, dtype=bool))
+    left_sorted = left[rows.order]
     one_day, two_day, last = _day_windows(rows.groups, rows.day)
-    normal = _NormalVolume(rows, n_units)
-    n_target = rows.per_target()
-    is_value = {value: rows.overall == value for value in EXTREME_VALUES}
-    prior = _prior_shares(rows, n_units, params.brigade_prior_weight)
+    normal = _NormalVolume(rows, len(table.unit_labels))
+    found = np.zeros(len(rows.order), dtype=bool)
+    for _ in range(_PASSES):
+        fired, marked, level = _one_pass(
+            rows, left_sorted, left_sorted & ~found, normal, (one_day, two_day), last, params
+        )
+        new = fired & ~found
+        found |= fired
+        if not new.any():
+            break
+    brigade[rows.order[found]] = True
+    surge[rows.order[marked & ~found]] = True
+    strength[rows.order] = np.where(found, np.maximum(level, 0.5), np.where(marked & ~found, 0.45, 0.0))
+    return VolumeHits(brigade, surge, strength)
+
+
+def _one_pass(rows, left, usable, normal, window_starts, last, params):
+    """Fired (brigade) and marked (surge) sorted rows, and a strength level, with shares from `usable`."""
+    n_rows = len(rows.order)
+    m = params.brigade_prior_weight
+    prior = _prior_shares(rows, len(normal.unit_median_by_unit), usable, m)
+    n_usable = rows.per_target(usable)
     windows = []
-    for starts in (one_day, two_day):
-        n = (np.arange(n_rows) - starts + 1).astype(np.float64)
-        k, p = {}, {}
-        for value, with_value in is_value.items():
+    for starts in window_starts:
+        k, k_left, p = {}, {}, {}
+        for value in EXTREME_VALUES:
+            with_value = rows.overall == value
             k[value] = windowed_sum(starts, with_value.astype(np.int64)).astype(np.float64)
-            outside_k = rows.per_target(with_value) - k[value]
-            p[value] = (outside_k + prior[value]) / (n_target - n + params.brigade_prior_weight)
-        windows.append(_Counts(starts, n, normal.expected(starts != one_day), k, p))
-    for value, with_value in is_value.items():
-        fired = np.zeros(n_rows, dtype=bool)
-        marked = np.zeros(n_rows, dtype=bool)
-        peak = 0.0
+            k_left[value] = windowed_sum(starts, (with_value & left).astype(np.int64)).astype(np.float64)
+            usable_k = windowed_sum(starts, (with_value & usable).astype(np.int64))
+            outside_k = rows.per_target(with_value & usable) - usable_k
+            usable_n = windowed_sum(starts, usable.astype(np.int64))
+            p[value] = (outside_k + prior[value]) / (n_usable - usable_n + m)
+        counts = _Counts(
+            starts=starts,
+            n=(np.arange(n_rows) - starts + 1).astype(np.float64),
+            expected=normal.expected(starts != window_starts[0]),
+            k=k,
+            n_left=windowed_sum(starts, left.astype(np.int64)).astype(np.float64),
+            k_left=k_left,
+            p=p,
+        )
+        windows.append(counts)
+    fired = np.zeros(n_rows, dtype=bool)
+    marked = np.zeros(n_rows, dtype=bool)
+    level = np.zeros(n_rows)
+    for value in EXTREME_VALUES:
+        with_value = (rows.overall == value) & left
         for w in windows:
             strong = last & _tier(
                 w,
@@ -245,15 +275,11 @@ def brigades(
                 w, value, params.surge_min_ratings, params.surge_volume_ratio, params.surge_alpha, params
             )
             trimmed = _trimmed_starts(w.starts, with_value, np.floor(w.p[value] * w.expected))
-            fired |= mark_ranges(trimmed, strong) & with_value
+            hit = mark_ranges(trimmed, strong) & with_value
+            fired |= hit
             marked |= mark_ranges(trimmed, weak) & with_value
-            peak = max(peak, float(w.k[value][strong].max(initial=0.0)))
-        brigade[rows.order[fired]] = True
-        surge[rows.order[marked & ~fired]] = True
-        level = np.where(
-            fired,
-            max(0.5, float(rule_strength(np.array(peak), params.brigade_min_ratings))),
-            np.where(marked, 0.45, 0.0),  # a review marker stays below 0.5
-        )
-        strength[rows.order] = np.maximum(strength[rows.order], level)
-    return VolumeHits(brigade, surge & ~brigade, strength)
+            peak = float(w.k_left[value][strong].max(initial=0.0))
+            level = np.maximum(
+                level, np.where(hit, rule_strength(np.array(peak), params.brigade_min_ratings), 0.0)
+            )
+    return fired, marked, level
