@@ -11,12 +11,14 @@ days, for the value 1 and the value 4 separately:
   unit's other officers (which counts as brigade_prior_weight ratings);
 - the window is a brigade when the volume is far above normal (n >= brigade_volume_ratio x
   max(lambda, 1)), the extra ratings came on top of the normal ones rather than instead of them
-  (n - lambda >= brigade_extra_share x (k - p lambda)), the middle values 2 and 3 stay at their
-  normal number (at most their share of lambda + brigade_other_z sqrt(lambda)), and among the ratings
-  no other rule excluded, those with the value are >= brigade_min_ratings and improbably frequent
+  (n - lambda + brigade_other_z sqrt(lambda) >= brigade_extra_share x (k - p lambda)), the values 2 and 3 each stay at their
+  normal number (at most p_u lambda + brigade_other_z sqrt(p_u lambda)), and among the ratings
+  no other rule excluded, those with the value are improbably frequent (with k >= brigade_min_ratings
+  counting the whole wave, caught or not)
   (P(Binomial(n', p) >= k') <= brigade_alpha, or brigade_far_alpha when n >= brigade_far_ratio x
   lambda). On a bad day the low ratings replace the usual ones, so the volume stays normal and the
-  tests fail; a crowd of ordinary ratings brings 2s and 3s; a script or a saboteur already caught
+  tests fail; a crowd of ordinary ratings brings 2s and 3s, and a crowd on a bad day brings 2s
+  beside the 1s, while a brigade brings only its one value; a script or a saboteur already caught
   by another rule lends its volume but not its ratings, so the officer's honest ratings beside it
   are not a wave, while the rest of a wave of which some phones were caught (sabotage) still is.
 - Volumes count every rating; the shares p come from the ratings no rule excluded, and a second and
@@ -38,7 +40,9 @@ from scoring.params import ScoringParams
 from scoring.table import RatingTable
 
 EXTREME_VALUES = (1, 4)
+MIDDLE_VALUES = (2, 3)
 _PASSES = 3
+_MIN_LEFT = 3  # ratings of the wave no other rule caught, for the wave to be flagged at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,7 @@ class _Counts:
     starts: np.ndarray  # first row of the window ending at this row
     n: np.ndarray  # every rating in the window
     expected: np.ndarray  # lambda: the officer's normal number of ratings for such a window
-    k: dict[int, np.ndarray]  # every rating with the value (1, 4) in the window
+    k: dict[int, np.ndarray]  # every rating with the value (1 to 4) in the window
     n_left: np.ndarray  # ratings in the window that no rule excluded
     k_left: dict[int, np.ndarray]  # of those, with the value
     p: dict[int, np.ndarray]  # the officer's usual share of the value (outside the window), shrunk
@@ -64,12 +68,15 @@ class _Counts:
 def _tier(w: _Counts, value: int, min_count: int, ratio: float, alpha: float, params: ScoringParams):
     n, expected, p = w.n, w.expected, w.p[value]
     floor = np.maximum(expected, 1.0)
-    hit = (w.k_left[value] >= min_count) & (n >= ratio * floor)
-    # the extra ratings came on top of the usual ones (on a bad day low ratings replace them) ...
-    hit &= n - expected >= params.brigade_extra_share * (w.k[value] - p * expected)
+    # the wave counts whole (some of its phones may have been caught already, e.g. as sabotage) ...
+    hit = (w.k[value] >= min_count) & (w.k_left[value] >= _MIN_LEFT) & (n >= ratio * floor)
+    # ... the extra ratings came on top of the usual ones (on a bad day low ratings replace them) ...
+    slack = params.brigade_other_z * np.sqrt(floor)  # a day's volume varies by about sqrt(lambda)
+    hit &= n - expected + slack >= params.brigade_extra_share * (w.k[value] - p * expected)
     # ... and they are the ones with the value, not a crowd of ordinary ratings (2s and 3s stay normal)
-    middle = n - w.k[1] - w.k[4]
-    hit &= middle <= (1 - w.p[1] - w.p[4]) * expected + params.brigade_other_z * np.sqrt(floor)
+    for other in MIDDLE_VALUES:
+        usual = w.p[other] * expected
+        hit &= w.k[other] <= usual + params.brigade_other_z * np.sqrt(np.maximum(usual, 1.0))
     tested = np.flatnonzero(hit)
     # far above the normal volume, the value only needs to be clearly more frequent than usual
     far = n[tested] >= params.brigade_far_ratio * floor[tested]
@@ -195,7 +202,7 @@ def _prior_shares(rows: _Counted, n_units: int, usable: np.ndarray, weight: floa
     target_n = rows.per_target(usable)
     others = unit_n - target_n
     shares = {}
-    for value in EXTREME_VALUES:
+    for value in (*EXTREME_VALUES, *MIDDLE_VALUES):
         is_value = usable & (rows.overall == value)
         unit_k = np.bincount(rows.unit, weights=is_value, minlength=n_units)[rows.unit]
         own = (unit_k - rows.per_target(is_value)) / np.maximum(others, 1.0)
@@ -239,7 +246,7 @@ def _one_pass(rows, left, usable, normal, window_starts, last, params):
     windows = []
     for starts in window_starts:
         k, k_left, p = {}, {}, {}
-        for value in EXTREME_VALUES:
+        for value in (*EXTREME_VALUES, *MIDDLE_VALUES):
             with_value = rows.overall == value
             k[value] = windowed_sum(starts, with_value.astype(np.int64)).astype(np.float64)
             k_left[value] = windowed_sum(starts, (with_value & left).astype(np.int64)).astype(np.float64)
