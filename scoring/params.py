@@ -71,6 +71,8 @@ class ScoringParams:
     brigade_alpha: float = 1e-6  # binomial tail of that value's count against the officer's own share
     brigade_far_ratio: float = 4.0  # at this volume ratio the value's tail only needs brigade_far_alpha
     brigade_far_alpha: float = 1e-3
+    brigade_far_history: int = 10  # ratings outside the window before the far test applies
+    brigade_share_floor: float = 0.01  # no value is ever taken as impossible for an officer
     brigade_prior_weight: float = 20.0  # the unit's share counts as this many ratings in that share
     # rating_surge (review only): the same test with weaker evidence
     surge_min_ratings: int = 5

@@ -4,29 +4,30 @@ low at the officer's normal volume: those are the signal the system exists for a
 
 Per officer (or counter, for unattributed ratings), over each local day and each pair of consecutive
 days, for the value 1 and the value 4 separately:
-- k = ratings with that value in the window, n = all ratings in the window;
-- lambda, the officer's normal volume for such a window: the officer's median day, times the window's
-  days, scaled down when the whole unit was quieter than usual (see _NormalVolume);
-- p, the officer's own share of that value outside the window, shrunk toward the share among the
-  unit's other officers (which counts as brigade_prior_weight ratings);
-- the window is a brigade when the volume is far above normal (n >= brigade_volume_ratio x
-  max(lambda, 1)), the extra ratings came on top of the normal ones rather than instead of them
-  (n - lambda + brigade_other_z sqrt(lambda) >= brigade_extra_share x (k - p lambda)), the values 2 and 3 each stay at their
-  normal number (at most p_u lambda + brigade_other_z sqrt(p_u lambda)), and among the ratings
-  no other rule excluded, those with the value are improbably frequent (with k >= brigade_min_ratings
-  counting the whole wave, caught or not)
-  (P(Binomial(n', p) >= k') <= brigade_alpha, or brigade_far_alpha when n >= brigade_far_ratio x
-  lambda). On a bad day the low ratings replace the usual ones, so the volume stays normal and the
-  tests fail; a crowd of ordinary ratings brings 2s and 3s, and a crowd on a bad day brings 2s
-  beside the 1s, while a brigade brings only its one value; a script or a saboteur already caught
-  by another rule lends its volume but not its ratings, so the officer's honest ratings beside it
-  are not a wave, while the rest of a wave of which some phones were caught (sabotage) still is.
-- Volumes count every rating; the shares p come from the ratings no rule excluded, and a second and
-  third pass leave out the ratings found in the pass before, so that several waves against the same
-  officer do not make each other look normal.
-- rating_surge (review only, still counted) is the same test with the weaker surge_* thresholds.
-The ratings with that value inside such a window carry the code, except the first ones, as many as
-the officer would have had anyway (p lambda): those are most likely the honest ones before the wave.
+- n = every rating in the window, k = those with the value (the whole wave, caught or not);
+- lambda = the officer's normal number of ratings for the window: the officer's median day, times the
+  window's days, scaled down when the whole unit was quieter than usual (see _NormalVolume);
+- p_u = the officer's usual share of value u outside the window, shrunk toward the share among the
+  unit's other officers (worth brigade_prior_weight ratings), never below brigade_share_floor.
+
+The window is a brigade when all of these hold:
+1. volume far above normal: n >= brigade_volume_ratio x max(lambda, 1);
+2. the extra ratings came on top of the usual ones, not instead of them:
+   n - lambda + z sqrt(lambda) >= brigade_extra_share x (k - p lambda), z = brigade_other_z;
+3. the values 2 and 3 each stay at their usual number: k_u <= p_u lambda + z sqrt(p_u lambda);
+4. among the ratings no other rule excluded (n', k'): k' >= 3, k >= brigade_min_ratings, and the value
+   is improbably frequent: P(Binomial(n', p) >= k') <= brigade_alpha (brigade_far_alpha when
+   n >= brigade_far_ratio x lambda and the officer has >= brigade_far_history ratings outside it).
+
+A bad day at normal volume fails 1 and 2 (low ratings replace the usual ones); a crowd of ordinary
+ratings fails 3, and so does a crowd on a bad day (it brings 2s beside the 1s, a brigade only its one
+value); a script or saboteur caught by another rule lends its volume but not its ratings (4), so
+the officer's honest ratings beside it are no wave, while the rest of a wave some of whose phones were
+caught (sabotage) still is. rating_surge (review only, still counted) is the same test with the
+weaker surge_* thresholds. The ratings with the value in such a window carry the code, except the
+first p lambda of them (most likely the honest ones before the wave). Shares come from the ratings no
+rule excluded, and a second and third pass leave out what the pass before found, so that several
+waves against one officer do not make each other look normal.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class _Counts:
     n_left: np.ndarray  # ratings in the window that no rule excluded
     k_left: dict[int, np.ndarray]  # of those, with the value
     p: dict[int, np.ndarray]  # the officer's usual share of the value (outside the window), shrunk
+    history: np.ndarray  # the officer's usable ratings outside the window
 
 
 def _tier(w: _Counts, value: int, min_count: int, ratio: float, alpha: float, params: ScoringParams):
@@ -79,7 +81,10 @@ def _tier(w: _Counts, value: int, min_count: int, ratio: float, alpha: float, pa
         hit &= w.k[other] <= usual + params.brigade_other_z * np.sqrt(np.maximum(usual, 1.0))
     tested = np.flatnonzero(hit)
     # far above the normal volume, the value only needs to be clearly more frequent than usual
-    far = n[tested] >= params.brigade_far_ratio * floor[tested]
+    # (only for an officer with a known normal: a new officer's first busy day is not a wave)
+    far = (n[tested] >= params.brigade_far_ratio * floor[tested]) & (
+        w.history[tested] >= params.brigade_far_history
+    )
     level = np.where(far, max(alpha, params.brigade_far_alpha), alpha)
     hit[tested] = binomial_tail(w.k_left[value][tested], w.n_left[tested], p[tested]) <= level
     return hit
@@ -246,14 +251,16 @@ def _one_pass(rows, left, usable, normal, window_starts, last, params):
     windows = []
     for starts in window_starts:
         k, k_left, p = {}, {}, {}
+        usable_n = windowed_sum(starts, usable.astype(np.int64))
         for value in (*EXTREME_VALUES, *MIDDLE_VALUES):
             with_value = rows.overall == value
             k[value] = windowed_sum(starts, with_value.astype(np.int64)).astype(np.float64)
             k_left[value] = windowed_sum(starts, (with_value & left).astype(np.int64)).astype(np.float64)
             usable_k = windowed_sum(starts, (with_value & usable).astype(np.int64))
             outside_k = rows.per_target(with_value & usable) - usable_k
-            usable_n = windowed_sum(starts, usable.astype(np.int64))
-            p[value] = (outside_k + prior[value]) / (n_usable - usable_n + m)
+            p[value] = np.maximum(
+                (outside_k + prior[value]) / (n_usable - usable_n + m), params.brigade_share_floor
+            )
         counts = _Counts(
             starts=starts,
             n=(np.arange(n_rows) - starts + 1).astype(np.float64),
@@ -262,6 +269,7 @@ def _one_pass(rows, left, usable, normal, window_starts, last, params):
             n_left=windowed_sum(starts, left.astype(np.int64)).astype(np.float64),
             k_left=k_left,
             p=p,
+            history=n_usable - usable_n,
         )
         windows.append(counts)
     fired = np.zeros(n_rows, dtype=bool)
