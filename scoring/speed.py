@@ -15,7 +15,8 @@ person tapping quickly does not do:
   again improbable for honest evening raters.
 
 The honest share is estimated from the data (twice the share of fast ratings among all, so that
-offices with more quick raters than average are not suspects) and never below a floor.
+offices with more quick raters than average are not suspects), never below a floor and never above
+ten times it.
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ def speed_strength(seconds: np.ndarray, fired: np.ndarray, threshold: float) -> 
 
 
 def _honest_share(signal: np.ndarray, among: np.ndarray, floor: float) -> float:
+    """Twice the observed share (offices differ), at least the floor, at most ten times it: in a small
+    or script-heavy data set the observed share says little about honest people."""
     known = int(among.sum())
-    return max(floor, 2.0 * float(signal.sum()) / known) if known else floor
+    observed = 2.0 * float(signal.sum()) / known if known else 0.0
+    return min(max(floor, observed), 10 * floor)
 
 
 def bot_speed(table: RatingTable, params: ScoringParams, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,10 @@ UNITS = [
 
 def sample_records():
     full = [rating(answers=[4] * 9, overall=4, submitted_at=at(d, 10), employee_id="E1") for d in range(3)]
-    bots = [rating(form_seconds=0.5, submitted_at=at(1, 2, k), employee_id="") for k in range(2)]
+    bots = [
+        rating(device_hash="script", form_seconds=0.5, submitted_at=at(1, 2, k), employee_id="")
+        for k in range(3)
+    ]
     return common_network_background("carrier-a") + full + bots
 
 
@@ -59,7 +62,7 @@ def test_it_writes_three_files_with_exactly_the_contract_columns(tmp_path):
     flags = read_csv(tmp_path / "out" / "flags.csv")
     assert flags[0] == FLAGS
     assert [row[0] for row in flags[1:]] == [r["rating_id"] for r in records]  # one row each, input order
-    assert {row[3] for row in flags[1:] if row[1] == "1"} == {"bot_speed;bot_off_hours"}
+    assert {row[3] for row in flags[1:] if row[1] == "1"} == {"burst;bot_speed"}
     assert read_csv(tmp_path / "out" / "scores.csv")[0] == SCORES
     units = read_csv(tmp_path / "out" / "units.csv")
     assert units[0] == UNITS
@@ -159,10 +162,22 @@ def test_it_ignores_unknown_columns_in_any_order(tmp_path):
 
 
 def test_it_uses_the_outside_hours_column_when_present(tmp_path):
-    records = [rating(form_seconds=3.0, submitted_at=at(0, 10), outside_hours=1)]
+    quick = [
+        rating(
+            device_hash=f"q{k}",
+            network_hash=f"n{k}",
+            form_seconds=3.0,
+            submitted_at=at(0, 10, k),
+            outside_hours=1,
+        )
+        for k in range(12)
+    ]
+    background = [
+        r | {"outside_hours": None} for r in common_network_background("carrier-a", devices_per_day=6)
+    ]
 
-    assert run_cli(tmp_path, ratings_csv_text(records, outside_hours=True)) == 0
-    assert read_csv(tmp_path / "out" / "flags.csv")[1][3] == "bot_off_hours"
+    assert run_cli(tmp_path, ratings_csv_text(quick + background, outside_hours=True)) == 0
+    assert {row[3] for row in read_csv(tmp_path / "out" / "flags.csv")[1:13]} == {"bot_off_hours"}
 
 
 def test_it_takes_people_served_from_the_command_line(tmp_path):
