@@ -17,7 +17,7 @@ from scoring.table import INPUT_COLUMNS, InputError
 FLAGS = ["rating_id", "excluded", "anomaly_score", "reasons"]
 SCORES = [
     "employee_id", "unit_id", "n_ratings", "n_excluded", "n_used", "mean_overall", "ikm", "mutu",
-    "score", "score_low", "score_high", "sufficient", "category",
+    "score", "score_low", "score_high", "sufficient", "category", "score_adjusted",
 ]  # fmt: skip
 UNITS = [
     "unit_id",
