@@ -229,3 +229,44 @@ def test_it_reads_back_what_it_wrote(tmp_path):
 def test_it_refuses_an_empty_file(tmp_path):
     with pytest.raises(InputError, match="empty"):
         read_ratings_csv(write(tmp_path, ""))
+
+
+AUDIT = ["dimension", "group", "officers", "gap", "gap_low", "gap_high", "flagged"]
+
+
+def employees_csv(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "employees.csv"
+    path.write_text("\n".join(["employee_id,nip,unit_id", *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_it_writes_the_bias_audit_when_given_employees(tmp_path):
+    employees = employees_csv(tmp_path, ["E1,198503122010012003,U1", "E8,199001012015011001,U1"])
+
+    assert run_cli(tmp_path, ratings_csv_text(sample_records()), "--employees", str(employees)) == 0
+
+    audit = read_csv(tmp_path / "out" / "audit.csv")
+    assert audit[0] == AUDIT
+    assert [row[:2] for row in audit[1:]] == [
+        ["gender", "female"], ["gender", "male"],
+        ["age_band", "<30"], ["age_band", "30-39"], ["age_band", "40-49"], ["age_band", "50+"],
+        ["channel", "poster"], ["channel", "kiosk"], ["channel", "ticket"],
+    ]  # fmt: skip
+    assert {row[6] for row in audit[1:]} == {"0"}  # nobody has 30 ratings: nothing to compare
+    assert read_csv(tmp_path / "out" / "scores.csv")[0][-1] == "score_adjusted"
+
+
+def test_it_writes_no_audit_without_employees(tmp_path):
+    assert run_cli(tmp_path, ratings_csv_text(sample_records())) == 0
+
+    assert not (tmp_path / "out" / "audit.csv").exists()
+
+
+def test_it_names_the_row_and_column_of_a_bad_nip(tmp_path, capsys):
+    employees = employees_csv(tmp_path, ["E1,198503122010012003,U1", "E2,19850312201001500,U1"])
+
+    assert run_cli(tmp_path, ratings_csv_text(sample_records()), "--employees", str(employees)) == 2
+
+    error = capsys.readouterr().err
+    assert "row 3, column nip: a NIP has exactly 18 digits" in error
+    assert not (tmp_path / "out").exists()
