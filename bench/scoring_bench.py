@@ -1,4 +1,5 @@
-"""Time and peak memory of `python -m scoring` on generated ratings (CSV in, three CSVs out).
+"""Time and peak memory of `python -m scoring --employees` on generated ratings (CSV in, four CSVs
+out: flags, scores with the adjusted score, units and the bias audit).
 
     .venv/bin/python bench/scoring_bench.py                 # 100k and 1M ratings
     .venv/bin/python bench/scoring_bench.py --sizes 100000  # just one size
@@ -23,29 +24,32 @@ OUT = ROOT / "bench" / "out"
 
 PHASES = """
 import sys, time
-from scoring.csvio import read_ratings_csv, write_outputs
+from scoring.csvio import read_employees_csv, read_ratings_csv, write_outputs
 from scoring.pipeline import ScoringParams, detect, score_table
 t0 = time.perf_counter(); table = read_ratings_csv(sys.argv[1]); t1 = time.perf_counter()
 flags = detect(table, ScoringParams()); t2 = time.perf_counter()
-result = score_table(table, ScoringParams()); t3 = time.perf_counter()
+employees = read_employees_csv(sys.argv[3])
+result = score_table(table, ScoringParams(), employees=employees); t3 = time.perf_counter()
 write_outputs(result, sys.argv[2]); t4 = time.perf_counter()
-print(f"read {t1-t0:.1f}s  detect {t2-t1:.1f}s  detect+aggregate {t3-t2:.1f}s  write {t4-t3:.1f}s")
+print(f"read {t1-t0:.1f}s detect {t2-t1:.1f}s detect+aggregate+audit {t3-t2:.1f}s write {t4-t3:.1f}s")
 """
 
 
-def generate(n_ratings: int) -> Path:
+def generate(n_ratings: int) -> tuple[Path, Path]:
+    """ratings_N.csv and employees_N.csv (regenerated when either is missing)."""
     from scoring.sim.simulate import SimConfig, simulate
 
-    path = OUT / f"ratings_{n_ratings}.csv"
-    if path.exists():
-        return path
+    path, employees = OUT / f"ratings_{n_ratings}.csv", OUT / f"employees_{n_ratings}.csv"
+    if path.exists() and employees.exists():
+        return path, employees
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     # about 3,000 ratings per unit, as in a province-wide period
     sim = simulate(SimConfig(seed=1, n_honest=n_ratings, n_units=max(6, n_ratings // 3000)))
     sim.write_csv(path)
+    sim.write_employees_csv(employees)
     print(f"generated {len(sim):,} ratings in {time.perf_counter() - started:.1f}s -> {path}")
-    return path
+    return path, employees
 
 
 def run_child(args: list[str]) -> tuple[float, int, int, str]:
@@ -70,14 +74,17 @@ def main() -> None:
     args = parser.parse_args()
     results = []
     for size in sorted(args.sizes):
-        path = generate(size)
+        path, employees = generate(size)
         out_dir = OUT / f"scored_{size}"
-        command = [sys.executable, "-m", "scoring", "--ratings", str(path), "--out", str(out_dir)]
+        command = [sys.executable, "-m", "scoring", "--ratings", str(path), "--employees", str(employees)]
+        command += ["--out", str(out_dir)]
         elapsed, rss, status, output = run_child(command)
         print(f"{size:>9,} ratings: {elapsed:6.1f}s wall, peak RSS {rss / 2**20:7.0f} MiB, exit {status}")
         print(f"           {output.splitlines()[-1] if output else ''}")
         if not args.no_phases:
-            _, _, _, phases = run_child([sys.executable, "-c", PHASES, str(path), str(out_dir)])
+            _, _, _, phases = run_child(
+                [sys.executable, "-c", PHASES, str(path), str(out_dir), str(employees)]
+            )
             print(f"           phases: {phases}")
         results.append((size, elapsed))
     if len(results) >= 2:

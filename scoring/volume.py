@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.features import SortedGroups, binomial_tail, local_day, mark_ranges, rule_strength, windowed_sum
+from scoring.features import SortedGroups, binomial_tail, local_day, rule_strength
 from scoring.params import ScoringParams
 from scoring.table import RatingTable
 
@@ -55,9 +55,10 @@ class VolumeHits:
 
 @dataclass(frozen=True, slots=True)
 class _Counts:
-    """One window length (one day, or two days), at each row sorted by (target, time)."""
+    """One window length (one day, or two days), at the last rating of each (officer, day)."""
 
-    starts: np.ndarray  # first row of the window ending at this row
+    starts: np.ndarray  # first sorted row of the window
+    ends: np.ndarray  # last sorted row of the window
     n: np.ndarray  # every rating in the window
     expected: np.ndarray  # lambda: the officer's normal number of ratings for such a window
     k: dict[int, np.ndarray]  # every rating with the value (1 to 4) in the window
@@ -82,102 +83,85 @@ def _tier(w: _Counts, value: int, min_count: int, ratio: float, alpha: float, pa
     tested = np.flatnonzero(hit)
     # far above the normal volume, the value only needs to be clearly more frequent than usual
     # (only for an officer with a known normal: a new officer's first busy day is not a wave)
-    far = (n[tested] >= params.brigade_far_ratio * floor[tested]) & (
-        w.history[tested] >= params.brigade_far_history
-    )
+    far = n[tested] >= params.brigade_far_ratio * floor[tested]
+    far &= w.history[tested] >= params.brigade_far_history
     level = np.where(far, max(alpha, params.brigade_far_alpha), alpha)
     hit[tested] = binomial_tail(w.k_left[value][tested], w.n_left[tested], p[tested]) <= level
     return hit
 
 
-def _trimmed_starts(starts: np.ndarray, is_value: np.ndarray, skip: np.ndarray) -> np.ndarray:
-    """Each window's start moved past its first `skip` rows with the value."""
-    before = np.concatenate(([0], np.cumsum(is_value)))[starts]  # value rows before the window
-    positions = np.flatnonzero(is_value)
-    if len(positions) == 0:
-        return starts
-    wanted = np.minimum(before + skip.astype(np.int64), len(positions) - 1)
-    return np.maximum(starts, positions[wanted])
+class _Sorted:
+    """Every rating sorted by (target, time), as the columns the tests need, with prefix sums for
+    counting any subset of rows inside a window in constant time."""
 
-
-def _day_windows(groups: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For rows sorted by (target, time): the first row of each row's local day (one-day window), of
-    the day before when the target had ratings then (two-day window), and whether a row is the last of
-    its day (where windows are judged)."""
-    size = len(groups)
-    new_cell = np.r_[True, (groups[1:] != groups[:-1]) | (day[1:] != day[:-1])]
-    first = np.maximum.accumulate(np.where(new_cell, np.arange(size), 0))
-    before = np.maximum(first - 1, 0)  # the last row of the previous cell
-    follows = (first > 0) & (groups[before] == groups) & (day[before] == day - 1)
-    two_day = np.where(follows, first[before], first)
-    last = np.r_[new_cell[1:], True]
-    return first, two_day, last
-
-
-@dataclass(frozen=True, slots=True)
-class _Counted:
-    """The counted ratings sorted by (target, time), as the columns the tests need."""
-
-    order: np.ndarray  # table rows
-    groups: np.ndarray  # dense target number
-    target: np.ndarray
-    unit: np.ndarray
-    day: np.ndarray  # local day, 1-based
-    overall: np.ndarray
-
-    @classmethod
-    def of(cls, table: RatingTable, target: np.ndarray, counted: np.ndarray) -> _Counted:
-        rows = SortedGroups(np.flatnonzero(counted), target, table.ts)
+    def __init__(self, table: RatingTable, target: np.ndarray) -> None:
+        rows = SortedGroups(np.arange(len(table)), target, table.ts)
         day = local_day(table)
-        return cls(
-            order=rows.order,
-            groups=rows.groups,
-            target=target[rows.order],
-            unit=table.unit[rows.order].astype(np.int64),
-            day=(day - day.min(initial=0) + 1)[rows.order],
-            overall=table.overall[rows.order],
-        )
+        self.order = rows.order
+        self.groups = rows.groups
+        self.unit = table.unit[rows.order].astype(np.int64)
+        self.day = (day - day.min(initial=0) + 1)[rows.order]  # 1-based: the day before is >= 0
+        self.overall = table.overall[rows.order]
 
-    def per_target(self, weights: np.ndarray | None = None) -> np.ndarray:
-        """Per row: the sum of weights (or the count) over its target's rows."""
-        return np.bincount(self.groups, weights=weights)[self.groups].astype(np.float64)
+    def __len__(self) -> int:
+        return len(self.order)
+
+    @staticmethod
+    def prefix(mask: np.ndarray) -> np.ndarray:
+        return np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+
+    def per_target(self, mask: np.ndarray) -> np.ndarray:
+        """Per target group, the number of rows in mask."""
+        return np.bincount(self.groups, weights=mask, minlength=int(self.groups.max(initial=-1)) + 1)
+
+
+def _day_windows(rows: _Sorted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The last sorted row of each (target, local day), the first row of that day (one-day window)
+    and the first row of the day before when the target had ratings then (two-day window)."""
+    groups, day = rows.groups, rows.day
+    new_cell = np.r_[True, (groups[1:] != groups[:-1]) | (day[1:] != day[:-1])]
+    first_rows = np.flatnonzero(new_cell)
+    ends = np.r_[first_rows[1:] - 1, len(groups) - 1] if len(groups) else first_rows
+    before = np.maximum(first_rows - 1, 0)  # the last row of the previous cell
+    follows = (first_rows > 0) & (groups[before] == groups[first_rows]) & (day[before] == day[first_rows] - 1)
+    previous_first = np.r_[0, first_rows[:-1]] if len(first_rows) else first_rows
+    two_day = np.where(follows, previous_first, first_rows)
+    return ends, first_rows, two_day
 
 
 class _NormalVolume:
-    """The officer's normal number of ratings in a one- or two-day window ending at each sorted row:
-    the median of the officer's ratings per day over the days on which the unit had ratings (a day
-    without a rating of the officer counts as 0; a median is not moved by a wave or a crowd), times the
-    window's days, scaled down when the unit as a whole was quieter than on its median day (a weekend,
-    a holiday)."""
+    """The officer's normal number of ratings in a one- or two-day window: the median of the
+    officer's ratings per day over the days on which the unit had ratings (a day without a rating of
+    the officer counts as 0; a median is not moved by a wave or a crowd), times the window's days,
+    scaled down when the unit as a whole was quieter than on its median day (a weekend, a holiday)."""
 
-    def __init__(self, rows: _Counted, n_units: int) -> None:
-        self.rows = rows
+    def __init__(self, rows: _Sorted, ends: np.ndarray, first: np.ndarray, n_units: int) -> None:
         self.span = int(rows.day.max(initial=0)) + 2
         self.unit_day, counts = np.unique(rows.unit * self.span + rows.day, return_counts=True)
         self.unit_day_counts = counts.astype(np.float64)
         unit_of_day = self.unit_day // self.span
         unit_days = np.bincount(unit_of_day, minlength=n_units)
-        self.unit_median_by_unit = _medians(unit_of_day, self.unit_day_counts, unit_days)
-        self.unit_median = self.unit_median_by_unit[rows.unit]
-        groups = rows.groups
-        last = np.flatnonzero(np.r_[(groups[1:] != groups[:-1]) | (rows.day[1:] != rows.day[:-1]), True])
-        first = np.r_[0, last[:-1] + 1]
-        cell_target = groups[last]
-        n_targets = int(groups.max(initial=-1)) + 1
+        unit_median = _medians(unit_of_day, self.unit_day_counts, unit_days)
+        cell_target = rows.groups[ends]
+        n_targets = int(rows.groups.max(initial=-1)) + 1
         target_unit = np.zeros(n_targets, dtype=np.int64)
-        target_unit[groups] = rows.unit
+        target_unit[cell_target] = rows.unit[ends]
         days = np.maximum(unit_days[target_unit], np.bincount(cell_target, minlength=n_targets))
-        self.target_median = _medians(cell_target, (last - first + 1).astype(np.float64), days)[groups]
+        target_median = _medians(cell_target, (ends - first + 1).astype(np.float64), days)
+        self.unit = rows.unit[ends]
+        self.day = rows.day[ends]
+        self.unit_median = unit_median[self.unit]
+        self.target_median = target_median[cell_target]
+        self.n_units = n_units
 
     def _unit_ratings(self, day: np.ndarray) -> np.ndarray:
-        key = self.rows.unit * self.span + day
+        key = self.unit * self.span + day
         at = np.minimum(np.searchsorted(self.unit_day, key), len(self.unit_day) - 1)
         return np.where(self.unit_day[at] == key, self.unit_day_counts[at], 0.0)
 
     def expected(self, two_days: np.ndarray) -> np.ndarray:
         days = np.where(two_days, 2.0, 1.0)
-        day = self.rows.day
-        unit_window = self._unit_ratings(day) + np.where(two_days, self._unit_ratings(day - 1), 0.0)
+        unit_window = self._unit_ratings(self.day) + np.where(two_days, self._unit_ratings(self.day - 1), 0.0)
         quiet = np.minimum(unit_window / np.maximum(self.unit_median * days, 1.0), 1.0)
         return self.target_median * days * quiet
 
@@ -200,17 +184,18 @@ def _medians(group: np.ndarray, values: np.ndarray, days: np.ndarray) -> np.ndar
     return (at((total - 1) // 2) + at(total // 2)) / 2
 
 
-def _prior_shares(rows: _Counted, n_units: int, usable: np.ndarray, weight: float) -> dict[int, np.ndarray]:
-    """Per sorted row and value: weight x the share of the value among the usable ratings of the
+def _prior_shares(rows: _Sorted, ends: np.ndarray, usable: np.ndarray, n_units: int, weight: float):
+    """Per window end and value: weight x the share of the value among the usable ratings of the
     unit's other officers (so that a brigade does not raise its own prior)."""
-    unit_n = np.bincount(rows.unit, weights=usable, minlength=n_units)[rows.unit]
-    target_n = rows.per_target(usable)
+    unit = rows.unit[ends]
+    unit_n = np.bincount(rows.unit, weights=usable, minlength=n_units)[unit]
+    target_n = rows.per_target(usable)[rows.groups[ends]]
     others = unit_n - target_n
     shares = {}
     for value in (*EXTREME_VALUES, *MIDDLE_VALUES):
         is_value = usable & (rows.overall == value)
-        unit_k = np.bincount(rows.unit, weights=is_value, minlength=n_units)[rows.unit]
-        own = (unit_k - rows.per_target(is_value)) / np.maximum(others, 1.0)
+        unit_k = np.bincount(rows.unit, weights=is_value, minlength=n_units)[unit]
+        own = (unit_k - rows.per_target(is_value)[rows.groups[ends]]) / np.maximum(others, 1.0)
         shares[value] = weight * np.where(others > 0, own, unit_k / np.maximum(unit_n, 1.0))
     return shares
 
@@ -223,15 +208,16 @@ def brigades(table: RatingTable, params: ScoringParams, target: np.ndarray, left
     strength = np.zeros(size)
     if not left.any():
         return VolumeHits(brigade, surge, strength)
-    rows = _Counted.of(table, target, np.ones(size, dtype=bool))
+    rows = _Sorted(table, target)
     left_sorted = left[rows.order]
-    one_day, two_day, last = _day_windows(rows.groups, rows.day)
-    normal = _NormalVolume(rows, len(table.unit_labels))
-    found = np.zeros(len(rows.order), dtype=bool)
+    ends, one_day, two_day = _day_windows(rows)
+    normal = _NormalVolume(rows, ends, one_day, len(table.unit_labels))
+    found = np.zeros(len(rows), dtype=bool)
+    marked = found
+    level = np.zeros(len(rows))
     for _ in range(_PASSES):
-        fired, marked, level = _one_pass(
-            rows, left_sorted, left_sorted & ~found, normal, (one_day, two_day), last, params
-        )
+        usable = left_sorted & ~found
+        fired, marked, level = _one_pass(rows, left_sorted, usable, normal, ends, (one_day, two_day), params)
         new = fired & ~found
         found |= fired
         if not new.any():
@@ -242,43 +228,52 @@ def brigades(table: RatingTable, params: ScoringParams, target: np.ndarray, left
     return VolumeHits(brigade, surge, strength)
 
 
-def _one_pass(rows, left, usable, normal, window_starts, last, params):
-    """Fired (brigade) and marked (surge) sorted rows, and a strength level, with shares from `usable`."""
-    n_rows = len(rows.order)
+def _one_pass(
+    rows: _Sorted, left: np.ndarray, usable: np.ndarray, normal: _NormalVolume, ends, window_starts, params
+):
+    """Fired (brigade) and marked (surge) sorted rows and a strength level, shares from `usable`."""
     m = params.brigade_prior_weight
-    prior = _prior_shares(rows, len(normal.unit_median_by_unit), usable, m)
-    n_usable = rows.per_target(usable)
+    prior = _prior_shares(rows, ends, usable, normal.n_units, m)
+    target_usable = rows.per_target(usable)[rows.groups[ends]]
+    left_prefix, usable_prefix = rows.prefix(left), rows.prefix(usable)
+    value_prefix = {value: rows.prefix(rows.overall == value) for value in (*EXTREME_VALUES, *MIDDLE_VALUES)}
     windows = []
     for starts in window_starts:
         k, k_left, p = {}, {}, {}
-        usable_n = windowed_sum(starts, usable.astype(np.int64))
-        for value in (*EXTREME_VALUES, *MIDDLE_VALUES):
+        usable_n = usable_prefix[ends + 1] - usable_prefix[starts]
+        for value, prefix in value_prefix.items():
             with_value = rows.overall == value
-            k[value] = windowed_sum(starts, with_value.astype(np.int64)).astype(np.float64)
-            k_left[value] = windowed_sum(starts, (with_value & left).astype(np.int64)).astype(np.float64)
-            usable_k = windowed_sum(starts, (with_value & usable).astype(np.int64))
-            outside_k = rows.per_target(with_value & usable) - usable_k
-            p[value] = np.maximum(
-                (outside_k + prior[value]) / (n_usable - usable_n + m), params.brigade_share_floor
+            k[value] = (prefix[ends + 1] - prefix[starts]).astype(np.float64)
+            usable_value = rows.prefix(with_value & usable)
+            outside_k = rows.per_target(with_value & usable)[rows.groups[ends]] - (
+                usable_value[ends + 1] - usable_value[starts]
             )
-        counts = _Counts(
-            starts=starts,
-            n=(np.arange(n_rows) - starts + 1).astype(np.float64),
-            expected=normal.expected(starts != window_starts[0]),
-            k=k,
-            n_left=windowed_sum(starts, left.astype(np.int64)).astype(np.float64),
-            k_left=k_left,
-            p=p,
-            history=n_usable - usable_n,
+            p[value] = np.maximum(
+                (outside_k + prior[value]) / (target_usable - usable_n + m), params.brigade_share_floor
+            )
+            if value in EXTREME_VALUES:
+                left_value = rows.prefix(with_value & left)
+                k_left[value] = (left_value[ends + 1] - left_value[starts]).astype(np.float64)
+        windows.append(
+            _Counts(
+                starts=starts,
+                ends=ends,
+                n=(ends - starts + 1).astype(np.float64),
+                expected=normal.expected(starts != window_starts[0]),
+                k=k,
+                n_left=(left_prefix[ends + 1] - left_prefix[starts]).astype(np.float64),
+                k_left=k_left,
+                p=p,
+                history=target_usable - usable_n,
+            )
         )
-        windows.append(counts)
-    fired = np.zeros(n_rows, dtype=bool)
-    marked = np.zeros(n_rows, dtype=bool)
-    level = np.zeros(n_rows)
+    fired = np.zeros(len(rows), dtype=bool)
+    marked = np.zeros(len(rows), dtype=bool)
+    level = np.zeros(len(rows))
     for value in EXTREME_VALUES:
         with_value = (rows.overall == value) & left
         for w in windows:
-            strong = last & _tier(
+            strong = _tier(
                 w,
                 value,
                 params.brigade_min_ratings,
@@ -286,15 +281,37 @@ def _one_pass(rows, left, usable, normal, window_starts, last, params):
                 params.brigade_alpha,
                 params,
             )
-            weak = last & _tier(
+            weak = _tier(
                 w, value, params.surge_min_ratings, params.surge_volume_ratio, params.surge_alpha, params
             )
-            trimmed = _trimmed_starts(w.starts, with_value, np.floor(w.p[value] * w.expected))
-            hit = mark_ranges(trimmed, strong) & with_value
+            skip = np.floor(w.p[value] * w.expected)
+            hit = (
+                _mark(len(rows), _trimmed_starts(w.starts, with_value, skip)[strong], w.ends[strong])
+                & with_value
+            )
             fired |= hit
-            marked |= mark_ranges(trimmed, weak) & with_value
+            weak_starts = _trimmed_starts(w.starts, with_value, skip)[weak]
+            marked |= _mark(len(rows), weak_starts, w.ends[weak]) & with_value
             peak = float(w.k_left[value][strong].max(initial=0.0))
             level = np.maximum(
                 level, np.where(hit, rule_strength(np.array(peak), params.brigade_min_ratings), 0.0)
             )
     return fired, marked, level
+
+
+def _trimmed_starts(starts: np.ndarray, is_value: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    """Each window's start moved past its first `skip` rows with the value."""
+    positions = np.flatnonzero(is_value)
+    if len(positions) == 0:
+        return starts
+    before = np.searchsorted(positions, starts)  # value rows before the window
+    wanted = np.minimum(before + skip.astype(np.int64), len(positions) - 1)
+    return np.maximum(starts, positions[wanted])
+
+
+def _mark(size: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """True for every row inside some range starts[i]..ends[i]."""
+    delta = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(delta, starts, 1)
+    np.add.at(delta, ends + 1, -1)
+    return np.cumsum(delta[:-1]) > 0
