@@ -72,6 +72,9 @@ class ScoringParams:
     brigade_far_ratio: float = 4.0  # at this volume ratio the value's tail only needs brigade_far_alpha
     brigade_far_alpha: float = 1e-3
     brigade_far_history: int = 10  # ratings outside the window before the far test applies
+    brigade_left_alpha: float = 0.01  # the same tail for what no other rule caught
+    brigade_collateral: float = 0.25  # excludes only when the usual ratings of the value are at most
+    # this share of the wave (else the wave is only marked for review)
     brigade_share_floor: float = 0.01  # no value is ever taken as impossible for an officer
     brigade_prior_weight: float = 20.0  # the unit's share counts as this many ratings in that share
     # rating_surge (review only): the same test with weaker evidence

@@ -170,10 +170,12 @@ def run_rules(table: RatingTable, params: ScoringParams) -> RuleOutcome:
         "slow_stuffing": slow_stuffing(table, params, target, day),
         "repeat_visits": repeat_visits(table, params, target),
     }
-    # brigades are judged among the ratings the other rules leave: a caught script or saboteur does
-    # not make a wave of its own, nor lend its volume to the officer's honest ratings
+    # brigades are waves of people: what the speed rules caught (scripts) is no part of one; what the
+    # device rules caught (sabotage by some of the wave's phones) counts toward the wave's volume,
+    # but only ratings no rule caught are flagged (scoring.volume)
     left = ~np.logical_or.reduce([hit.fired for hit in hits.values()])
-    volume = brigades(table, params, target, left)
+    people = ~(hits["bot_speed"].fired | hits["bot_off_hours"].fired)
+    volume = brigades(table, params, target, left, people)
     hits["brigade"] = RuleHit(volume.brigade, np.where(volume.brigade, volume.strength, 0.0))
     hits["rating_surge"] = RuleHit(volume.surge, np.where(volume.surge, volume.strength, 0.0))
     mask = np.zeros(len(table), dtype=np.uint16)

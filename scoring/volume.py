@@ -23,11 +23,16 @@ A bad day at normal volume fails 1 and 2 (low ratings replace the usual ones); a
 ratings fails 3, and so does a crowd on a bad day (it brings 2s beside the 1s, a brigade only its one
 value); a script or saboteur caught by another rule lends its volume but not its ratings (4), so
 the officer's honest ratings beside it are no wave, while the rest of a wave some of whose phones were
-caught (sabotage) still is. rating_surge (review only, still counted) is the same test with the
-weaker surge_* thresholds. The ratings with the value in such a window carry the code, except the
-first p lambda of them (most likely the honest ones before the wave). Shares come from the ratings no
-rule excluded, and a second and third pass leave out what the pass before found, so that several
-waves against one officer do not make each other look normal.
+caught (sabotage) still is; ratings caught as scripts by the speed rules are left out altogether.
+
+Excluding a wave also excludes the officer's honest ratings of the same value inside it (nothing
+tells them apart). Their number is estimated as p lambda, or p (n - k) / (1 - p) when the window's
+other values say the day was busier; a window is a brigade only when they are at most
+brigade_collateral of the wave, and the first that many ratings with the value in the window are
+left out of the flag (most likely the honest ones before the wave). A wave that fails only this
+test, or passes only the weaker surge_* thresholds, is rating_surge: marked for review, still
+counted. Shares come from the ratings no rule excluded, and a second and third pass leave out what
+the pass before found, so that several waves against one officer do not make each other look normal.
 """
 
 from __future__ import annotations
@@ -81,21 +86,27 @@ def _tier(w: _Counts, value: int, min_count: int, ratio: float, alpha: float, pa
         usual = w.p[other] * expected
         hit &= w.k[other] <= usual + params.brigade_other_z * np.sqrt(np.maximum(usual, 1.0))
     tested = np.flatnonzero(hit)
-    # far above the normal volume, the value only needs to be clearly more frequent than usual
-    # (only for an officer with a known normal: a new officer's first busy day is not a wave)
+    # the value is improbably frequent in the window; far above the normal volume it only needs to
+    # be clearly more frequent than usual (only for an officer with a known normal: a new officer's
+    # first busy day is not a wave) ...
     far = n[tested] >= params.brigade_far_ratio * floor[tested]
     far &= w.history[tested] >= params.brigade_far_history
     level = np.where(far, max(alpha, params.brigade_far_alpha), alpha)
-    hit[tested] = binomial_tail(w.k_left[value][tested], w.n_left[tested], p[tested]) <= level
+    hit[tested] = binomial_tail(w.k[value][tested], n[tested], p[tested]) <= level
+    # ... and so is what no other rule caught, so that a caught script or saboteur does not turn the
+    # officer's honest ratings beside it into a wave
+    tested = np.flatnonzero(hit)
+    left = binomial_tail(w.k_left[value][tested], w.n_left[tested], p[tested])
+    hit[tested] = left <= max(alpha, params.brigade_left_alpha)
     return hit
 
 
 class _Sorted:
-    """Every rating sorted by (target, time), as the columns the tests need, with prefix sums for
-    counting any subset of rows inside a window in constant time."""
+    """The ratings judged (all but caught scripts) sorted by (target, time), as the columns the tests
+    need, with prefix sums for counting any subset of rows inside a window in constant time."""
 
-    def __init__(self, table: RatingTable, target: np.ndarray) -> None:
-        rows = SortedGroups(np.arange(len(table)), target, table.ts)
+    def __init__(self, table: RatingTable, target: np.ndarray, rows_mask: np.ndarray) -> None:
+        rows = SortedGroups(np.flatnonzero(rows_mask), target, table.ts)
         day = local_day(table)
         self.order = rows.order
         self.groups = rows.groups
@@ -200,15 +211,19 @@ def _prior_shares(rows: _Sorted, ends: np.ndarray, usable: np.ndarray, n_units: 
     return shares
 
 
-def brigades(table: RatingTable, params: ScoringParams, target: np.ndarray, left: np.ndarray) -> VolumeHits:
-    """brigade and rating_surge; `left`: the ratings no other rule excluded (only those are flagged)."""
+def brigades(
+    table: RatingTable, params: ScoringParams, target: np.ndarray, left: np.ndarray, people: np.ndarray
+) -> VolumeHits:
+    """brigade and rating_surge among the ratings of `people` (not caught as scripts); `left`: the
+    ratings no other rule excluded (only those are flagged)."""
     size = len(table)
     brigade = np.zeros(size, dtype=bool)
     surge = np.zeros(size, dtype=bool)
     strength = np.zeros(size)
+    left = left & people
     if not left.any():
         return VolumeHits(brigade, surge, strength)
-    rows = _Sorted(table, target)
+    rows = _Sorted(table, target, people)
     left_sorted = left[rows.order]
     ends, one_day, two_day = _day_windows(rows)
     normal = _NormalVolume(rows, ends, one_day, len(table.unit_labels))
@@ -281,21 +296,25 @@ def _one_pass(
                 params.brigade_alpha,
                 params,
             )
+            # the officer's honest ratings of the value beside the wave: as many as usual on a normal
+            # day, or as the window's other values say (a busy day has more of every value; a wave
+            # only of its own). Excluding a wave excludes them too, so only when they are few next to
+            # the wave; otherwise the wave is marked for review instead
+            others = w.n - w.k[value]
+            usual = np.maximum(
+                w.p[value] * w.expected, w.p[value] * others / np.maximum(1 - w.p[value], 0.05)
+            )
+            strong &= usual <= params.brigade_collateral * (w.k[value] - usual)
             weak = _tier(
                 w, value, params.surge_min_ratings, params.surge_volume_ratio, params.surge_alpha, params
             )
-            skip = np.floor(w.p[value] * w.expected)
-            hit = (
-                _mark(len(rows), _trimmed_starts(w.starts, with_value, skip)[strong], w.ends[strong])
-                & with_value
-            )
+            trimmed = _trimmed_starts(w.starts, with_value, np.floor(usual))
+            hit = _mark(len(rows), trimmed[strong], w.ends[strong]) & with_value
             fired |= hit
-            weak_starts = _trimmed_starts(w.starts, with_value, skip)[weak]
-            marked |= _mark(len(rows), weak_starts, w.ends[weak]) & with_value
+            marked |= _mark(len(rows), trimmed[weak], w.ends[weak]) & with_value
             peak = float(w.k_left[value][strong].max(initial=0.0))
-            level = np.maximum(
-                level, np.where(hit, rule_strength(np.array(peak), params.brigade_min_ratings), 0.0)
-            )
+            strength = rule_strength(np.array(peak), params.brigade_min_ratings)
+            level = np.maximum(level, np.where(hit, strength, 0.0))
     return fired, marked, level
 
 
