@@ -224,6 +224,7 @@ def report(seed: int, scale: float, params: ScoringParams) -> dict[str, float]:
     for name in sorted(set(kind) - {""}):
         rows = kind == name
         outcome[name] = float(excluded[rows].mean())
+        outcome["seen " + name] = float((excluded | marked)[rows].mean())
         print(
             f"    {name:<16} recall {excluded[rows].mean():.3f}   seen {(excluded | marked)[rows].mean():.3f}"
         )
@@ -243,8 +244,15 @@ def main() -> None:
         print(f"\nprecision min {min(o['precision'] for o in attacked):.3f}, "
               f"movement ratio max {max(o['movement'] for o in attacked):.3f}")  # fmt: skip
         for name in sorted({k for o in attacked for k in o} - {"precision", "honest", "movement"}):
-            values = [o[name] for o in attacked if name in o]
-            print(f"  {name:<16} recall min {min(values):.3f} mean {np.mean(values):.3f}")
+            if name.startswith("seen "):
+                continue
+            values, seen = (
+                [o[name] for o in attacked if name in o],
+                [o["seen " + name] for o in attacked if name in o],
+            )
+            print(
+                f"  {name:<16} recall min {min(values):.3f} mean {np.mean(values):.3f}  seen min {min(seen):.3f}"
+            )
     calm = [o for o in outcomes if "movement" not in o]
     if calm:
         print(f"honest excluded without attacks: max {max(o['honest'] for o in calm):.4%}")
