@@ -251,7 +251,8 @@ def main() -> None:
                 [o["seen " + name] for o in attacked if name in o],
             )
             print(
-                f"  {name:<16} recall min {min(values):.3f} mean {np.mean(values):.3f}  seen min {min(seen):.3f}"
+                f"  {name:<16} recall min {min(values):.3f} mean {np.mean(values):.3f}  "
+                f"seen min {min(seen):.3f}"
             )
     calm = [o for o in outcomes if "movement" not in o]
     if calm:
