@@ -51,6 +51,14 @@ class BiasAuditPage:
     def flagged(self) -> list[AuditGroup]:
         return [group for group in self.groups if group.flagged]
 
+    @property
+    def sections(self) -> list[tuple[str, list[AuditGroup]]]:
+        """The groups per dimension (msgid), in the audit's order."""
+        sections: dict[str, list[AuditGroup]] = {}
+        for group in self.groups:
+            sections.setdefault(group.dimension, []).append(group)
+        return list(sections.items())
+
 
 def bias_audit_page(session: Session, principal: Principal, period_id: int) -> BiasAuditPage:
     require_role(principal, ADMIN, HR)
