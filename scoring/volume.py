@@ -103,7 +103,7 @@ def _tier(w: _Counts, value: int, min_count: int, ratio: float, alpha: float, pa
 
 class _Sorted:
     """The ratings judged (all but caught scripts) sorted by (target, time), as the columns the tests
-    need, with prefix sums for counting any subset of rows inside a window in constant time."""
+    need."""
 
     def __init__(self, table: RatingTable, target: np.ndarray, rows_mask: np.ndarray) -> None:
         rows = SortedGroups(np.flatnonzero(rows_mask), target, table.ts)
@@ -117,13 +117,24 @@ class _Sorted:
     def __len__(self) -> int:
         return len(self.order)
 
-    @staticmethod
-    def prefix(mask: np.ndarray) -> np.ndarray:
-        return np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-
     def per_target(self, mask: np.ndarray) -> np.ndarray:
         """Per target group, the number of rows in mask."""
         return np.bincount(self.groups, weights=mask, minlength=int(self.groups.max(initial=-1)) + 1)
+
+
+class _Windows:
+    """Counts of any subset of rows in windows that start and end on (target, day) cells: per-cell
+    sums and their running total, so memory grows with the number of officer-days, not ratings."""
+
+    def __init__(self, first_rows: np.ndarray) -> None:
+        self.first_rows = first_rows
+        self.end_cells = np.arange(len(first_rows))
+
+    def count(self, mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        per_cell = np.add.reduceat(mask.astype(np.int64), self.first_rows) if len(self.first_rows) else []
+        running = np.concatenate(([0], np.cumsum(per_cell)))
+        start_cells = np.searchsorted(self.first_rows, starts)
+        return (running[self.end_cells + 1] - running[start_cells]).astype(np.float64)
 
 
 def _day_windows(rows: _Sorted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -250,25 +261,22 @@ def _one_pass(
     m = params.brigade_prior_weight
     prior = _prior_shares(rows, ends, usable, normal.n_units, m)
     target_usable = rows.per_target(usable)[rows.groups[ends]]
-    left_prefix, usable_prefix = rows.prefix(left), rows.prefix(usable)
-    value_prefix = {value: rows.prefix(rows.overall == value) for value in (*EXTREME_VALUES, *MIDDLE_VALUES)}
+    cells = _Windows(window_starts[0])
     windows = []
     for starts in window_starts:
         k, k_left, p = {}, {}, {}
-        usable_n = usable_prefix[ends + 1] - usable_prefix[starts]
-        for value, prefix in value_prefix.items():
+        usable_n = cells.count(usable, starts)
+        for value in (*EXTREME_VALUES, *MIDDLE_VALUES):
             with_value = rows.overall == value
-            k[value] = (prefix[ends + 1] - prefix[starts]).astype(np.float64)
-            usable_value = rows.prefix(with_value & usable)
-            outside_k = rows.per_target(with_value & usable)[rows.groups[ends]] - (
-                usable_value[ends + 1] - usable_value[starts]
+            k[value] = cells.count(with_value, starts)
+            outside_k = rows.per_target(with_value & usable)[rows.groups[ends]] - cells.count(
+                with_value & usable, starts
             )
             p[value] = np.maximum(
                 (outside_k + prior[value]) / (target_usable - usable_n + m), params.brigade_share_floor
             )
             if value in EXTREME_VALUES:
-                left_value = rows.prefix(with_value & left)
-                k_left[value] = (left_value[ends + 1] - left_value[starts]).astype(np.float64)
+                k_left[value] = cells.count(with_value & left, starts)
         windows.append(
             _Counts(
                 starts=starts,
@@ -276,7 +284,7 @@ def _one_pass(
                 n=(ends - starts + 1).astype(np.float64),
                 expected=normal.expected(starts != window_starts[0]),
                 k=k,
-                n_left=(left_prefix[ends + 1] - left_prefix[starts]).astype(np.float64),
+                n_left=cells.count(left, starts),
                 k_left=k_left,
                 p=p,
                 history=target_usable - usable_n,
