@@ -278,3 +278,17 @@ def test_it_stores_the_adjusted_score_and_the_bias_audit(db: Session, office, cl
     ]  # fmt: skip
     assert [r.officers for r in rows if r.dimension == "channel"] == [1, 0, 0]
     assert not any(r.flagged for r in rows)
+
+
+def test_it_takes_the_skp_score_from_the_settings(
+    db: Session, office, settings, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("SKP_SCORE", "adjusted")
+
+    assert main(["score", "--period", "2026-03"]) == 0
+
+    assert "bias audit: nothing flagged" in capsys.readouterr().out
+    db.expire_all()
+    assert db.scalars(select(ScoringRun)).one().params["skp_score"] == "adjusted"
