@@ -52,8 +52,10 @@ def generate(n_ratings: int) -> tuple[Path, Path]:
     return path, employees
 
 
-def run_child(args: list[str]) -> tuple[float, int, int, str]:
-    """Wall seconds, peak RSS in bytes, exit status and output of one child process."""
+def run_child(args: list[str]) -> tuple[float, int, int, str, float]:
+    """Wall seconds, peak RSS in bytes, exit status, output and CPU seconds (user + system) of one
+    child process. On a shared machine the CPU seconds say what the work cost; the wall time also
+    counts waiting for a core."""
     with tempfile.TemporaryFile("w+") as log:
         started = time.perf_counter()
         child = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -62,7 +64,8 @@ def run_child(args: list[str]) -> tuple[float, int, int, str]:
         child.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         output = log.read().strip()
-    return elapsed, usage.ru_maxrss * 1024, child.returncode, output  # Linux reports KiB
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_maxrss * 1024, child.returncode, output, cpu  # Linux reports KiB
 
 
 def main() -> None:
@@ -78,11 +81,14 @@ def main() -> None:
         out_dir = OUT / f"scored_{size}"
         command = [sys.executable, "-m", "scoring", "--ratings", str(path), "--employees", str(employees)]
         command += ["--out", str(out_dir)]
-        elapsed, rss, status, output = run_child(command)
-        print(f"{size:>9,} ratings: {elapsed:6.1f}s wall, peak RSS {rss / 2**20:7.0f} MiB, exit {status}")
+        elapsed, rss, status, output, cpu = run_child(command)
+        print(
+            f"{size:>9,} ratings: {elapsed:6.1f}s wall, {cpu:6.1f}s CPU, peak RSS {rss / 2**20:7.0f} MiB, "
+            f"exit {status}"
+        )
         print(f"           {output.splitlines()[-1] if output else ''}")
         if not args.no_phases:
-            _, _, _, phases = run_child(
+            _, _, _, phases, _ = run_child(
                 [sys.executable, "-c", PHASES, str(path), str(out_dir), str(employees)]
             )
             print(f"           phases: {phases}")
