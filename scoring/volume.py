@@ -111,7 +111,7 @@ class _Sorted:
         self.order = rows.order
         self.groups = rows.groups
         self.unit = table.unit[rows.order].astype(np.int64)
-        self.day = (day - day.min(initial=0) + 1)[rows.order]  # 1-based: the day before is >= 0
+        self.day = (day - day.min() + 1)[rows.order]  # 1-based: the day before is >= 0
         self.overall = table.overall[rows.order]
 
     def __len__(self) -> int:
