@@ -38,6 +38,7 @@ from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
 from staff_admin import retention
 from staff_admin import routes as staff_routes
+from staff_admin.audit_bias import routes as audit_bias_routes
 from staff_admin.audit_log import routes as audit_log_routes
 from staff_admin.complaints import cli as complaints_cli
 from staff_admin.complaints import routes as complaints_routes
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             public_routes.PublicResultsController,
             *masterdata_routes.CONTROLLERS,
             periods_routes.PeriodsController,
+            audit_bias_routes.BiasAuditController,
             periods_routes.HrImportController,
             jobs_routes.ScoringJobsController,
             review_routes.ReviewController,

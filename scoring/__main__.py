@@ -1,4 +1,5 @@
-"""python -m scoring --ratings FILE --out DIR: score exported ratings without the web app."""
+"""python -m scoring --ratings FILE --out DIR [--employees FILE]: score exported ratings without the
+web app."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
-from scoring.csvio import read_ratings_csv, write_outputs
+from scoring.csvio import read_employees_csv, read_ratings_csv, write_outputs
 from scoring.params import ScoringParams
 from scoring.pipeline import score_table
 from scoring.reasons import DETECTOR_VERSION, EXCLUDING_REASONS, REASON_ORDER, REASONS
@@ -42,14 +43,17 @@ output DIR/flags.csv: rating_id, excluded, anomaly_score, reasons
   reasons: ';'-separated reason codes (see below), empty when none.
 
 output DIR/scores.csv: employee_id, unit_id, n_ratings, n_excluded, n_used, mean_overall, ikm, mutu,
-                       score, score_low, score_high, sufficient, category
+                       score, score_low, score_high, sufficient, category, score_adjusted
   one row per (employee_id, unit_id) with ratings; no unit rows (see units.csv).
   mean_overall: mean face rating 1-4 of used ratings. ikm/mutu: SKM index (25-100) and grade A-D of
   the officer's used ratings (empty if some element has no answer). score: public-service component
   25-100 from face, u6, u7 only, shrunk toward the unit mean; score_low/score_high: 95% interval.
   sufficient: 1 if n_used >= the minimum (default 30). category: di_atas_ekspektasi |
   sesuai_ekspektasi | di_bawah_ekspektasi | insufficient (always insufficient when sufficient=0; the
-  shrunk score is still shown but must not be used as a valid score).
+  shrunk score is still shown but must not be used as a valid score). score_adjusted: the score
+  after adjusting for the channel and counter mix of the officer's ratings (fixed officer effects,
+  ridge-shrunk channel and counter effects; see docs/scoring.md); the category is decided on score
+  unless the SKP score is set to adjusted.
 
 output DIR/units.csv: unit_id, n_ratings, n_used, nrr_u1, nrr_u2, nrr_u3, nrr_u4, nrr_u5, nrr_u6,
                       nrr_u7, nrr_u8, nrr_u9, ikm, mutu, sample_target
@@ -58,6 +62,17 @@ output DIR/units.csv: unit_id, n_ratings, n_used, nrr_u1, nrr_u2, nrr_u3, nrr_u4
   to 2 decimals (empty if an element has no answer); mutu: A >= 88.31 > B >= 76.61 > C >= 65.00 > D;
   sample_target: Krejcie-Morgan minimum sample for N people served (N = --served value, else
   n_ratings).
+
+optional input --employees FILE (header row; unknown columns ignored): employee_id, nip, unit_id
+  nip: the 18-digit NIP (birth date YYYYMMDD, appointment YYYYMM, gender digit 1 male / 2 female,
+  sequence). Adds:
+output DIR/audit.csv: dimension, group, officers, gap, gap_low, gap_high, flagged
+  the bias audit of officers with a sufficient score. dimension gender (groups female, male),
+  age_band (<30, 30-39, 40-49, 50+: age on the last day of the ratings) or channel (poster, kiosk,
+  ticket: the channel of most of the officer's usable ratings). gap: the group's mean score minus the
+  other officers' mean, in points of 25-100, with its 95% interval (gap_low, gap_high; empty when a
+  side has fewer than two officers). flagged: 1 when the gap holds after Holm's correction over all
+  groups (family-wise 5%) and is at least 2 points, else 0.
 """
 
 
@@ -94,7 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--ratings", required=True, metavar="FILE", help="ratings.csv to score")
-    parser.add_argument("--out", required=True, metavar="DIR", help="directory for the three output CSVs")
+    parser.add_argument("--out", required=True, metavar="DIR", help="directory for the output CSVs")
+    parser.add_argument(
+        "--employees",
+        metavar="FILE",
+        help="employees.csv (employee_id, nip, unit_id): adds audit.csv, the bias audit by gender, age "
+        "and channel",
+    )
     parser.add_argument(
         "--served",
         action="append",
@@ -116,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def audit_note(audit: list[dict] | None) -> str:
+    if audit is None:
+        return ""
+    flagged = [f"{row['dimension']} {row['group']}" for row in audit if row["flagged"]]
+    return f", bias audit: {', '.join(flagged) + ' flagged' if flagged else 'nothing flagged'}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -132,7 +160,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot read {args.ratings}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    result = score_table(table, params, served=served)
+    employees = None
+    if args.employees:
+        try:
+            employees = read_employees_csv(args.employees)
+        except InputError as exc:
+            print(f"error: bad input in {args.employees}:\n{exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except OSError as exc:
+            print(f"error: cannot read {args.employees}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    result = score_table(table, params, served=served, employees=employees)
     try:
         paths = write_outputs(result, args.out)
     except OSError as exc:
@@ -141,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     excluded = int(result.flags.excluded.sum())
     print(
         f"scored {len(table)} ratings ({excluded} excluded), {len(result.officers)} officer rows, "
-        f"{len(result.units)} units -> {', '.join(str(p) for p in paths.values())}",
+        f"{len(result.units)} units{audit_note(result.audit)} -> {', '.join(str(p) for p in paths.values())}",
         file=sys.stderr,
     )
     return 0

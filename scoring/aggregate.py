@@ -5,6 +5,9 @@ answers (overall face, u6, u7) x 25. The officer's mean R over v usable ratings 
 unit's mean C of the same value: score = (v R + m C) / (v + m), m = params.prior_weight. The 95% interval
 is the normal-normal conjugate approximation: the unit mean acts as a prior worth m ratings, so
 SE = sigma / sqrt(v + m), with sigma^2 the officer's variance pooled with the unit's (weights v-1 and m).
+
+score_adjusted is the same score after adjusting officer and unit means for channel and counter mix
+(scoring.adjust); the SKP category is decided on it when params.skp_score == "adjusted".
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from scoring.adjust import fit_mix
 from scoring.params import ScoringParams
 from scoring.skm import ELEMENT_CODES, SCALE_FACTOR, grade, ikm_from_sums, round_half_up, sample_target
 from scoring.table import RatingTable
@@ -41,6 +45,7 @@ SCORES_COLUMNS: tuple[str, ...] = (
     "score_high",
     "sufficient",
     "category",
+    "score_adjusted",
 )
 CATEGORIES: tuple[str, ...] = (
     "di_atas_ekspektasi",
@@ -138,6 +143,9 @@ def officer_records(table: RatingTable, used: np.ndarray, params: ScoringParams)
     values = officer_values(table)
     n_units = len(table.unit_labels)
     _, unit_mean, unit_var = _mean_var(table.unit[used], values[used], n_units)
+    mix = fit_mix(table, used, values, params).per_rating(table)
+    unit_n = np.bincount(table.unit[used], minlength=n_units)
+    unit_mix = np.bincount(table.unit[used], weights=mix[used], minlength=n_units) / np.maximum(unit_n, 1)
     global_mean = float(values[used].mean()) if used.any() else float("nan")
     global_var = float(values[used].var(ddof=1)) if used.sum() >= 2 else 0.0
     unit_mean = np.where(np.isnan(unit_mean), global_mean, unit_mean)
@@ -150,16 +158,21 @@ def officer_records(table: RatingTable, used: np.ndarray, params: ScoringParams)
     used_rows = used[attributed]
     n_used, mean, var = _mean_var(group[used_rows], values[attributed][used_rows], size)
     overall_sum = np.bincount(group[used_rows], weights=table.overall[attributed][used_rows], minlength=size)
+    officer_mix = np.bincount(group[used_rows], weights=mix[attributed][used_rows], minlength=size)
     sums, counts = _answer_sums(group[used_rows], table.answers[attributed][used_rows], size)
 
     records = []
     for index in range(size):
         employee, unit = divmod(int(pairs[index]), n_units)
         v, prior = float(n_used[index]), float(unit_mean[unit])
-        record = _officer_score(
-            v, float(mean[index]), float(var[index]), prior, float(unit_var[unit]), params
-        )
+        spread = (v, float(mean[index]), float(var[index]), prior, float(unit_var[unit]), params)
+        record = _officer_score(*spread)
+        # the mix adjustment moves the officer's mean and the unit prior; the interval moves with them
+        weight = v + params.prior_weight
+        shift = (officer_mix[index] + params.prior_weight * unit_mix[unit]) / weight if weight else 0.0
+        adjusted = _officer_score(*spread, shift=-shift)
         ikm, mutu = _ikm_and_mutu(sums[index], counts[index])
+        decided = adjusted if params.skp_score == "adjusted" else record
         records.append(
             {
                 "employee_id": table.employee_labels[employee],
@@ -172,7 +185,8 @@ def officer_records(table: RatingTable, used: np.ndarray, params: ScoringParams)
                 "mutu": mutu,
                 **record,
                 "sufficient": bool(v >= params.min_ratings),
-                "category": _category(int(v), record["score_low"], record["score_high"], params),
+                "category": _category(int(v), decided["score_low"], decided["score_high"], params),
+                "score_adjusted": adjusted["score"],
             }
         )
     records.sort(key=lambda r: (r["unit_id"], r["employee_id"]))
@@ -180,16 +194,24 @@ def officer_records(table: RatingTable, used: np.ndarray, params: ScoringParams)
 
 
 def _officer_score(
-    v: float, mean: float, var: float, prior: float, prior_var: float, params: ScoringParams
+    v: float,
+    mean: float,
+    var: float,
+    prior: float,
+    prior_var: float,
+    params: ScoringParams,
+    shift: float = 0.0,
 ) -> dict[str, float | None]:
-    """Shrunk score and 95% interval on the 25-100 scale; None when no prior and no data exist."""
+    """Shrunk score and 95% interval on the 25-100 scale, moved by `shift` points (the mix
+    adjustment); None when no prior and no data exist."""
     m = params.prior_weight
     if np.isnan(prior) or v + m == 0:
         return {"score": None, "score_low": None, "score_high": None}
-    score = (v * mean + m * prior) / (v + m) if v else prior
+    score = ((v * mean + m * prior) / (v + m) if v else prior) + shift
     pooled_weight = max(v - 1, 0) + m
     own = (v - 1) * var if v >= 2 else 0.0
     sigma2 = (own + m * prior_var) / pooled_weight if pooled_weight else (var if v >= 2 else 0.0)
     half_width = params.confidence_z * np.sqrt(sigma2 / (v + m))
     low, high = max(25.0, score - half_width), min(100.0, score + half_width)
+    score = min(100.0, max(25.0, score))
     return {"score": _round2(score), "score_low": _round2(low), "score_high": _round2(high)}

@@ -1,5 +1,5 @@
-"""The CSV contract (docs/scoring.md): read ratings.csv, write flags.csv, scores.csv, units.csv,
-and write the contract's input columns for the portal's raw export.
+"""The CSV contract (docs/scoring.md): read ratings.csv (and employees.csv), write flags.csv,
+scores.csv, units.csv (and audit.csv), and write the contract's input columns for the raw export.
 
 Files are UTF-8 (a byte-order mark is accepted on input), comma-separated, RFC 4180 quoting, "\\n"
 line ends. Row numbers in error messages count the header as row 1, like a spreadsheet; a quoted
@@ -21,6 +21,8 @@ from typing import IO, Any
 import numpy as np
 
 from scoring.aggregate import SCORES_COLUMNS, UNITS_COLUMNS
+from scoring.audit import AUDIT_COLUMNS, NipError, read_nip
+from scoring.cells import MAX_REPORTED_ERRORS, CellError
 from scoring.pipeline import ScoringResult
 from scoring.table import (
     INPUT_COLUMNS,
@@ -35,10 +37,20 @@ FLAGS_COLUMNS: tuple[str, ...] = ("rating_id", "excluded", "anomaly_score", "rea
 # The raw-ratings export (the database's exports, `write_ratings_csv(..., outside_hours=True)`): the
 # contract's input columns, then outside_hours. scoring.db.store selects exactly these from the database.
 EXPORT_COLUMNS: tuple[str, ...] = (*INPUT_COLUMNS, *OPTIONAL_COLUMNS)
+EMPLOYEES_COLUMNS: tuple[str, ...] = ("employee_id", "nip", "unit_id")
 CHUNK_ROWS = 50_000
-_DECIMALS = {"anomaly_score": 4, "mean_overall": 2, "ikm": 2, "score": 2, "score_low": 2, "score_high": 2} | {
-    f"nrr_u{i}": 4 for i in range(1, 10)
-}
+_DECIMALS = {
+    "anomaly_score": 4,
+    "mean_overall": 2,
+    "ikm": 2,
+    "score": 2,
+    "score_low": 2,
+    "score_high": 2,
+    "score_adjusted": 2,
+    "gap": 2,
+    "gap_low": 2,
+    "gap_high": 2,
+} | {f"nrr_u{i}": 4 for i in range(1, 10)}
 
 PathOrFile = str | Path | IO[str]
 
@@ -158,14 +170,67 @@ def write_flags_csv(result: ScoringResult, path: Path) -> None:
 
 
 def write_outputs(result: ScoringResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write flags.csv, scores.csv and units.csv into out_dir (created if needed)."""
+    """Write flags.csv, scores.csv and units.csv (and audit.csv when the result has an audit) into
+    out_dir (created if needed)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / f"{name}.csv" for name in ("flags", "scores", "units")}
+    names = ("flags", "scores", "units") + (("audit",) if result.audit is not None else ())
+    paths = {name: out / f"{name}.csv" for name in names}
     write_flags_csv(result, paths["flags"])
     _write_records(paths["scores"], SCORES_COLUMNS, result.officers)
     _write_records(paths["units"], UNITS_COLUMNS, result.units)
+    if result.audit is not None:
+        _write_records(paths["audit"], AUDIT_COLUMNS, result.audit)
     return paths
+
+
+def read_employees_csv(source: PathOrFile) -> dict[str, str]:
+    """employees.csv (employee_id, nip, unit_id; unknown columns ignored) as employee_id -> NIP.
+    Raises InputError naming the row and column of an empty or repeated id or an invalid NIP."""
+    with _opened(source, "r", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            header = [name.strip() for name in next(reader)]
+        except StopIteration:
+            raise InputError(["the employees file is empty: expected a header row"]) from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError([f"the employees file is not readable UTF-8 CSV ({exc})"]) from None
+        missing = [name for name in EMPLOYEES_COLUMNS if name not in header]
+        if missing:
+            raise InputError([f"row 1 (header): missing column(s): {', '.join(missing)}"])
+        at = {name: header.index(name) for name in EMPLOYEES_COLUMNS}
+        nips: dict[str, str] = {}
+        errors: list[CellError] = []
+        count = 0
+
+        def problem(row: int, column: str, message: str) -> None:
+            nonlocal count
+            count += 1
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.append(CellError(row, column, message))
+
+        try:
+            for number, row in enumerate(reader, start=2):
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    problem(number, "*", f"has {len(row)} fields, the header has {len(header)}")
+                    continue
+                employee, nip = row[at["employee_id"]].strip(), row[at["nip"]].strip()
+                if not employee:
+                    problem(number, "employee_id", "must not be empty")
+                elif employee in nips:
+                    problem(number, "employee_id", f"duplicate employee_id {employee!r}")
+                try:
+                    read_nip(nip)
+                except NipError as exc:
+                    problem(number, "nip", f"{exc}, got {nip!r}")
+                nips[employee] = nip
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError([f"row {reader.line_num}: unreadable CSV ({exc})"]) from None
+        if count:
+            raise InputError(errors, count)
+        return nips
 
 
 def _cell(value: Any) -> str:

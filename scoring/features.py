@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.params import ScoringParams
-from scoring.table import TICKET, RatingTable
+from scoring.table import RatingTable
 
 SECONDS_PER_DAY = 86_400
 
@@ -38,10 +38,10 @@ def targets(table: RatingTable) -> np.ndarray:
 
 
 def device_rule_rows(table: RatingTable) -> np.ndarray:
-    """Rows device-based rules may judge: poster and kiosk ratings with a device hash. A kiosk rating
-    comes from the citizen's own phone (it scanned the screen's rotating code), so one phone rating
-    again and again is judged like at a poster; tickets are single-use proofs of a visit and are not."""
-    return (table.channel != TICKET) & (table.device >= 0)
+    """Rows device-based rules judge: every rating with a device hash, whatever its channel. A kiosk
+    code or a queue ticket proves that someone was served, not who rated: one phone rating many
+    tickets or kiosk codes is judged like one phone at a poster."""
+    return table.device >= 0
 
 
 def pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -103,3 +103,63 @@ def distinct_count(group: np.ndarray, value: np.ndarray, n_groups: int) -> np.nd
 def rule_strength(observed: np.ndarray, threshold: float) -> np.ndarray:
     """0..1 where reaching the threshold gives 0.5 and twice the threshold gives 1."""
     return np.clip(0.5 * observed / threshold, 0.0, 1.0)
+
+
+class SortedGroups:
+    """A subset of rows sorted by (group key, time), with dense group numbers."""
+
+    def __init__(self, rows: np.ndarray, key: np.ndarray, ts: np.ndarray) -> None:
+        local_order = np.lexsort((ts[rows], key[rows]))
+        self.order = rows[local_order]
+        self.groups = dense_groups(key[self.order])
+        self.ts = ts[self.order]
+
+    def scatter(self, n: int, values: np.ndarray, fill: float | bool = 0) -> np.ndarray:
+        out = np.full(n, fill, dtype=values.dtype)
+        out[self.order] = values
+        return out
+
+
+def binomial_tail(k: np.ndarray, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+    """P(X >= k) for X ~ Binomial(n, p), elementwise (1 where k <= 0)."""
+    from scipy.special import betainc  # scipy comes with scikit-learn; imported on first use
+
+    k = np.asarray(k, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    p = np.clip(np.broadcast_to(np.asarray(p, dtype=np.float64), k.shape), 1e-12, 1.0)
+    out = np.ones(k.shape)
+    positive = (k > 0) & (k <= n)
+    out[positive] = betainc(k[positive], n[positive] - k[positive] + 1, p[positive])
+    out[k > n] = 0.0
+    return out
+
+
+def windowed_cluster(
+    table: RatingTable,
+    rows: np.ndarray,
+    key: np.ndarray,
+    signal: np.ndarray,
+    window: int,
+    min_count: int,
+    share: float,
+    alpha: float,
+) -> np.ndarray:
+    """Per rating: True for the signal rows inside some window of `window` seconds (rows of one key,
+    among `rows`) that holds >= min_count signal rows whose number is improbable among all the
+    window's rows if each were a signal with probability `share` (binomial tail <= alpha)."""
+    n = len(table)
+    per_key = np.bincount(key[rows & signal], minlength=int(key.max(initial=0)) + 1)
+    candidates = rows & (per_key[np.maximum(key, 0)] >= min_count)  # keys that can ever reach it
+    if not candidates.any():
+        return np.zeros(n, dtype=bool)
+    sorted_rows = SortedGroups(np.flatnonzero(candidates), key, table.ts)
+    starts = window_starts(sorted_rows.groups, sorted_rows.ts, window)
+    hits = signal[sorted_rows.order]
+    total = np.arange(len(starts)) - starts + 1
+    count = windowed_sum(starts, hits.astype(np.int64))
+    hit = (count >= min_count) & hits
+    if alpha < 1:
+        tested = np.flatnonzero(hit)
+        hit[tested] = binomial_tail(count[tested], total[tested], share) <= alpha
+    fired = mark_ranges(starts, hit) & hits
+    return sorted_rows.scatter(n, fired, False)

@@ -6,10 +6,13 @@ result = score_table(table, ScoringParams(), served={"DUKCAPIL": 5400})
 for flag in result.flags: ...                   # Flag(rating_id, excluded, anomaly_score, reasons)
 result.officers                                 # list of dicts, keys = scores.csv columns
 result.units                                    # list of dicts, keys = units.csv columns
+result = score_table(table, employees={"E1": "198503122010012003"})   # with the bias audit
+result.audit                                    # list of dicts, keys = audit.csv columns (or None)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -18,6 +21,8 @@ import numpy as np
 
 from scoring.aggregate import officer_records, unit_records
 from scoring.anomaly import officer_anomalies
+from scoring.audit import bias_audit, main_channels
+from scoring.features import local_day
 from scoring.params import ScoringParams
 from scoring.reasons import DETECTOR_VERSION, EXCLUDING_MASK, REASON_BIT, reasons_from_mask
 from scoring.rules import run_rules
@@ -79,6 +84,7 @@ class ScoringResult:
     units: list[dict[str, Any]]
     detector_version: str
     params: ScoringParams
+    audit: list[dict[str, Any]] | None = None  # with employees: rows keyed by audit.AUDIT_COLUMNS
 
 
 def detect(table: RatingTable, params: ScoringParams) -> FlagTable:
@@ -94,20 +100,47 @@ def detect(table: RatingTable, params: ScoringParams) -> FlagTable:
 
 
 def score_table(
-    table: RatingTable, params: ScoringParams | None = None, *, served: Mapping[str, int] | None = None
+    table: RatingTable,
+    params: ScoringParams | None = None,
+    *,
+    served: Mapping[str, int] | None = None,
+    employees: Mapping[str, str] | None = None,
+    period_end: dt.date | None = None,
 ) -> ScoringResult:
     """Detect, then aggregate what was not excluded. served: people served per unit_id (the N of the
-    sample target); units without an entry use their number of ratings. Deterministic."""
+    sample target); units without an entry use their number of ratings. employees: employee_id -> NIP,
+    which adds the bias audit, with ages on period_end (default: the last local day of the ratings).
+    Deterministic."""
     params = params or ScoringParams()
     flags = detect(table, params)
     used = ~flags.excluded
+    officers = officer_records(table, used, params)
+    audit = None
+    if employees is not None:
+        audit = audit_table(table, used, officers, employees, params, period_end)
     return ScoringResult(
         flags=flags,
-        officers=officer_records(table, used, params),
+        officers=officers,
         units=unit_records(table, used, served),
         detector_version=DETECTOR_VERSION,
         params=params,
+        audit=audit,
     )
+
+
+def audit_table(
+    table: RatingTable,
+    used: Any,
+    officers: list[dict[str, Any]],
+    employees: Mapping[str, str],
+    params: ScoringParams,
+    period_end: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The bias audit of scored officers (scoring.audit), channels taken from the used ratings."""
+    if period_end is None:
+        last = int(local_day(table).max()) if len(table) else 0
+        period_end = dt.date(1970, 1, 1) + dt.timedelta(days=last)
+    return bias_audit(officers, employees, main_channels(table, used), period_end, params)
 
 
 run = score_table

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 # Bump when a rule, a default threshold or a reason code changes, so stored flags can be traced to the
 # detector that produced them.
-DETECTOR_VERSION = "2025.1"
+DETECTOR_VERSION = "2026.2"
 
 # Order matters only for output: reasons are always listed in this order. The bit of a code is its index.
 REASON_ORDER: tuple[str, ...] = (
@@ -21,6 +21,9 @@ REASON_ORDER: tuple[str, ...] = (
     "bot_off_hours",
     "slow_stuffing",
     "officer_anomaly",
+    "repeat_visits",
+    "brigade",
+    "rating_surge",
 )
 
 REASONS: dict[str, dict[str, str]] = {
@@ -42,18 +45,24 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "The same few devices repeatedly gave the lowest rating to the same officer within a few days.",
     },
     "bot_speed": {
-        "id": "Formulir dikirim terlalu cepat untuk diisi oleh manusia.",
-        "en": "The form was submitted faster than a person can fill it in.",
+        "id": "Formulir dikirim lebih cepat daripada waktu yang dibutuhkan orang untuk mengisinya, dan "
+        "banyak penilaian secepat itu datang dari perangkat, jaringan, atau kantor yang sama pada waktu "
+        "yang sama. Satu penilaian cepat saja tetap dihitung.",
+        "en": "The form was submitted faster than a person can fill it in, and many other ratings that "
+        "fast came from the same device, network or office at the same time. A single fast rating on "
+        "its own still counts.",
     },
     "bot_off_hours": {
-        "id": "Dikirim di luar jam layanan loket dan sangat cepat, pola khas program otomatis.",
-        "en": "Submitted outside the counter's opening hours and very fast, a typical pattern of a script.",
+        "id": "Dikirim di luar jam layanan loket dan sangat cepat, bersama banyak penilaian serupa di "
+        "kantor atau jaringan yang sama pada malam itu: pola khas program otomatis.",
+        "en": "Submitted outside the counter's opening hours and very fast, together with many such "
+        "ratings at the same office or network that night: a typical pattern of a script.",
     },
     "slow_stuffing": {
-        "id": "Perangkat yang sama menilai petugas yang sama pada banyak hari berbeda dalam beberapa "
-        "minggu, lebih dari kunjungan ulang yang wajar.",
-        "en": "The same device rated the same officer on many different days over a few weeks, more "
-        "than normal return visits.",
+        "id": "Perangkat yang sama menilai petugas yang sama pada banyak hari berbeda dalam dua minggu, "
+        "lebih sering daripada warga yang datang kembali (misalnya setiap minggu).",
+        "en": "The same device rated the same officer on many different days within two weeks, more "
+        "often than a citizen who comes back (for example every week) would.",
     },
     "officer_anomaly": {
         "id": "Jumlah atau pola penilaian petugas pada minggu ini jauh berbeda dari biasanya. Hanya "
@@ -61,13 +70,43 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "The officer's number or pattern of ratings this week is far from usual. A marker for "
         "review only; the rating still counts.",
     },
+    "repeat_visits": {
+        "id": "Ponsel yang sama menilai petugas atau loket yang sama pada banyak kunjungan terpisah dalam "
+        "beberapa hari (misalnya banyak tiket antrean atau kode kios dinilai dari satu ponsel). Bukti "
+        "kehadiran membuktikan ada warga yang dilayani, bukan siapa yang menilai.",
+        "en": "The same phone rated the same officer or counter on many separate visits within a few "
+        "days (for example many queue slips or kiosk codes rated from one phone). Proof of presence "
+        "shows that someone was served, not who rated.",
+    },
+    "brigade": {
+        "id": "Dalam satu atau dua hari petugas ini menerima jauh lebih banyak penilaian daripada "
+        "biasanya, hampir semuanya bernilai ekstrem yang sama, dari banyak ponsel. Ini temuan statistik: "
+        "penilaian tidak dihitung sampai seseorang memeriksanya, dan dihitung lagi jika dipulihkan.",
+        "en": "Within a day or two this officer received far more ratings than on a normal day, almost "
+        "all with the same extreme value, from many phones. This is a statistical finding: the ratings "
+        "are left out until a person checks them, and count again if restored.",
+    },
+    "rating_surge": {
+        "id": "Dalam satu atau dua hari petugas ini menerima lebih banyak penilaian daripada biasanya, "
+        "banyak dengan nilai ekstrem yang sama. Hanya penanda untuk ditinjau; penilaian tetap dihitung.",
+        "en": "Within a day or two this officer received more ratings than usual, many with the same "
+        "extreme value. A marker for review only; the ratings still count.",
+    },
 }
 
 # Codes that remove a rating from the figures. The others only put it in the review queue.
-EXCLUDING_REASONS: frozenset[str] = frozenset(REASON_ORDER) - {"officer_anomaly"}
+REVIEW_REASONS: frozenset[str] = frozenset({"officer_anomaly", "rating_surge"})
+EXCLUDING_REASONS: frozenset[str] = frozenset(REASON_ORDER) - REVIEW_REASONS
 
 REASON_BIT: dict[str, int] = {code: 1 << index for index, code in enumerate(REASON_ORDER)}
 EXCLUDING_MASK: int = sum(REASON_BIT[code] for code in EXCLUDING_REASONS)
+REVIEW_MASK: int = sum(REASON_BIT[code] for code in REVIEW_REASONS)
+
+
+def first_excluding_reason(codes: Iterable[str]) -> str | None:
+    """The first excluding code in the stable order: what a rating is counted under when each
+    excluded rating is tallied once (so the tallies add up to the number excluded)."""
+    return next((code for code in codes if code in EXCLUDING_REASONS), None)
 
 
 def reasons_from_mask(mask: int) -> tuple[str, ...]:

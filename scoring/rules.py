@@ -1,11 +1,10 @@
 """Explainable exclusion rules. Each returns, per rating in table order, whether it fires and a 0..1
 strength (0.5 at the rule's threshold) that feeds the anomaly score.
 
-Channel trust: device-based rules (burst, device_rotation, sabotage, slow_stuffing) judge poster and
-kiosk ratings with a device hash (a kiosk rating comes from the citizen's phone that scanned the
-screen); tickets are single-use, server-issued proofs of a visit and are not judged by device.
-bot_speed applies to every channel; bot_off_hours only to poster ratings (a kiosk or ticket rating
-proves the person was there).
+Channel trust: device-based rules (burst, device_rotation, sabotage, slow_stuffing, repeat_visits)
+judge every rating with a device hash, whatever its channel: a kiosk code or a queue ticket proves that
+someone was served, not who rated, and the officer whose score it is is the most motivated attacker.
+The speed rules (scoring.speed) need corroboration; brigades are in scoring.volume.
 """
 
 from __future__ import annotations
@@ -15,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring.features import (
+    SortedGroups,
     dense_groups,
     device_rule_rows,
     distinct_count,
     group_max,
     local_day,
     mark_ranges,
-    outside_office_hours,
     pair_key,
     rule_strength,
     targets,
@@ -30,7 +29,9 @@ from scoring.features import (
 )
 from scoring.params import ScoringParams
 from scoring.reasons import REASON_BIT
-from scoring.table import POSTER, RatingTable
+from scoring.speed import bot_off_hours, bot_speed
+from scoring.table import RatingTable
+from scoring.volume import brigades
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,24 +46,9 @@ class RuleOutcome:
     strength: np.ndarray  # max strength over rules, 0..1
 
 
-class _SortedGroups:
-    """A subset of rows sorted by (group key, time), with dense group numbers."""
-
-    def __init__(self, rows: np.ndarray, key: np.ndarray, ts: np.ndarray) -> None:
-        local_order = np.lexsort((ts[rows], key[rows]))
-        self.order = rows[local_order]
-        self.groups = dense_groups(key[self.order])
-        self.ts = ts[self.order]
-
-    def scatter(self, n: int, values: np.ndarray, fill: float | bool = 0) -> np.ndarray:
-        out = np.full(n, fill, dtype=values.dtype)
-        out[self.order] = values
-        return out
-
-
 def _repeat_rule(rows: np.ndarray, key: np.ndarray, ts: np.ndarray, window: int, threshold: int, n: int):
     """Rows of one key with >= threshold ratings inside some `window` seconds."""
-    sorted_rows = _SortedGroups(rows, key, ts)
+    sorted_rows = SortedGroups(rows, key, ts)
     starts = window_starts(sorted_rows.groups, sorted_rows.ts, window)
     counts = np.arange(len(starts)) - starts + 1
     fired = mark_ranges(starts, counts >= threshold)
@@ -117,7 +103,7 @@ def device_rotation(
     eligible[eligible] = ~common[table.network[eligible]]
     rows = np.flatnonzero(eligible)
     key = pair_key(np.maximum(table.network, 0), target)
-    sorted_rows = _SortedGroups(rows, key, table.ts)
+    sorted_rows = SortedGroups(rows, key, table.ts)
     device = table.device[sorted_rows.order]
     first_of_device = np.unique(pair_key(sorted_rows.groups, device), return_index=True)[1]
     fresh = np.zeros(len(device), dtype=np.int64)
@@ -135,7 +121,7 @@ def slow_stuffing(table: RatingTable, params: ScoringParams, target: np.ndarray,
     n = len(table)
     rows = np.flatnonzero(device_rule_rows(table))
     key = pair_key(np.maximum(table.device, 0), target)
-    sorted_rows = _SortedGroups(rows, key, table.ts)
+    sorted_rows = SortedGroups(rows, key, table.ts)
     rating_day = day[sorted_rows.order]
     # rows are in time order within a group, so (group, day) pairs come out sorted
     day_of_row = dense_groups(pair_key(sorted_rows.groups, rating_day - rating_day.min(initial=0)))
@@ -151,43 +137,47 @@ def slow_stuffing(table: RatingTable, params: ScoringParams, target: np.ndarray,
     return RuleHit(sorted_rows.scatter(n, fired, False), sorted_rows.scatter(n, strength, 0.0))
 
 
-def _speed_strength(seconds: np.ndarray, fired: np.ndarray, threshold: float) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        below = 0.5 + 0.5 * np.clip(1 - seconds / threshold, 0, 1)
-    return np.where(fired, below, 0.0)
-
-
-def bot_speed(table: RatingTable, params: ScoringParams) -> RuleHit:
-    """Any channel: form submitted in under bot_min_seconds."""
-    seconds = table.form_seconds
-    fired = np.less(
-        seconds, params.bot_min_seconds, where=~np.isnan(seconds), out=np.zeros(len(seconds), bool)
-    )
-    return RuleHit(fired, _speed_strength(seconds, fired, params.bot_min_seconds))
-
-
-def bot_off_hours(table: RatingTable, params: ScoringParams) -> RuleHit:
-    """Poster ratings outside opening hours submitted in under bot_off_hours_min_seconds."""
-    seconds = table.form_seconds
-    fast = np.less(
-        seconds, params.bot_off_hours_min_seconds, where=~np.isnan(seconds), out=np.zeros(len(seconds), bool)
-    )
-    fired = fast & (table.channel == POSTER) & outside_office_hours(table, params)
-    return RuleHit(fired, _speed_strength(seconds, fired, params.bot_off_hours_min_seconds))
+def repeat_visits(table: RatingTable, params: ScoringParams, target: np.ndarray) -> RuleHit:
+    """One device, one officer or counter, >= repeat_min_visits separate visits (a rating more than
+    visit_gap_minutes after the device's previous rating of that target) within repeat_window_hours.
+    Every rating of those visits is flagged."""
+    n = len(table)
+    rows = np.flatnonzero(device_rule_rows(table))
+    key = pair_key(np.maximum(table.device, 0), target)
+    sorted_rows = SortedGroups(rows, key, table.ts)
+    groups, ts = sorted_rows.groups, sorted_rows.ts
+    new_visit = np.ones(len(ts), dtype=np.int64)
+    if len(ts):
+        same_group = groups[1:] == groups[:-1]
+        new_visit[1:] = ~same_group | (np.diff(ts) > params.visit_gap_minutes * 60)
+    starts = window_starts(groups, ts, params.repeat_window_hours * 3600)
+    visits = windowed_sum(starts, new_visit)
+    fired = mark_ranges(starts, visits >= params.repeat_min_visits)
+    strength = rule_strength(group_max(groups, visits), params.repeat_min_visits)
+    return RuleHit(sorted_rows.scatter(n, fired, False), sorted_rows.scatter(n, strength, 0.0))
 
 
 def run_rules(table: RatingTable, params: ScoringParams) -> RuleOutcome:
-    """All exclusion rules; a rating may carry several reasons."""
+    """All rules (rating_surge only marks for review); a rating may carry several reasons."""
     target = targets(table)
     day = local_day(table)
     hits = {
         "burst": burst(table, params, target),
         "device_rotation": device_rotation(table, params, target, day),
         "sabotage": sabotage(table, params, target),
-        "bot_speed": bot_speed(table, params),
-        "bot_off_hours": bot_off_hours(table, params),
+        "bot_speed": RuleHit(*bot_speed(table, params, target)),
+        "bot_off_hours": RuleHit(*bot_off_hours(table, params)),
         "slow_stuffing": slow_stuffing(table, params, target, day),
+        "repeat_visits": repeat_visits(table, params, target),
     }
+    # brigades are waves of people: what the speed rules caught (scripts) is no part of one; what the
+    # device rules caught (sabotage by some of the wave's phones) counts toward the wave's volume,
+    # but only ratings no rule caught are flagged (scoring.volume)
+    left = ~np.logical_or.reduce([hit.fired for hit in hits.values()])
+    people = ~(hits["bot_speed"].fired | hits["bot_off_hours"].fired)
+    volume = brigades(table, params, target, left, people)
+    hits["brigade"] = RuleHit(volume.brigade, np.where(volume.brigade, volume.strength, 0.0))
+    hits["rating_surge"] = RuleHit(volume.surge, np.where(volume.surge, volume.strength, 0.0))
     mask = np.zeros(len(table), dtype=np.uint16)
     strength = np.zeros(len(table), dtype=np.float64)
     for code, hit in hits.items():

@@ -129,6 +129,9 @@ class Settings:
     officer_prior_weight: float = 10.0
     skp_above_threshold: float = 88.31
     skp_below_threshold: float = 76.61
+    # which officer score the SKP category is decided on: raw (the documented score) or adjusted (for
+    # channel and counter mix; docs/scoring.md)
+    skp_score: str = "raw"
     # Staff area: sessions and sign-in throttling
     staff_session_idle_seconds: int = 3600
     staff_session_max_seconds: int = 12 * 3600
@@ -197,6 +200,7 @@ class Settings:
             officer_prior_weight=_float(env, "OFFICER_PRIOR_WEIGHT", 10.0),
             skp_above_threshold=above,
             skp_below_threshold=below,
+            skp_score=_choice(env, "SKP_SCORE", "raw", ("raw", "adjusted")),
             staff_session_idle_seconds=_int(env, "STAFF_SESSION_IDLE_SECONDS", 3600, minimum=60),
             staff_session_max_seconds=_int(env, "STAFF_SESSION_MAX_SECONDS", 12 * 3600, minimum=60),
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 15 * 60, minimum=60),

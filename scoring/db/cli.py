@@ -21,6 +21,7 @@ def scoring_params(settings: Settings) -> ScoringParams:
         min_ratings=settings.officer_min_ratings,
         above_expectation_min=settings.skp_above_threshold,
         meets_expectation_min=settings.skp_below_threshold,
+        skp_score=settings.skp_score,
     )
 
 
@@ -62,10 +63,12 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
         print(f"rating-portal: {refusal}", file=sys.stderr)
         return 2
     reasons = ", ".join(f"{code} {n}" for code, n in sorted(summary.excluded_by_reason.items())) or "none"
+    flagged = ", ".join(summary.audit_flagged) + " flagged" if summary.audit_flagged else "nothing flagged"
     print(
         f"period {period.label} ({summary.period_key}): {summary.n_ratings} ratings, "
         f"{summary.n_excluded} excluded ({reasons}); {summary.n_units} units, {summary.n_officers} officers; "
         f"detector {summary.detector_version}; input {summary.input_hash[:12]}; "
+        f"bias audit: {flagged}; "
         f"{', '.join(f'{phase} {t:.1f} s' for phase, t in summary.seconds.items())}; "
         f"{time.perf_counter() - began:.1f} s"
     )

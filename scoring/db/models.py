@@ -1,5 +1,6 @@
-"""Tables of the scoring shell: runs and their per-unit and per-officer results, and the manual
-decisions on single ratings that always win over the detector. (The pure core never imports this.)"""
+"""Tables of the scoring shell: runs and their per-unit and per-officer results and bias audit, and
+the manual decisions on single ratings that always win over the detector. (The pure core never
+imports this.)"""
 
 from __future__ import annotations
 
@@ -51,7 +52,12 @@ class ScoringRun(Base):
     period_end: Mapped[date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64))
     detector_version: Mapped[str] = mapped_column(String(32))
+    # sha256 of everything that shaped the results: the ratings, the reviewers' decisions on them, the
+    # parameters and the detector version (scoring.db.store.input_hash); the first two also apart, so
+    # that a later comparison can tell which changed since (NULL on runs before migration 0008)
     input_hash: Mapped[str] = mapped_column(String(64))
+    ratings_hash: Mapped[str | None] = mapped_column(String(64))
+    decisions_hash: Mapped[str | None] = mapped_column(String(64))
     n_ratings: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -99,6 +105,25 @@ class OfficerResult(Base):
     score_high: Mapped[float | None] = mapped_column(Float)
     sufficient: Mapped[bool] = mapped_column(Boolean)
     category: Mapped[str] = mapped_column(String(32))
+    # adjusted for channel and counter mix (scoring.adjust); NULL on runs before migration 0008
+    score_adjusted: Mapped[float | None] = mapped_column(Float)
+
+
+class BiasAuditResult(Base):
+    """One group of the run's bias audit (scoring.audit): the group's mean officer score minus the
+    other officers', with its 95% interval, and whether it was flagged."""
+
+    __tablename__ = "bias_audit_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id", ondelete="CASCADE"), index=True)
+    dimension: Mapped[str] = mapped_column(String(16))  # gender, age_band, channel
+    group_name: Mapped[str] = mapped_column(String(16))  # female, male, <30, ..., poster, kiosk, ticket
+    officers: Mapped[int] = mapped_column(Integer)
+    gap: Mapped[float | None] = mapped_column(Float)
+    gap_low: Mapped[float | None] = mapped_column(Float)
+    gap_high: Mapped[float | None] = mapped_column(Float)
+    flagged: Mapped[bool] = mapped_column(Boolean)
 
 
 class CommentTheme(Base):

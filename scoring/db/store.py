@@ -2,10 +2,18 @@
 
 A run replaces the period's previous results in one transaction, so a failure (or a kill) leaves
 the previous results intact. Manual decisions of reviewers win over the detector.
+
+Provenance: a run's input_hash covers everything that shaped its results: the ratings (every scored
+column, scoring.db.loading), the latest review decision on each of the period's ratings, the
+parameters and the detector version. The ratings' and the decisions' hashes are also stored apart
+(ratings_hash, decisions_hash), so that decisions made since a run can be detected cheaply
+(decisions_hash(period_decisions(...)) differs from the run's).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
@@ -33,17 +41,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import Counter, Rating
+from portal.kernel.models import Counter, Employee, Rating
 from scoring.aggregate import officer_records, unit_records
 from scoring.csvio import EXPORT_COLUMNS, write_ratings_csv
 from scoring.db import freeze
 from scoring.db.loading import load_period_table
-from scoring.db.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
+from scoring.db.models import BiasAuditResult, OfficerResult, RatingDecision, ScoringRun, UnitResult
 from scoring.db.themes import store_comment_themes
 from scoring.params import ScoringParams
 from scoring.periods import Period
-from scoring.pipeline import FlagTable, detect
-from scoring.reasons import DETECTOR_VERSION
+from scoring.pipeline import FlagTable, audit_table, detect
+from scoring.reasons import DETECTOR_VERSION, first_excluding_reason
 from scoring.table import RatingTable
 
 _FLAG_CHUNK = 50_000
@@ -62,6 +70,7 @@ class RunSummary:
     n_officers: int
     input_hash: str
     detector_version: str
+    audit_flagged: list[str] = field(default_factory=list)  # "gender female", ... (bias audit)
     # wall seconds of each phase (read, detect, write), so an operator sees where a slow run spends
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -108,6 +117,45 @@ def latest_decisions(session: Session) -> dict[int, str]:
     return {int(rating_id): decision for rating_id, decision in rows}
 
 
+def period_decisions(session: Session, period: Period, timezone: str) -> dict[int, str]:
+    """The newest decision on each rating of the period (what shaped its results)."""
+    start, end = period.bounds(timezone)
+    newest = (
+        select(RatingDecision.rating_id, func.max(RatingDecision.id).label("id"))
+        .join(Rating, Rating.id == RatingDecision.rating_id)
+        .where(Rating.submitted_at >= start, Rating.submitted_at < end)
+        .group_by(RatingDecision.rating_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(RatingDecision.rating_id, RatingDecision.decision).join(
+            newest, newest.c.id == RatingDecision.id
+        )
+    )
+    return {int(rating_id): decision for rating_id, decision in rows}
+
+
+def decisions_hash(decisions: dict[int, str]) -> str:
+    """sha256 of the (rating id, decision) pairs in rating id order."""
+    text = "\n".join(f"{rating_id}:{decision}" for rating_id, decision in sorted(decisions.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored_params(params: ScoringParams) -> dict[str, Any]:
+    return asdict(params) | {"trusted_networks": sorted(params.trusted_networks)}
+
+
+def input_hash(ratings_hash: str, decisions: str, params: ScoringParams, detector_version: str) -> str:
+    """The hash of everything that shaped a run's results."""
+    parts = {
+        "ratings": ratings_hash,
+        "decisions": decisions,
+        "params": stored_params(params),
+        "detector_version": detector_version,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
 def _final_exclusions(flags: FlagTable, decisions: dict[int, str]) -> np.ndarray:
     """The detector's exclusions, overridden by every person's latest decision on a rating."""
     excluded = flags.excluded.copy()
@@ -120,18 +168,30 @@ def _final_exclusions(flags: FlagTable, decisions: dict[int, str]) -> np.ndarray
 def _excluded_by_reason(
     table: RatingTable, flags: FlagTable, excluded: np.ndarray, decisions: dict[int, str]
 ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
-    """Tallies of exclusion reasons, overall and per employee label."""
+    """Excluded ratings per reason, overall and per employee label. Each excluded rating is counted
+    once, under its first excluding reason (or "manual" when a reviewer excluded it), so the tallies
+    add up to the number excluded; flags.csv and the review queue show every reason."""
     overall: Tally[str] = Tally()
     per_employee: dict[str, Tally[str]] = {}
-    reasons = flags.reasons_by_mask()
+    first = {
+        mask: first_excluding_reason(codes) or MANUAL_REASON
+        for mask, codes in flags.reasons_by_mask().items()
+    }
     for index in np.flatnonzero(excluded).tolist():
         manual = decisions.get(int(flags.rating_id[index])) == "exclude"
-        codes = (MANUAL_REASON,) if manual else reasons[int(flags.reason_mask[index])]
-        overall.update(codes)
+        code = MANUAL_REASON if manual else first[int(flags.reason_mask[index])]
+        overall[code] += 1
         employee = int(table.employee[index])
         if employee >= 0:
-            per_employee.setdefault(table.employee_labels[employee], Tally()).update(codes)
+            per_employee.setdefault(table.employee_labels[employee], Tally())[code] += 1
     return dict(overall), {label: dict(tally) for label, tally in per_employee.items()}
+
+
+def _nips(session: Session, officers: list[dict[str, Any]]) -> dict[str, str]:
+    """employee id (as the table labels it) -> NIP, for the scored officers."""
+    ids = sorted({int(record["employee_id"]) for record in officers})
+    rows = session.execute(select(Employee.id, Employee.nip).where(Employee.id.in_(ids))) if ids else []
+    return {str(employee_id): nip for employee_id, nip in rows}
 
 
 def score_period(
@@ -153,18 +213,23 @@ def score_period(
     started_at = clock()
     began = time.perf_counter()
     on_chunk = (lambda n: progress("read", n)) if progress else None
-    table, input_hash = load_period_table(session, period, timezone, progress=on_chunk)  # in chunks
+    table, ratings_hash = load_period_table(
+        session, period, timezone, progress=on_chunk
+    )  # streamed in chunks
+    decisions = period_decisions(session, period, timezone)
     session.rollback()  # end the read transaction before the write one
     read = time.perf_counter()
     if progress:
         progress("detect", len(table))
     flags = detect(table, params)
-    decisions = latest_decisions(session)
     excluded = _final_exclusions(flags, decisions)
     used = ~excluded
     officers = officer_records(table, used, params)
     units = unit_records(table, used, served)
+    audit = audit_table(table, used, officers, _nips(session, officers), params, period.end)
+    session.rollback()
     by_reason, by_employee = _excluded_by_reason(table, flags, excluded, decisions)
+    decided = decisions_hash(decisions)
     summary = RunSummary(
         period_key=period.key,
         n_ratings=len(table),
@@ -172,8 +237,9 @@ def score_period(
         excluded_by_reason=by_reason,
         n_units=len(units),
         n_officers=len(officers),
-        input_hash=input_hash,
+        input_hash=input_hash(ratings_hash, decided, params, DETECTOR_VERSION),
         detector_version=DETECTOR_VERSION,
+        audit_flagged=[f"{row['dimension']} {row['group']}" for row in audit if row["flagged"]],
     )
     summary.seconds.update(read=read - began, detect=time.perf_counter() - read)
     if progress:
@@ -189,8 +255,10 @@ def score_period(
             timezone=timezone,
             detector_version=DETECTOR_VERSION,
             input_hash=summary.input_hash,
+            ratings_hash=ratings_hash,
+            decisions_hash=decided,
             n_ratings=summary.n_ratings,
-            params=asdict(params) | {"trusted_networks": sorted(params.trusted_networks)},
+            params=stored_params(params),
             started_at=started_at,
             finished_at=clock(),
         )
@@ -201,6 +269,7 @@ def score_period(
         if officers:
             rows = [{"run_id": run.id, **_officer_row(o, by_employee)} for o in officers]
             session.execute(insert(OfficerResult), rows)
+        session.execute(insert(BiasAuditResult), [{"run_id": run.id, **_audit_row(row)} for row in audit])
         _write_flags(session, flags, excluded, clock())
         store_comment_themes(session, run.id, period, timezone)  # reads the flags just written
         if before_commit:  # lets tests prove a failure here leaves the previous results
@@ -224,6 +293,10 @@ def _officer_row(record: dict[str, Any], by_employee: dict[str, dict[str, int]])
         "unit_id": int(record["unit_id"]),
         "excluded_by_reason": by_employee.get(record["employee_id"], {}),
     }
+
+
+def _audit_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {"group_name": row["group"], **{k: v for k, v in row.items() if k != "group"}}
 
 
 def _write_flags(session: Session, flags: FlagTable, excluded: np.ndarray, scored_at: datetime) -> None:

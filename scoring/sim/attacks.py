@@ -1,11 +1,19 @@
-"""Labelled attack incidents for the simulator (see scoring.sim.simulate)."""
+"""Labelled attack incidents for the simulator (see scoring.sim.simulate).
+
+Outsiders: burst, device_rotation, sabotage, bot, slow_stuffing. Insiders (the officer whose score it
+is, or friends): ticket_insider (one or two phones rating many different queue slips of one officer
+over days or weeks), kiosk_insider (the officer rating their own counter through the kiosk screen
+between citizens), brigade (a dozen or more fresh phones giving one officer 1s, or 4s, within a day or
+two, far above the officer's normal volume).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from scoring.sim.honest import N_CARRIER_NETWORKS
 from scoring.sim.world import Rows, World
-from scoring.table import POSTER
+from scoring.table import KIOSK, POSTER, TICKET
 
 _DAY = 86_400
 _OPEN, _SERVICE_SPAN = 8 * 3600, 7 * 3600  # attacks in office hours happen 08:00-15:00 local
@@ -25,8 +33,8 @@ def _office_time(rng: np.random.Generator, world: World, day: int | None = None)
 
 
 class _Incidents:
-    def __init__(self, rng: np.random.Generator, world: World, rows: Rows) -> None:
-        self.rng, self.world, self.rows = rng, world, rows
+    def __init__(self, rng: np.random.Generator, world: World, rows: Rows, n_honest: int) -> None:
+        self.rng, self.world, self.rows, self.n_honest = rng, world, rows, n_honest
         self.number = 0
         biggest = int(np.argmax(world.officer_weight))
         self.preferred = [0, biggest]  # the officer with ~3 ratings and the busiest one first
@@ -41,12 +49,13 @@ class _Incidents:
         officer_arr = np.broadcast_to(np.asarray(officer), n)
         counter_of = self.world.officer_counter[np.maximum(officer_arr, 0)]
         counter = columns.pop("counter", counter_of)
+        channel = columns.pop("channel", np.int8(POSTER))
         self.rows.add(
             local=local.astype(np.int64),
             unit=self.world.counter_unit[counter],
             counter=counter,
             officer=officer_arr,
-            channel=np.int8(POSTER),
+            channel=channel,
             kind=kind,
             incident=self.number,
             **columns,
@@ -134,9 +143,85 @@ class _Incidents:
             answers=_answers(rng, len(chosen), value), seconds=rng.uniform(8, 40, len(chosen)),
         )  # fmt: skip
 
+    def _officer_at(self, counters: np.ndarray, index: int) -> int:
+        """An officer whose usual counter has the given feature (any officer if none has)."""
+        pool = np.flatnonzero(counters[self.world.officer_counter])
+        if len(pool) == 0:
+            return self.target(index)
+        return int(self.rng.choice(pool))
 
-def add_attacks(rng: np.random.Generator, world: World, rows: Rows, counts: dict[str, int]) -> None:
-    incidents = _Incidents(rng, world, rows)
+    def _insider_days(self, n_days: int) -> np.ndarray:
+        days = self.world.working_days
+        first = int(self.rng.integers(0, max(1, len(days) - n_days)))
+        return days[first : first + n_days]
+
+    def ticket_insider(self, index: int) -> None:
+        """One or two phones (the officer's, a friend's) rating many collected queue slips of the
+        officer: a few each working day, spread over the day, for one to four weeks."""
+        rng, world = self.rng, self.world
+        officer = self._officer_at(world.counter_ticket, index)
+        days = self._insider_days(int(rng.integers(5, 20)))
+        for device in range(int(rng.integers(1, 3))):
+            per_day = rng.integers(2, 6, len(days))
+            day = np.repeat(days, per_day)
+            local = np.sort(day * _DAY + _OPEN + rng.uniform(0, _SERVICE_SPAN, len(day)))
+            n = len(local)
+            self.add(
+                "ticket_insider", officer, local, device=f"atk-ticket-{index}-{device}",
+                network=f"wifi-{world.officer_unit[officer]}" if rng.random() < 0.5
+                else f"carrier-{rng.integers(N_CARRIER_NETWORKS)}",
+                channel=np.int8(TICKET), overall=np.int8(4), answers=_answers(rng, n, 4),
+                seconds=rng.uniform(4, 25, n),
+            )  # fmt: skip
+            self.number -= 1  # one incident, one or two phones
+        self.number += 1
+
+    def kiosk_insider(self, index: int) -> None:
+        """The officer scans their own counter's kiosk screen between citizens, a few times a day."""
+        rng, world = self.rng, self.world
+        officer = self._officer_at(world.counter_kiosk, index)
+        days = self._insider_days(int(rng.integers(3, 12)))
+        day = np.repeat(days, rng.integers(2, 7, len(days)))
+        local = np.sort(day * _DAY + _OPEN + rng.uniform(0, _SERVICE_SPAN, len(day)))
+        n = len(local)
+        self.add(
+            "kiosk_insider", officer, local, device=f"atk-kiosk-{index}",
+            network=f"wifi-{world.officer_unit[officer]}", channel=np.int8(KIOSK), overall=np.int8(4),
+            answers=_answers(rng, n, 4), seconds=rng.uniform(3, 15, n),
+        )  # fmt: skip
+
+    def brigade(self, index: int) -> None:
+        """A dozen or more friends, each on their own phone and carrier, give one officer 1s (or 4s)
+        within a day or two: one to three ratings each, far above the officer's own volume (the
+        officer gets at most half as many ratings in such a span on a normal day)."""
+        rng, world = self.rng, self.world
+        friends = int(rng.integers(10, 25))
+        per_friend = rng.integers(1, 4, friends)
+        n = int(per_friend.sum())
+        span = 1 if rng.random() < 0.5 else 2
+        normal = world.officer_weight * self.n_honest / len(world.working_days) * span
+        pool = np.flatnonzero(normal <= n / 2)
+        officer = int(rng.choice(pool)) if len(pool) else int(np.argmin(normal))
+        first = int(rng.choice(world.working_days[:-1]))
+        day = first + rng.integers(0, span, n)
+        local = np.sort(day * _DAY + 8 * 3600 + rng.uniform(0, 13 * 3600, n))
+        value = 1 if rng.random() < 0.7 else 4
+        names = np.array([f"atk-brig-{index}-{k}" for k in range(friends)], dtype=object)
+        carriers = np.array(
+            [f"carrier-{c}" for c in rng.integers(0, N_CARRIER_NETWORKS, friends)], dtype=object
+        )
+        mixed = rng.permutation(n)  # the friends' ratings interleave
+        self.add(
+            "brigade", officer, local, device=np.repeat(names, per_friend)[mixed],
+            network=np.repeat(carriers, per_friend)[mixed], overall=np.int8(value),
+            answers=_answers(rng, n, value), seconds=rng.uniform(3, 30, n),
+        )  # fmt: skip
+
+
+def add_attacks(
+    rng: np.random.Generator, world: World, rows: Rows, counts: dict[str, int], n_honest: int
+) -> None:
+    incidents = _Incidents(rng, world, rows, n_honest)
     for kind, count in counts.items():
         for index in range(count):
             if kind == "carrier_stuffing":

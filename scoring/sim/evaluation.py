@@ -9,14 +9,20 @@ import numpy as np
 from scoring.aggregate import officer_values
 from scoring.params import ScoringParams
 from scoring.pipeline import ScoringResult, score_table
-from scoring.sim.simulate import ATTACK_KINDS, SimulatedRatings
+from scoring.reasons import REVIEW_MASK
+from scoring.sim.simulate import ATTACK_KINDS, LOOK_ALIKES, SimulatedRatings
 
 
 @dataclass(frozen=True, slots=True)
 class Quality:
+    """Recall counts exclusions only; `seen` also counts ratings marked for review (still counted)."""
+
     precision: float  # excluded ratings that are attacks / all excluded
     recall: dict[str, float]  # per attack kind: excluded / attack ratings
+    seen: dict[str, float]  # per attack kind: excluded or marked for review / attack ratings
     honest_excluded_share: float  # honest ratings excluded (in this data set)
+    honest_marked_share: float  # honest ratings marked for review and not excluded
+    look_alike_excluded: dict[str, float]  # per honest look-alike: share excluded
     n_excluded: int
     n_attack: int
 
@@ -36,18 +42,28 @@ class Movement:
 
 def detection_quality(sim: SimulatedRatings, result: ScoringResult) -> Quality:
     excluded = result.flags.excluded
+    marked = ((result.flags.reason_mask & REVIEW_MASK) != 0) & ~excluded
     attack = sim.kind != ""
     n_excluded = int(excluded.sum())
-    recall = {}
+    recall, seen = {}, {}
     for kind in ATTACK_KINDS:
         of_kind = sim.kind == kind
         if of_kind.any():
             recall[kind] = float(excluded[of_kind].mean())
+            seen[kind] = float((excluded | marked)[of_kind].mean())
     honest = ~attack
+    look_alikes = {
+        name: float(excluded[sim.look_alike == name].mean())
+        for name in LOOK_ALIKES
+        if (sim.look_alike == name).any()
+    }
     return Quality(
         precision=float((excluded & attack).sum() / n_excluded) if n_excluded else 1.0,
         recall=recall,
+        seen=seen,
         honest_excluded_share=float(excluded[honest].mean()) if honest.any() else 0.0,
+        honest_marked_share=float(marked[honest].mean()) if honest.any() else 0.0,
+        look_alike_excluded=look_alikes,
         n_excluded=n_excluded,
         n_attack=int(attack.sum()),
     )

@@ -1,11 +1,9 @@
 """Synthetic ratings: realistic honest traffic plus labelled attacks, shared by tests and benches.
 
-Honest traffic has the things that make detection hard: offices in UTC+7/+8/+9 with correct offsets,
-thousands of citizens behind a few carrier networks, office Wi-Fi, kiosk screens scanned by phones,
-tickets, returning citizens (once or twice), double submits, straight-liners, quick ratings with blank
-u1..u9, late raters in the evening, crowds arriving together at busy hours, officers with ~3 and with
-hundreds of ratings. Attacks are labelled with their kind: burst, device_rotation, sabotage, bot,
-slow_stuffing.
+Honest traffic and its look-alikes (fast tappers, weekly regulars, bad days) are made in
+scoring.sim.honest; attacks, labelled with their kind, in scoring.sim.attacks. The world can carry
+counter and channel effects (with officers serving at other counters of their unit, so the adjusted
+score can tell the two apart) and planted gaps between officers' groups (for the bias audit).
 """
 
 from __future__ import annotations
@@ -18,13 +16,31 @@ import numpy as np
 
 from scoring.csvio import PathOrFile, write_ratings_csv
 from scoring.sim.attacks import add_attacks
+from scoring.sim.honest import add_honest
 from scoring.sim.world import Rows, World
-from scoring.table import CHANNELS, KIOSK, POSTER, TICKET, RatingTable
+from scoring.table import CHANNELS, RatingTable
 
-ATTACK_KINDS: tuple[str, ...] = ("burst", "device_rotation", "sabotage", "bot", "slow_stuffing")
-_INCIDENTS_PER_20K = {"burst": 5, "device_rotation": 4, "sabotage": 4, "bot": 3, "slow_stuffing": 5}
-_N_CARRIER_NETWORKS = 40
-_DAY = 86_400
+ATTACK_KINDS: tuple[str, ...] = (
+    "burst",
+    "device_rotation",
+    "sabotage",
+    "bot",
+    "slow_stuffing",
+    "ticket_insider",
+    "kiosk_insider",
+    "brigade",
+)
+LOOK_ALIKES: tuple[str, ...] = ("fast_tapper", "regular", "bad_day")
+_INCIDENTS_PER_20K = {
+    "burst": 5,
+    "device_rotation": 4,
+    "sabotage": 4,
+    "bot": 3,
+    "slow_stuffing": 5,
+    "ticket_insider": 3,
+    "kiosk_insider": 3,
+    "brigade": 4,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +54,16 @@ class SimConfig:
     incidents_scale: float = 1.0  # multiplies the number of attack incidents
     # extra scenarios beyond ATTACK_KINDS, e.g. ("carrier_stuffing",): only the review marker can see them
     extra_kinds: tuple[str, ...] = ()
+    # only these attack kinds (None: all of ATTACK_KINDS)
+    kinds: tuple[str, ...] | None = None
+    # the world: share of ratings served at another counter of the officer's unit; counter effects
+    # (standard deviation) and channel effects (poster, kiosk, ticket), on the 1-4 face scale
+    rotation: float = 0.0
+    counter_effect_sd: float = 0.0
+    channel_effect: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    # planted gaps for the bias audit: added to the quality of female officers / officers aged 50+
+    female_shift: float = 0.0
+    over_50_shift: float = 0.0
 
 
 @dataclass(slots=True)
@@ -45,13 +71,19 @@ class SimulatedRatings:
     columns: dict[str, np.ndarray]  # contract columns (strings for ids, arrays for numbers)
     kind: np.ndarray  # "" for honest ratings, else the attack kind
     incident: np.ndarray  # attack incident number, -1 for honest
+    look_alike: np.ndarray  # honest look-alike label (LOOK_ALIKES) or ""
+    employees: dict[str, np.ndarray]  # employee_id, nip, unit_id of every officer
 
     def __len__(self) -> int:
         return len(self.kind)
 
     def subset(self, keep: np.ndarray) -> SimulatedRatings:
         return SimulatedRatings(
-            {k: v[keep] for k, v in self.columns.items()}, self.kind[keep], self.incident[keep]
+            {k: v[keep] for k, v in self.columns.items()},
+            self.kind[keep],
+            self.incident[keep],
+            self.look_alike[keep],
+            self.employees,
         )
 
     def honest_only(self) -> SimulatedRatings:
@@ -104,6 +136,17 @@ class SimulatedRatings:
     def write_csv(self, target: PathOrFile) -> None:
         write_ratings_csv(self.csv_rows(), target)
 
+    def write_employees_csv(self, target: PathOrFile) -> None:
+        """employees.csv of the CSV contract: employee_id, nip, unit_id."""
+        import csv
+
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(("employee_id", "nip", "unit_id"))
+            writer.writerows(
+                zip(*(self.employees[c].tolist() for c in ("employee_id", "nip", "unit_id")), strict=True)
+            )
+
 
 def _build_world(config: SimConfig, rng: np.random.Generator) -> World:
     n_units = config.n_units
@@ -111,122 +154,35 @@ def _build_world(config: SimConfig, rng: np.random.Generator) -> World:
     counter_unit = np.repeat(np.arange(n_units), counters_per_unit)
     officers_per_counter = rng.integers(1, 4, len(counter_unit))
     officer_counter = np.repeat(np.arange(len(counter_unit)), officers_per_counter)
-    weight = rng.lognormal(0.0, 0.8, len(officer_counter))
+    n_officers = len(officer_counter)
+    weight = rng.lognormal(0.0, 0.8, n_officers)
     weight /= weight.sum()
     weight[0] = 3.0 / config.n_honest  # an officer with about 3 ratings
     weight /= weight.sum()
     start_day = (config.start - dt.date(1970, 1, 1)).days
     days = start_day + np.arange(config.weeks * 7)
+    quality = np.clip(rng.normal(3.2, 0.3, n_officers), 2.2, 3.8)
+    female = rng.random(n_officers) < 0.5
+    birth_year = rng.integers(config.start.year - 58, config.start.year - 21, n_officers)
+    quality += np.where(female, config.female_shift, 0.0)
+    quality += np.where(config.start.year - birth_year >= 50, config.over_50_shift, 0.0)
     return World(
         offset_hours=np.array([7, 8, 9])[np.arange(n_units) % 3],
         officer_unit=counter_unit[officer_counter],
         officer_counter=officer_counter,
         officer_weight=weight,
-        officer_quality=np.clip(rng.normal(3.2, 0.3, len(officer_counter)), 2.2, 3.8),
+        officer_quality=quality,
+        officer_female=female,
+        officer_birth_year=birth_year,
         counter_unit=counter_unit,
         counter_kiosk=rng.random(len(counter_unit)) < 0.35,
         counter_ticket=rng.random(len(counter_unit)) < 0.35,
+        counter_effect=rng.normal(0.0, config.counter_effect_sd, len(counter_unit)),
+        channel_effect=np.asarray(config.channel_effect, dtype=np.float64),
         element_base=rng.uniform(2.8, 3.6, (n_units, 9)),
         working_days=days[(days + 3) % 7 < 5],
         start_day=start_day,
     )
-
-
-def _scores(rng: np.random.Generator, world: World, officer: np.ndarray, unit: np.ndarray):
-    """Face rating, u1..u9 (quick ratings blank, straight-liners all equal) and form seconds."""
-    n = len(officer)
-    quality = world.officer_quality[officer]
-    overall = np.clip(np.rint(quality + rng.normal(0, 0.75, n)), 1, 4).astype(np.int8)
-    answers = np.clip(
-        np.rint(world.element_base[unit] + 0.5 * (overall[:, None] - 3) + rng.normal(0, 0.6, (n, 9))), 1, 4
-    )
-    answers[:, 5:7] = np.clip(np.rint(quality[:, None] + rng.normal(0, 0.6, (n, 2))), 1, 4)
-    style = rng.choice(3, n, p=[0.40, 0.09, 0.51])  # quick, straight-liner, full
-    answers[style == 1] = overall[style == 1, None]
-    answers[style == 0] = 0
-    seconds = np.select(
-        [style == 0, style == 1],
-        [2.5 + rng.lognormal(np.log(4), 0.5, n), 6 + rng.lognormal(np.log(8), 0.4, n)],
-        12 + rng.lognormal(np.log(25), 0.5, n),
-    )
-    seconds[rng.random(n) < 0.03] = np.nan
-    return overall, answers.astype(np.int8), seconds
-
-
-def _honest(config: SimConfig, rng: np.random.Generator, world: World, rows: Rows) -> None:
-    n_primary = int(config.n_honest * 0.80)
-    officer = rng.choice(len(world.officer_weight), n_primary, p=world.officer_weight)
-    day = rng.choice(world.working_days, n_primary)
-    arrival = 8 * 3600 + rng.beta(2, 3.5, n_primary) * 7.5 * 3600
-    # crowds: a group arriving together at one counter within 20 minutes
-    leaders = np.flatnonzero(rng.random(n_primary) < 0.012)
-    size = rng.integers(5, 16, len(leaders))
-    members = np.repeat(leaders, size)
-    officer = np.r_[officer, officer[members]]
-    day = np.r_[day, day[members]]
-    arrival = np.r_[arrival, arrival[members] + rng.uniform(0, 1200, len(members))]
-    citizen = np.arange(len(officer))
-    # returning citizens: the same device once or twice more, 1..30 days later
-    returning = np.flatnonzero(rng.random(len(officer)) < 0.08)
-    visits = np.repeat(returning, rng.choice([1, 2], len(returning), p=[0.6, 0.4]))
-    same_officer = rng.random(len(visits)) < 0.6
-    other = _same_unit_officer(rng, world, officer[visits])
-    officer = np.r_[officer, np.where(same_officer, officer[visits], other)]
-    day = np.r_[day, day[visits] + rng.integers(1, 31, len(visits))]
-    arrival = np.r_[arrival, 8 * 3600 + rng.uniform(0, 7.5 * 3600, len(visits))]
-    citizen = np.r_[citizen, citizen[visits]]
-    in_period = np.isin(day, world.working_days)
-    officer, day, arrival, citizen = (
-        officer[in_period],
-        day[in_period],
-        arrival[in_period],
-        citizen[in_period],
-    )
-    n = len(officer)
-    submit = arrival + rng.uniform(120, 900, n) + rng.lognormal(np.log(60), 0.8, n)
-    late = rng.random(n) < 0.03  # rated in the evening at home
-    submit = np.where(late, 18 * 3600 + rng.uniform(0, 4.5 * 3600, n), submit)
-    unit = world.officer_unit[officer]
-    counter = world.officer_counter[officer]
-    channel = np.full(n, POSTER, dtype=np.int8)
-    channel[world.counter_ticket[counter] & (rng.random(n) < 0.5)] = TICKET
-    channel[world.counter_kiosk[counter] & (rng.random(n) < 0.4) & ~late] = KIOSK
-    device = np.char.add("dev-", citizen.astype(str)).astype(object)
-    device[rng.random(n) < 0.01] = ""
-    network = _honest_networks(rng, unit, citizen)
-    attributed = np.where(rng.random(n) < 0.05, -1, officer)
-    overall, answers, seconds = _scores(rng, world, officer, unit)
-    local = day.astype(np.int64) * _DAY + submit.astype(np.int64)
-    double = rng.random(n) < 0.01  # an impatient second tap on a slow connection
-    pick = np.r_[np.arange(n), np.flatnonzero(double)]
-    local = np.r_[local, local[double] + rng.integers(5, 90, int(double.sum()))]
-    rows.add(
-        local=local, unit=unit[pick], counter=counter[pick], officer=attributed[pick], channel=channel[pick],
-        device=device[pick], network=network[pick], overall=overall[pick], answers=answers[pick],
-        seconds=seconds[pick], kind=np.full(len(pick), "", dtype=object), incident=np.full(len(pick), -1),
-    )  # fmt: skip
-
-
-def _same_unit_officer(rng: np.random.Generator, world: World, officer: np.ndarray) -> np.ndarray:
-    unit = world.officer_unit[officer]
-    out = officer.copy()
-    for u in np.unique(unit):
-        pool = np.flatnonzero(world.officer_unit == u)
-        chosen = unit == u
-        weight = world.officer_weight[pool] / world.officer_weight[pool].sum()
-        out[chosen] = rng.choice(pool, int(chosen.sum()), p=weight)
-    return out
-
-
-def _honest_networks(rng: np.random.Generator, unit: np.ndarray, citizen: np.ndarray) -> np.ndarray:
-    n = len(unit)
-    carrier_weight = rng.dirichlet(np.full(_N_CARRIER_NETWORKS, 2.0))
-    carrier = np.char.add("carrier-", rng.choice(_N_CARRIER_NETWORKS, n, p=carrier_weight).astype(str))
-    kind = rng.choice(3, n, p=[0.68, 0.27, 0.05])
-    network = np.where(kind == 0, carrier, np.char.add("wifi-", unit.astype(str))).astype(object)
-    network[kind == 2] = np.char.add("home-", citizen[kind == 2].astype(str))
-    network[rng.random(n) < 0.01] = ""
-    return network
 
 
 def simulate(config: SimConfig = SimConfig()) -> SimulatedRatings:
@@ -234,16 +190,33 @@ def simulate(config: SimConfig = SimConfig()) -> SimulatedRatings:
     rng = np.random.default_rng(config.seed)
     world = _build_world(config, rng)
     rows = Rows()
-    _honest(config, rng, world, rows)
+    add_honest(rng, world, rows, config.n_honest, config.rotation)
     if config.attacks:
         scale = config.n_honest / 20_000 * config.incidents_scale
-        counts = {kind: max(1, round(base * scale)) for kind, base in _INCIDENTS_PER_20K.items()}
+        kinds = ATTACK_KINDS if config.kinds is None else config.kinds
+        counts = {kind: max(1, round(_INCIDENTS_PER_20K[kind] * scale)) for kind in kinds}
         counts |= {kind: max(1, round(3 * scale)) for kind in config.extra_kinds}
-        add_attacks(rng, world, rows, counts)
-    return _finish(world, rows.stacked())
+        add_attacks(rng, world, rows, counts, config.n_honest)
+    return _finish(world, rows.stacked(), config.start)
 
 
-def _finish(world: World, data: dict[str, np.ndarray]) -> SimulatedRatings:
+def officer_nips(world: World, start: dt.date) -> np.ndarray:
+    """An 18-digit NIP per officer: birth date, appointment month (at 20-30 years old), gender digit
+    (1 male, 2 female) and a sequence number."""
+    nips = []
+    for index, (year, female) in enumerate(
+        zip(world.officer_birth_year.tolist(), world.officer_female.tolist(), strict=True)
+    ):
+        month, day = 1 + index * 7 % 12, 1 + index * 11 % 28
+        appointed = min(year + 20 + index % 10, start.year - 1)
+        sequence = 1 + index % 999
+        nips.append(
+            f"{year:04d}{month:02d}{day:02d}{appointed:04d}{month:02d}{2 if female else 1}{sequence:03d}"
+        )
+    return np.array(nips, dtype=object)
+
+
+def _finish(world: World, data: dict[str, np.ndarray], start: dt.date) -> SimulatedRatings:
     offset_min = (world.offset_hours[data["unit"]] * 60).astype(np.int32)
     ts = data["local"] - offset_min.astype(np.int64) * 60
     order = np.argsort(ts, kind="stable")
@@ -264,7 +237,19 @@ def _finish(world: World, data: dict[str, np.ndarray]) -> SimulatedRatings:
         "answers": data["answers"][order].astype(np.int8),
         "form_seconds": data["seconds"][order].astype(np.float64),
     }
-    return SimulatedRatings(columns, data["kind"][order], data["incident"][order].astype(np.int64))
+    officers = np.arange(len(world.officer_unit))
+    employees = {
+        "employee_id": np.char.add("E", officers.astype(str)).astype(object),
+        "nip": officer_nips(world, start),
+        "unit_id": np.char.add("U", world.officer_unit.astype(str)).astype(object),
+    }
+    return SimulatedRatings(
+        columns,
+        data["kind"][order],
+        data["incident"][order].astype(np.int64),
+        data["look_alike"][order],
+        employees,
+    )
 
 
 def without_attacks(config: SimConfig) -> SimConfig:

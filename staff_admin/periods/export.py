@@ -2,8 +2,12 @@
 XLSX (real date cells, number formats, bold frozen header).
 
 Exclusions are one readable cell, "burst: 3; sabotage: 1" (reason codes as in the staff area and
-flags.csv), beside the total. Officers below the minimum of usable ratings are exported with
-sufficient = no, category "insufficient" and no score or interval: never a bare number.
+flags.csv), beside the total: each excluded rating is counted once, under its first excluding reason
+(or "manual" when a reviewer excluded it), so the counts add up to excluded_total; a rating can carry
+several reasons, which flags.csv and the review queue show. score_adjusted is the score adjusted for
+channel and counter mix (docs/scoring.md); skp_category is decided on the score SKP_SCORE names.
+Officers below the minimum of usable ratings are exported with sufficient = no, category
+"insufficient" and no score or interval: never a bare number.
 Text cells starting with = + - @ (or tab, CR) get a leading single quote (staff_admin.kit.exports),
 so nothing a person typed into a name can run as a spreadsheet formula."""
 
@@ -43,6 +47,7 @@ COLUMNS = (
     "score",
     "score_low",
     "score_high",
+    "score_adjusted",
     "sufficient",
     "skp_category",
     "unit_ikm",
@@ -51,7 +56,7 @@ COLUMNS = (
     "input_hash",
     "closed_at",
 )
-DECIMAL_COLUMNS = frozenset({"score", "score_low", "score_high", "unit_ikm"})
+DECIMAL_COLUMNS = frozenset({"score", "score_low", "score_high", "score_adjusted", "unit_ikm"})
 DATE_COLUMNS = frozenset({"period_start", "period_end", "closed_at"})
 
 
@@ -113,6 +118,7 @@ def period_export(session: Session, principal: Principal, period_id: int) -> Exp
                 "score": _round(result.score) if sufficient else None,
                 "score_low": _round(result.score_low) if sufficient else None,
                 "score_high": _round(result.score_high) if sufficient else None,
+                "score_adjusted": _round(result.score_adjusted) if sufficient else None,
                 "sufficient": "yes" if sufficient else "no",
                 "skp_category": result.category if sufficient else "insufficient",
                 "unit_ikm": _round(unit_ikm),

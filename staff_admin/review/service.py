@@ -2,11 +2,12 @@
 head's decisions on them (confirm the exclusion, or restore the rating).
 
 Grouping rule (one incident = one thing that happened), on the rating's first reason code:
-- burst, slow_stuffing, bot_speed, bot_off_hours: same code + same device (device hash) in the same
-  unit; a rating without a device hash is an incident of its own;
+- burst, slow_stuffing, repeat_visits, bot_speed, bot_off_hours: same code + same device (device
+  hash) in the same unit; a rating without a device hash is an incident of its own;
 - device_rotation: same code + same officer + same network + same local day;
 - sabotage: same code + same officer;
-- officer_anomaly (and any other code): same code + same officer + same ISO week.
+- officer_anomaly, brigade, rating_surge (and any other code): same code + same officer + same ISO
+  week.
 A rating is pending while no manual decision exists for it; a decision takes it out of the queue.
 """
 
@@ -32,7 +33,7 @@ from staff_admin.kit.records import all_or_nothing
 
 DECISIONS = {"confirm": "exclude", "restore": "include"}
 QUEUE_LIMIT = 2000
-DEVICE_CODES = frozenset({"burst", "slow_stuffing", "bot_speed", "bot_off_hours"})
+DEVICE_CODES = frozenset({"burst", "slow_stuffing", "repeat_visits", "bot_speed", "bot_off_hours"})
 
 
 @dataclass(frozen=True)

@@ -179,11 +179,14 @@ def test_it_orders_accept_language_by_quality() -> None:
 def test_it_parses_settings_strictly() -> None:
     base = {"SECRET_KEY": "s" * 40, "DATABASE_URL": "sqlite://"}
     assert Settings.from_env(base).port == 8000
+    assert Settings.from_env(base).skp_score == "raw"
+    assert Settings.from_env({**base, "SKP_SCORE": "adjusted"}).skp_score == "adjusted"
     for bad in (
         {"PORT": "0"},
         {"APP_ENV": "staging"},
         {"BASE_URL": "ikm.example"},
         {"TRUSTED_PROXIES": "lb"},
+        {"SKP_SCORE": "median"},
     ):
         with pytest.raises(SettingsError):
             Settings.from_env({**base, **bad})

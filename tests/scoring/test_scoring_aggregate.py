@@ -34,11 +34,14 @@ def test_it_computes_unit_nrr_and_ikm_by_hand():
 
 
 def test_it_leaves_excluded_ratings_out_of_the_index_but_counts_them():
-    bot = rating(answers=[1] * 9, overall=1, form_seconds=0.5, submitted_at=at(0, 11))
-    result = score([*mixed_unit(), bot])
+    script = [
+        rating(answers=[1] * 9, overall=1, device_hash="script", form_seconds=0.5, submitted_at=at(0, 11, m))
+        for m in range(3)
+    ]
+    result = score([*mixed_unit(), *script])
 
     unit = result.units[0]
-    assert (unit["n_ratings"], unit["n_used"], unit["ikm"]) == (4, 3, 80.56)
+    assert (unit["n_ratings"], unit["n_used"], unit["ikm"]) == (6, 3, 80.56)
 
 
 def test_it_uses_the_number_served_for_the_sample_target_when_given():
@@ -148,11 +151,11 @@ def test_it_scores_an_officer_per_unit():
 def test_it_falls_back_to_the_unit_mean_when_every_rating_of_an_officer_is_excluded():
     records = [
         *two_officers(),
-        rating(employee_id="E3", overall=1, form_seconds=0.4, submitted_at=at(3, 9)),
+        *(rating(employee_id="E3", overall=1, device_hash="one", submitted_at=at(3, 9, k)) for k in range(3)),
     ]
     e3 = next(r for r in score(records).officers if r["employee_id"] == "E3")
 
-    assert (e3["n_ratings"], e3["n_excluded"], e3["n_used"]) == (1, 1, 0)
+    assert (e3["n_ratings"], e3["n_excluded"], e3["n_used"]) == (3, 3, 0)
     assert e3["mean_overall"] is None
     assert e3["score"] == 90.0
     assert e3["category"] == "insufficient"

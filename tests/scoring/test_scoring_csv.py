@@ -17,7 +17,7 @@ from scoring.table import INPUT_COLUMNS, InputError
 FLAGS = ["rating_id", "excluded", "anomaly_score", "reasons"]
 SCORES = [
     "employee_id", "unit_id", "n_ratings", "n_excluded", "n_used", "mean_overall", "ikm", "mutu",
-    "score", "score_low", "score_high", "sufficient", "category",
+    "score", "score_low", "score_high", "sufficient", "category", "score_adjusted",
 ]  # fmt: skip
 UNITS = [
     "unit_id",
@@ -32,7 +32,10 @@ UNITS = [
 
 def sample_records():
     full = [rating(answers=[4] * 9, overall=4, submitted_at=at(d, 10), employee_id="E1") for d in range(3)]
-    bots = [rating(form_seconds=0.5, submitted_at=at(1, 2, k), employee_id="") for k in range(2)]
+    bots = [
+        rating(device_hash="script", form_seconds=0.5, submitted_at=at(1, 2, k), employee_id="")
+        for k in range(3)
+    ]
     return common_network_background("carrier-a") + full + bots
 
 
@@ -59,7 +62,7 @@ def test_it_writes_three_files_with_exactly_the_contract_columns(tmp_path):
     flags = read_csv(tmp_path / "out" / "flags.csv")
     assert flags[0] == FLAGS
     assert [row[0] for row in flags[1:]] == [r["rating_id"] for r in records]  # one row each, input order
-    assert {row[3] for row in flags[1:] if row[1] == "1"} == {"bot_speed;bot_off_hours"}
+    assert {row[3] for row in flags[1:] if row[1] == "1"} == {"burst;bot_speed"}
     assert read_csv(tmp_path / "out" / "scores.csv")[0] == SCORES
     units = read_csv(tmp_path / "out" / "units.csv")
     assert units[0] == UNITS
@@ -159,10 +162,22 @@ def test_it_ignores_unknown_columns_in_any_order(tmp_path):
 
 
 def test_it_uses_the_outside_hours_column_when_present(tmp_path):
-    records = [rating(form_seconds=3.0, submitted_at=at(0, 10), outside_hours=1)]
+    quick = [
+        rating(
+            device_hash=f"q{k}",
+            network_hash=f"n{k}",
+            form_seconds=3.0,
+            submitted_at=at(0, 10, k),
+            outside_hours=1,
+        )
+        for k in range(12)
+    ]
+    background = [
+        r | {"outside_hours": None} for r in common_network_background("carrier-a", devices_per_day=6)
+    ]
 
-    assert run_cli(tmp_path, ratings_csv_text(records, outside_hours=True)) == 0
-    assert read_csv(tmp_path / "out" / "flags.csv")[1][3] == "bot_off_hours"
+    assert run_cli(tmp_path, ratings_csv_text(quick + background, outside_hours=True)) == 0
+    assert {row[3] for row in read_csv(tmp_path / "out" / "flags.csv")[1:13]} == {"bot_off_hours"}
 
 
 def test_it_takes_people_served_from_the_command_line(tmp_path):
@@ -214,3 +229,44 @@ def test_it_reads_back_what_it_wrote(tmp_path):
 def test_it_refuses_an_empty_file(tmp_path):
     with pytest.raises(InputError, match="empty"):
         read_ratings_csv(write(tmp_path, ""))
+
+
+AUDIT = ["dimension", "group", "officers", "gap", "gap_low", "gap_high", "flagged"]
+
+
+def employees_csv(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "employees.csv"
+    path.write_text("\n".join(["employee_id,nip,unit_id", *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_it_writes_the_bias_audit_when_given_employees(tmp_path):
+    employees = employees_csv(tmp_path, ["E1,198503122010012003,U1", "E8,199001012015011001,U1"])
+
+    assert run_cli(tmp_path, ratings_csv_text(sample_records()), "--employees", str(employees)) == 0
+
+    audit = read_csv(tmp_path / "out" / "audit.csv")
+    assert audit[0] == AUDIT
+    assert [row[:2] for row in audit[1:]] == [
+        ["gender", "female"], ["gender", "male"],
+        ["age_band", "<30"], ["age_band", "30-39"], ["age_band", "40-49"], ["age_band", "50+"],
+        ["channel", "poster"], ["channel", "kiosk"], ["channel", "ticket"],
+    ]  # fmt: skip
+    assert {row[6] for row in audit[1:]} == {"0"}  # nobody has 30 ratings: nothing to compare
+    assert read_csv(tmp_path / "out" / "scores.csv")[0][-1] == "score_adjusted"
+
+
+def test_it_writes_no_audit_without_employees(tmp_path):
+    assert run_cli(tmp_path, ratings_csv_text(sample_records())) == 0
+
+    assert not (tmp_path / "out" / "audit.csv").exists()
+
+
+def test_it_names_the_row_and_column_of_a_bad_nip(tmp_path, capsys):
+    employees = employees_csv(tmp_path, ["E1,198503122010012003,U1", "E2,19850312201001500,U1"])
+
+    assert run_cli(tmp_path, ratings_csv_text(sample_records()), "--employees", str(employees)) == 2
+
+    error = capsys.readouterr().err
+    assert "row 3, column nip: a NIP has exactly 18 digits" in error
+    assert not (tmp_path / "out").exists()

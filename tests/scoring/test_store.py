@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app import main
 from portal.kernel.models import Counter, Employee, Rating
-from scoring.db.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
+from scoring.db import store
+from scoring.db.models import BiasAuditResult, OfficerResult, RatingDecision, ScoringRun, UnitResult
 from scoring.db.store import score_period
 from scoring.params import ScoringParams
 from scoring.periods import parse_period
@@ -209,3 +210,85 @@ def test_it_refuses_a_period_it_cannot_read(settings, monkeypatch: pytest.Monkey
         main(["score", "--period", "last month"])
     assert exit_info.value.code == 2
     assert "is not a period" in capsys.readouterr().err
+
+
+def decide(db: Session, rating_id: int, decision: str, clock: FakeClock) -> None:
+    db.add(RatingDecision(rating_id=rating_id, decision=decision, note="checked", decided_at=clock()))
+    db.commit()
+
+
+def test_it_changes_the_input_hash_with_every_review_decision(db: Session, office, clock: FakeClock) -> None:
+    first_burst, second_burst, *_ = burst_ids(db)
+    hashes = [run(db, clock).input_hash]
+    decide(db, first_burst, "exclude", clock)  # a reviewer confirms the incident
+    hashes.append(run(db, clock).input_hash)
+    decide(db, second_burst, "include", clock)  # and restores one of its ratings
+    hashes.append(run(db, clock).input_hash)
+    hashes.append(run(db, clock).input_hash)  # nothing new: the same hash
+
+    assert len(set(hashes)) == 3 and hashes[2] == hashes[3]
+    stored = db.scalars(select(ScoringRun)).one()
+    assert stored.input_hash == hashes[-1]
+    assert stored.decisions_hash == store.decisions_hash({first_burst: "exclude", second_burst: "include"})
+    assert stored.decisions_hash == store.decisions_hash(store.period_decisions(db, PERIOD, "Asia/Jakarta"))
+
+
+def test_it_changes_the_input_hash_with_the_parameters_and_the_detector_version(
+    db: Session, office, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = run(db, clock).input_hash
+    stricter = score_period(db, PERIOD, ScoringParams(min_ratings=40), "Asia/Jakarta", clock).input_hash
+    monkeypatch.setattr(store, "DETECTOR_VERSION", "test.9")
+    newer = run(db, clock).input_hash
+
+    assert len({default, stricter, newer}) == 3
+    assert db.scalars(select(ScoringRun)).one().ratings_hash is not None
+
+
+def test_it_counts_each_excluded_rating_once_under_its_first_reason(
+    db: Session, office, clock: FakeClock
+) -> None:
+    # the stuffer's ratings are a burst and a repeat of visits at once; flags keep both reasons
+    counter, ani = office
+    for day in (18, 19):
+        for hour in (0, 3):
+            add_rating(db, counter, ani, MONDAY_9_WIB + timedelta(days=day, hours=hour), 4, device="stuffer")
+    db.commit()
+
+    summary = run(db, clock)
+
+    officer = db.scalars(select(OfficerResult)).one()
+    assert sum(officer.excluded_by_reason.values()) == officer.n_excluded == summary.n_excluded == 12
+    assert summary.excluded_by_reason == {"burst": 8, "repeat_visits": 4}
+    reasons = set(db.scalars(select(Rating.reasons).where(Rating.device_hash == "stuffer")))
+    assert any(";" in text for text in reasons)
+
+
+def test_it_stores_the_adjusted_score_and_the_bias_audit(db: Session, office, clock: FakeClock) -> None:
+    run(db, clock)
+    run(db, clock)  # a second run replaces the audit, it does not add to it
+
+    officer = db.scalars(select(OfficerResult)).one()
+    assert officer.score_adjusted == pytest.approx(officer.score, abs=0.01)  # one counter, one channel
+    rows = db.scalars(select(BiasAuditResult).order_by(BiasAuditResult.id)).all()
+    assert [(r.dimension, r.group_name) for r in rows] == [
+        ("gender", "female"), ("gender", "male"),
+        ("age_band", "<30"), ("age_band", "30-39"), ("age_band", "40-49"), ("age_band", "50+"),
+        ("channel", "poster"), ("channel", "kiosk"), ("channel", "ticket"),
+    ]  # fmt: skip
+    assert [r.officers for r in rows if r.dimension == "channel"] == [1, 0, 0]
+    assert not any(r.flagged for r in rows)
+
+
+def test_it_takes_the_skp_score_from_the_settings(
+    db: Session, office, settings, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("SKP_SCORE", "adjusted")
+
+    assert main(["score", "--period", "2026-03"]) == 0
+
+    assert "bias audit: nothing flagged" in capsys.readouterr().out
+    db.expire_all()
+    assert db.scalars(select(ScoringRun)).one().params["skp_score"] == "adjusted"

@@ -134,8 +134,11 @@ def test_it_lists_officers_with_interval_and_marks_insufficient(
     sari = re.search(r"Sari Petugas</a></th>(.*?)</tr>", alpha, re.S)
     assert sari and world.officer.nip in sari.group(1)
     assert re.search(
-        r'<td class="num">\d+\.\d\d</td>\s*<td class="num">\[\d+\.\d\d–\d+\.\d\d\]</td>', sari.group(1)
+        r'<td class="num">\d+\.\d\d</td>\s*<td class="num">\[\d+\.\d\d–\d+\.\d\d\]</td>'
+        r'\s*<td class="num">\d+\.\d\d</td>',  # then the score adjusted for channel and counter
+        sari.group(1),
     )
+    assert "Adjusted for channel and counter" in alpha
     assert "Ratings used" in alpha and '>40 <span class="code">(8 excluded)</span>' in sari.group(1)
     budi = re.search(r"Budi Rekan</a></th>(.*?)</tr>", beta, re.S)
     assert budi and "insufficient" in budi.group(1) and "Not enough ratings" in budi.group(1)

@@ -53,6 +53,7 @@ def test_it_exports_one_csv_row_per_officer_with_provenance(
     assert officer["excluded_by_reason"] == "burst: 8"
     assert officer["sufficient"] == "yes" and officer["skp_category"] != "insufficient"
     assert float(officer["score_low"]) <= float(officer["score"]) <= float(officer["score_high"])
+    assert float(officer["score_adjusted"]) == pytest.approx(float(officer["score"]), abs=0.01)  # one counter
     assert officer["unit_ikm"] and officer["unit_grade"] in "ABCD"
     assert (officer["period"], officer["period_start"], officer["period_end"]) == (
         "2026-03",

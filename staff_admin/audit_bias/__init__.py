@@ -1,0 +1,1 @@
+"""The bias audit of a scored period, for HR and admins."""
