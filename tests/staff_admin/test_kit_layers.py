@@ -25,6 +25,8 @@ SIBLING_ARROWS = {
     ("public", "dashboard"),  # the public page shows the dashboard's stored unit results
     ("periods", "jobs"),  # the periods page queues scoring jobs and shows their progress
     ("dashboard", "jobs"),  # the dashboard's "score again", its job's progress and stale figures
+    ("audit_bias", "periods"),  # the bias audit page is per scoring period
+    ("audit_bias", "dashboard"),  # and names categories with the dashboard's labels
 }
 
 
