@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tests import factories
 from tests.staff_admin.conftest import PERSONAS, World, signed_in
 from tests.staff_admin.hr_data import MONDAY_9_WIB, add_rating, march_ratings
+from tests.staff_admin.scoring_jobs import run_jobs
 from tests.staff_admin.test_periods_lifecycle import closed_period, open_period, post
 
 
@@ -19,10 +20,10 @@ def audit_path(period_id: int) -> str:
 
 
 @pytest.fixture
-def scored_period_id(client: TestClient, db: Session, world: World) -> int:
+def scored_period_id(client: TestClient, db: Session, world: World, engine, settings, clock) -> int:
     march_ratings(db, world)
     signed_in(client, "hr")
-    period_id = closed_period(client, db).id
+    period_id = closed_period(client, db, engine, settings, clock).id
     client.get("/admin/logout")
     client.cookies.clear()
     return period_id
@@ -70,7 +71,9 @@ def test_it_says_when_a_period_is_not_scored_yet(client: TestClient, db: Session
     assert page.status_code == 200 and "has not been scored yet" in page.text
 
 
-def test_it_flags_a_real_gap_between_women_and_men(client: TestClient, db: Session, world: World) -> None:
+def test_it_flags_a_real_gap_between_women_and_men(
+    client: TestClient, db: Session, world: World, engine, settings, clock
+) -> None:
     # six women rated 2 and 3, six men rated 4 and 3, forty ratings each, by different people
     counter = factories.counter(db, world.unit_a, "Loket Uji")
     for index in range(12):
@@ -95,6 +98,7 @@ def test_it_flags_a_real_gap_between_women_and_men(client: TestClient, db: Sessi
     signed_in(client, "hr")
     period = open_period(client, db)
     assert post(client, f"/admin/periods/{period.id}/score").status_code == 303
+    run_jobs(engine, settings, clock)  # scoring from the web is a queued job
 
     page = client.get(audit_path(period.id) + "?lang=en").text
 
