@@ -7,11 +7,11 @@ export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
 # Test processes (pytest-xdist): 2 measured fastest on the two-core CI machine (3 and 4 were slower);
-# elsewhere try `make test PYTEST_WORKERS=auto`. loadgroup keeps each xdist_group on one worker: the
-# browser tests (one demo server for all) and the loads on real servers (one at a time).
+# elsewhere try `make test PYTEST_WORKERS=auto`. tests/parallel.py keeps the browser tests (one demo
+# server for all) and the loads on real servers (one at a time) each on one worker.
 # PYTEST_ARGS adds options (.ci/run: --durations=15; or a path, -k, -x).
 PYTEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 .PHONY: run test test-fast lint format audit messages bench-submit bench-scoring bench-browser screenshots clean
 

@@ -28,6 +28,7 @@ from app import create_app
 from portal.kernel.db import Base, make_engine, make_sessionmaker, normalise_url
 from portal.kernel.settings import Settings
 from portal.ops import migrate
+from tests.parallel import pytest_xdist_make_scheduler  # noqa: F401 (a hook: how xdist spreads the suite)
 
 # Every table must be known to Base.metadata so each test starts from empty ones.
 ALL_MODELS = model_registry.MODEL_MODULES

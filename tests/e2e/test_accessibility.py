@@ -20,8 +20,7 @@ from staff_admin.models import User
 from staff_admin.review.unlinkable import rating_reference
 from tests.e2e.browser import PHONE, LiveServer, check_axe, fill_rating, sign_in, submit
 
-# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.slow  # all on one xdist worker, one demo server (tests/parallel.py)
 
 
 def open_details(page: Any) -> None:

@@ -15,8 +15,7 @@ import zxingcpp
 from portal.citizen import proofs
 from tests.e2e.browser import KIOSK_STEP_SECONDS, LiveServer, fill_rating, latest_rating, submit
 
-# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.slow  # all on one xdist worker, one demo server (tests/parallel.py)
 
 
 def scan(picture: bytes) -> str:

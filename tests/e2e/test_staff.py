@@ -17,8 +17,7 @@ from scoring.db.models import RatingDecision
 from staff_admin.periods.export import COLUMNS
 from tests.e2e.browser import LiveServer, fill_rating, latest_rating, sign_in, submit
 
-# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.slow  # all on one xdist worker, one demo server (tests/parallel.py)
 
 COMPLAINT = "Petugas meninggalkan loket 40 menit tanpa keterangan."
 

@@ -38,8 +38,7 @@ from tests.live_server import Visit
 from tests.reliability.conftest import consistency_problems
 from tests.simulated_ratings import load_simulated as load_simulated_ratings
 
-# Slow; on one pytest-xdist worker (--dist loadgroup): one load on real servers at a time.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
+pytestmark = pytest.mark.slow  # one load on real servers at a time (tests/parallel.py)
 
 CITIZENS = 500
 LANES = 12  # citizens in flight at once

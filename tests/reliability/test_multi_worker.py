@@ -31,8 +31,7 @@ from staff_admin.users import create_user
 from tests import live_server
 from tests.reliability.conftest import BACKENDS, pg_server_or_skip
 
-# Slow; on one pytest-xdist worker (--dist loadgroup): one load on real servers at a time.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
+pytestmark = pytest.mark.slow  # one load on real servers at a time (tests/parallel.py)
 
 PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
