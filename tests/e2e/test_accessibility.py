@@ -206,6 +206,31 @@ def _import_preview(page: Any, live: LiveServer, _ids: dict[str, int | str]) -> 
     submit(page, "form[enctype] button[type=submit]")
 
 
+def _bias_audit(page: Any, live: LiveServer, _ids: dict[str, int | str]) -> None:
+    """The audit of the period the demo scored, opened as a period HR keeps (scored, not closed)."""
+    from datetime import UTC, datetime
+
+    from scoring.db.models import ScoringRun
+    from staff_admin.periods.models import ScoringPeriod
+
+    with live.db() as db:
+        run = db.scalars(select(ScoringRun).order_by(ScoringRun.id.desc())).first()
+        period = db.scalars(select(ScoringPeriod).where(ScoringPeriod.key == run.period_key)).first()
+        if period is None:
+            period = ScoringPeriod(
+                key=run.period_key,
+                label=run.period_label,
+                start_date=run.period_start,
+                end_date=run.period_end,
+                status="scored",
+                created_at=datetime.now(UTC),
+            )
+            db.add(period)
+            db.commit()
+        period_id = period.id
+    page.goto(live.path("staff:period_bias_audit", period_id=period_id))
+
+
 def _login_failed(page: Any, live: LiveServer, _ids: dict[str, int | str]) -> None:
     page.goto(live.path("staff:login"))
     page.fill("#username", "hr")
@@ -300,6 +325,7 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:user": ("admin", route("staff:user", user_id="user")),
     "staff:periods": ("hr", route("staff:periods")),
     "staff:hr_import": ("hr", route("staff:hr_import")),
+    "staff:period_bias_audit": ("hr", _bias_audit),
     "staff:hr_import (preview with problems)": ("hr", _import_preview),
     "staff:hr_import (preview with updates)": ("hr", _import_update_preview),
     "review:queue": ("kepala.dukcapil", route("review:queue")),
@@ -315,6 +341,7 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:dashboard (phone)": ("kepala.dukcapil@phone", route("staff:dashboard")),
     "staff:ratings (phone)": ("kepala.dukcapil@phone", route("staff:ratings")),
     "review:queue (phone)": ("kepala.dukcapil@phone", route("review:queue")),
+    "staff:period_bias_audit (phone)": ("hr@phone", _bias_audit),
 }
 
 
