@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(BIN)/rating-portal db upgrade
 	$(BIN)/rating-portal demo-data
 	$(BIN)/rating-portal demo-users
+	$(BIN)/rating-portal demo-casework
 	$(BIN)/rating-portal serve
 
 test: $(STAMP)

@@ -1,4 +1,5 @@
-"""Commands of the staff side: create-user, demo-users (first-run admin and demo personas)."""
+"""Commands of the staff side: create-user, demo-users (first-run admin and demo personas) and
+demo-casework (the staff side of the demo: scored periods, complaint cases, an appeal)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 from litestar import Litestar
 
+from portal.citizen.service import utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.settings import Settings
 from staff_admin.models import ROLES
@@ -35,6 +37,11 @@ def register(commands: argparse._SubParsersAction, create_app: AppFactory) -> No
         "demo-users", help="first-run admin plus demo HR, unit head and officer accounts; prints new logins"
     )
     demo.set_defaults(handler=_demo_users)
+    casework = commands.add_parser(
+        "demo-casework",
+        help="after demo-data and demo-users: recent months scored, complaint cases and an appeal",
+    )
+    casework.set_defaults(handler=_demo_casework)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -84,3 +91,14 @@ def _demo_users(_args: argparse.Namespace, settings: Settings) -> int:
     if any(login.password for login in logins):
         print("  New passwords are shown only once; keep them now.")
     return 0
+
+
+def _demo_casework(_args: argparse.Namespace, settings: Settings) -> int:
+    from staff_admin.demo import load_demo_casework  # scoring (numpy) loads for this command only
+
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        summary = load_demo_casework(session, settings, utc_now)
+    engine.dispose()
+    print(summary)
+    return 0 if not isinstance(summary, str) else 2
