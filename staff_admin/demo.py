@@ -33,7 +33,7 @@ from staff_admin.review.models import Appeal
 DEMO_ROOT = "KOTA"  # portal.ops.demo.ROOT_CODE (the staff side reads the portal's data, not its code)
 SCORED_MONTHS = 3  # before the current month
 CASE_DAYS = 42
-RESOLVED_AFTER_DAYS = 14  # cases opened longer ago than this were answered
+RESOLVED_AFTER_DAYS = 10  # cases opened longer ago than this were answered
 APPEAL_REASON = (
     "Warga tersebut kecewa karena berkasnya belum lengkap, bukan karena pelayanan saya. "
     "Saya sudah menjelaskan persyaratannya dengan sopan."

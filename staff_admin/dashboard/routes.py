@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, Response, get
+from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
 from portal.citizen.followup import local_date
@@ -11,6 +14,8 @@ from staff_admin.dashboard import ratings
 from staff_admin.dashboard.service import dashboard
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import PeriodQuery, StaffDep, StaffRequest, UnitQuery
+
+CounterQuery = Annotated[str | None, QueryParameter(name="counter")]
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -28,9 +33,15 @@ class DashboardController(StaffArea):
 
     @get("/", name="staff:dashboard", sync_to_thread=True)
     def show(
-        self, request: Request, staff: StaffDep, period: PeriodQuery = None, unit: UnitQuery = None
+        self,
+        request: Request,
+        staff: StaffDep,
+        period: PeriodQuery = None,
+        unit: UnitQuery = None,
+        counter: CounterQuery = None,
     ) -> Template:
-        page = dashboard(staff.db, staff.principal, period, unit, local_date(staff.now(), staff.timezone))
+        today = local_date(staff.now(), staff.timezone)
+        page = dashboard(staff.db, staff.principal, period, unit, today, counter)
         status = page.problem.status if page.problem else 200
         context = {"page": page, "principal": staff.principal}
         return render(request, "staff_admin/dashboard/dashboard.html", context, status)
