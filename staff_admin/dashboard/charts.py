@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 WIDTH, HEIGHT = 400, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 18, 12, 40  # margins for the axis labels (month and year below)
+LEFT, RIGHT, TOP, BOTTOM = 46, 18, 12, 40  # margins for the axis labels (month and year below)
 BAR_TOP = 22  # room above the tallest bar for its count
+FONT_SIZE = 13  # of the axis labels (static/css/results.css), in drawing units
 IKM_MIN, IKM_MAX = 25.0, 100.0
 IKM_TICKS = (25, 50, 65, 76.61, 88.31, 100)  # the scale's ends and the grade boundaries
 
