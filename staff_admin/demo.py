@@ -5,7 +5,7 @@ a unit head and HR find on the day the demo is loaded, each through the service 
   opened and scored (the last three wait to be closed), and the previous quarter opened but not
   scored yet. Scoring flags the demo's attacks, so the review queue has incidents.
 - Complaint cases for the low ratings with a comment of the last six weeks, as the rating form opens
-  them: the older ones resolved, the recent ones new, a few past their due date.
+  them: in each unit the newest ones new, one past its due date, the older ones answered.
 - An appeal: the demo officer contests their lowest recent rating.
 
 Idempotent: a second run changes nothing.
@@ -33,7 +33,6 @@ from staff_admin.review.models import Appeal
 DEMO_ROOT = "KOTA"  # portal.ops.demo.ROOT_CODE (the staff side reads the portal's data, not its code)
 SCORED_MONTHS = 3  # before the current month
 CASE_DAYS = 42
-RESOLVED_AFTER_DAYS = 10  # cases opened longer ago than this were answered
 APPEAL_REASON = (
     "Warga tersebut kecewa karena berkasnya belum lengkap, bukan karena pelayanan saya. "
     "Saya sudah menjelaskan persyaratannya dengan sopan."
@@ -107,7 +106,9 @@ def load_demo_casework(
 
 
 def _open_cases(session: Session, settings: Settings, now: datetime, today: date) -> int:
-    """A case per low rating with a comment of the last weeks that has none yet."""
+    """A case per low rating with a comment of the last weeks that has none yet. Per unit, the newest
+    case is new and the newest one past its due date is being worked on, late; other cases past
+    their due date were answered, and the rest are new."""
     since = now - timedelta(days=CASE_DAYS)
     has_case = select(ComplaintCase.rating_id)
     ratings = session.scalars(
@@ -119,9 +120,11 @@ def _open_cases(session: Session, settings: Settings, now: datetime, today: date
             func.trim(Rating.comment) != "",
             Rating.id.not_in(has_case),
         )
-        .order_by(Rating.submitted_at, Rating.id)
+        .order_by(Rating.submitted_at.desc(), Rating.id.desc())
     ).all()
-    for index, rating in enumerate(ratings):
+    newest_seen: set[int] = set()
+    late_seen: set[int] = set()
+    for rating in ratings:  # the newest first
         opened = rating.submitted_at
         case = ComplaintCase(
             rating_id=rating.id,
@@ -132,10 +135,13 @@ def _open_cases(session: Session, settings: Settings, now: datetime, today: date
             opened_at=opened,
             due_on=due_date(opened, settings),
         )
-        if (today - local_date(opened, settings.period_timezone)).days > RESOLVED_AFTER_DAYS:
+        if rating.unit_id not in newest_seen:
+            newest_seen.add(rating.unit_id)
+        elif case.due_on < today and rating.unit_id not in late_seen:
+            late_seen.add(rating.unit_id)
+            case.status = "in_progress"
+        elif case.due_on < today:
             case.status, case.response, case.closed_at = "resolved", RESPONSE, opened + timedelta(days=3)
-        elif case.due_on < today and index % 2:
-            case.status = "in_progress"  # started, but past its due date
         session.add(case)
     session.commit()
     return len(ratings)
