@@ -213,9 +213,16 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:login": ("anonymous", route("staff:login")),
     "staff:login (failed)": ("anonymous", _login_failed),
     "staff:home": ("admin", route("staff:home")),
+    "staff:home (HR to-do)": ("hr", route("staff:home")),
+    "staff:home (unit head to-do)": ("kepala.dukcapil", route("staff:home")),
+    "staff:home (officer)": ("petugas", route("staff:home")),
     "staff:unit": ("admin", route("staff:unit", unit_id="unit")),
     "staff:dashboard": ("kepala.dukcapil", route("staff:dashboard")),
     "staff:dashboard (all units)": ("admin", route("staff:dashboard")),
+    "staff:dashboard (one counter's elements)": (
+        "kepala.dukcapil",
+        lambda page, live, ids: page.goto(live.path("staff:dashboard") + f"?counter={ids['counter']}"),
+    ),
     "staff:ratings": ("kepala.dukcapil", route("staff:ratings")),
     "staff:ratings (bad filter)": ("admin", route("staff:ratings", "?overall=9")),
     "staff:masterdata": ("admin", route("staff:masterdata")),
@@ -247,6 +254,11 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff not found": ("admin", lambda page, live, _ids: page.goto("/admin/units/999999")),
     # The pages with wide tables, on a unit head's phone.
     "staff:dashboard (phone)": ("kepala.dukcapil@phone", route("staff:dashboard")),
+    "staff:dashboard (all units, phone)": ("hr@phone", route("staff:dashboard")),
+    "staff:home (phone)": ("kepala.dukcapil@phone", route("staff:home")),
+    "complaints:list (phone)": ("kepala.dukcapil@phone", route("complaints:list", "?show=all")),
+    "audit:list (phone)": ("hr@phone", route("audit:list")),
+    "me:home (phone)": ("petugas@phone", route("me:home")),
     "staff:ratings (phone)": ("kepala.dukcapil@phone", route("staff:ratings")),
     "review:queue (phone)": ("kepala.dukcapil@phone", route("review:queue")),
 }
