@@ -51,8 +51,8 @@ TREND_MONTHS = 12
 
 
 @dataclass(frozen=True)
-class Share:
-    """A figure from the kept ratings of a group (a counter, a unit, the city)."""
+class KeptFigure:
+    """IKM, grade, volume and share of 1-2 ratings of a group of kept ratings (a counter, the city)."""
 
     n_used: int
     ikm: Decimal | None
@@ -61,7 +61,7 @@ class Share:
     low_share: float | None  # percentage of 1-2 overall ratings
 
     @classmethod
-    def of(cls, sums: Sums) -> Share:
+    def of(cls, sums: Sums) -> KeptFigure:
         ikm = sums.ikm
         mutu = "" if ikm is None else grade(ikm).letter
         return cls(sums.n_used, ikm, mutu, MUTU_NAMES.get(mutu, ""), sums.low_share)
@@ -71,7 +71,7 @@ class Share:
 class CounterFigure:
     counter_id: int
     name: str
-    figure: Share
+    figure: KeptFigure
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class DashboardPage:
     focus: FocusUnit | None
     overdue_complaints: int = 0
     low_shares: dict[int, float | None] | None = None  # unit id -> share of 1-2 ratings
-    city: Share | None = None  # every unit together, for HR and admin
+    city: KeptFigure | None = None  # every unit together, for HR and admin
 
 
 def _id(text: str | None, what: str) -> int | None:
@@ -144,7 +144,7 @@ def dashboard(
         focus,
         overdue,
         low_shares={unit: sums.low_share for unit, sums in per_unit.items()},
-        city=Share.of(total(per_unit.values())) if principal.sees_all_units else None,
+        city=KeptFigure.of(total(per_unit.values())) if principal.sees_all_units else None,
     )
 
 
@@ -215,13 +215,13 @@ def counter_figures(session: Session, run: ChosenRun, unit_id: int) -> list[tupl
     counters = session.execute(
         select(Counter.id, Counter.name, Counter.active).where(Counter.unit_id == unit_id)
     ).all()
-    figures = [
-        (CounterFigure(counter_id, name, Share.of(sums.get(counter_id, Sums.empty()))), sums.get(counter_id))
-        for counter_id, name, active in counters
-        if active or counter_id in sums
-    ]
+    figures = []
+    for counter_id, name, active in counters:
+        if active or counter_id in sums:
+            kept = sums.get(counter_id, Sums.empty())
+            figures.append((CounterFigure(counter_id, name, KeptFigure.of(kept)), kept))
     figures.sort(key=lambda pair: (pair[0].figure.ikm is None, pair[0].figure.ikm or 0, pair[0].name))
-    return [(figure, found or Sums.empty()) for figure, found in figures]
+    return figures
 
 
 def trend_months(last_day: date, months: int = TREND_MONTHS) -> list[Period]:

@@ -100,6 +100,15 @@ def test_it_lists_officers_without_enough_ratings_quietly_with_what_they_need(
     assert "25 lagi diperlukan" in indonesian
 
 
+@pytest.mark.parametrize("persona", ["admin", "hr"])
+def test_it_shows_hr_and_admin_the_same_order_for_any_unit(
+    client: TestClient, world: World, team: OfficersWorld, persona: str
+) -> None:
+    html = signed_in(client, persona).get(DASHBOARD, params={"lang": "en", "unit": world.unit_a.id}).text
+
+    assert list(_officers(html)) == [team.bayu.id, team.sari.id, team.dodi.id, team.citra.id]
+
+
 @pytest.mark.parametrize("persona", ["head_b", "officer"])
 def test_it_shows_no_officer_of_unit_a_to_others(
     client: TestClient, team: OfficersWorld, persona: str
