@@ -24,6 +24,7 @@ from portal.citizen.writer import RatingIntake
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.errors import error_page
 from portal.kernel.hardening import security_headers
+from portal.kernel.head import HeadAsGet
 from portal.kernel.i18n import install_i18n
 from portal.kernel.security import FormSigner
 from portal.kernel.settings import REPO_ROOT, Settings, SettingsError
@@ -48,6 +49,7 @@ from staff_admin import routes as staff_routes
 from staff_admin.audit_log import routes as audit_log_routes
 from staff_admin.complaints import cli as complaints_cli
 from staff_admin.complaints import routes as complaints_routes
+from staff_admin.cookies import STAFF_PATH
 from staff_admin.dashboard import routes as dashboard_routes
 from staff_admin.masterdata import routes as masterdata_routes
 from staff_admin.periods import routes as periods_routes
@@ -76,7 +78,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    signer = FormSigner(
+        settings.secret_key, settings.form_max_age_seconds, {"k": settings.kiosk_form_max_age_seconds}
+    )
     intake = RatingIntake.for_database(engine, sessions, settings, signer)
     portal = Portal(
         settings=settings,
@@ -127,7 +131,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             backend="gzip",
             minimum_size=1024,
             gzip_compress_level=GZIP_LEVEL,
-            exclude=[f"^{staff_routes.STAFF_PATH}"],
+            exclude=[f"^{STAFF_PATH}"],
             exclude_opt_key=NO_COMPRESSION,
             middleware_class=PassEncoded,
         ),
@@ -138,10 +142,12 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         on_startup=[tune_garbage_collector] if settings.is_production else [],
         on_shutdown=[intake.close, engine.dispose],
         debug=False,
+        logging_config=None,  # every log line is JSON, written by portal.ops.accesslog
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )
-    app.asgi_handler = HotPath(app.asgi_handler, app, portal, REQUEST_MAX_BODY_BYTES)
+    # HEAD goes past the hot path (GET and POST only) to the app, as a GET without a body.
+    app.asgi_handler = HotPath(HeadAsGet(app.asgi_handler), app, portal, REQUEST_MAX_BODY_BYTES)
     return accesslog.install(app, settings.access_log)
 
 

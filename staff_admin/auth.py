@@ -1,4 +1,4 @@
-"""Passwords (argon2), sign-in with throttling, and database-backed sessions.
+"""Passwords (argon2), sign-in with throttling (see `throttle_wait`), and database-backed sessions.
 
 Everything lives in the database, so any number of app processes share sessions and throttles.
 The session cookie holds a random token; the table holds only its keyed hash."""
@@ -10,19 +10,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from hmac import compare_digest
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.service import one_at_a_time
+from portal.kernel.models import Employee
 from portal.kernel.security import keyed_hash, network_hash
 from portal.kernel.settings import Settings
 from staff_admin.access import Principal, principal_for
 from staff_admin.models import LoginAttempt, StaffSession, User
 
-SESSION_COOKIE = "rp_staff"
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minute per session
 
 # argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 70 ms on the 2-core
@@ -51,6 +52,7 @@ class NotAuthenticated(Exception):
 class SignedIn:
     token: str  # goes into the cookie, never into the database
     principal: Principal
+    known_browser: str  # the known-browser cookie for this account
 
 
 def hash_password(password: str) -> str:
@@ -86,6 +88,45 @@ def session_hash(settings: Settings, token: str) -> str:
     return keyed_hash(settings.secret_key, "staff-session", token)
 
 
+KNOWN_BROWSER_SECONDS = 180 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Who a sign-in attempt is for and where it comes from, as keyed hashes."""
+
+    account: str  # the username
+    network: str  # its /24 or /64
+    browser: str | None  # a browser that signed in to this account before (its known-browser cookie)
+
+    @property
+    def place(self) -> str:
+        """What failures are counted against, besides the account: the known browser, else the network.
+        (Stored in `LoginAttempt.network_key`.)"""
+        return self.browser or self.network
+
+
+def _browser_mac(settings: Settings, username: str, browser: str) -> str:
+    return keyed_hash(settings.secret_key, "known-browser", f"{account_key(settings, username)}:{browser}")
+
+
+def known_browser_cookie(settings: Settings, username: str) -> str:
+    """The value of the known-browser cookie given at a successful sign-in: a random id and its MAC
+    with the account, so it names no one and counts only for that account."""
+    browser = secrets.token_urlsafe(18)
+    return f"{browser}.{_browser_mac(settings, username, browser)}"
+
+
+def known_browser(settings: Settings, username: str, cookie: str | None) -> str | None:
+    """The key of the browser behind a known-browser cookie valid for this account, else None."""
+    if not cookie or len(cookie) > 128 or not cookie.isascii():
+        return None
+    browser, _, mac = cookie.partition(".")
+    if not browser or not compare_digest(mac, _browser_mac(settings, username, browser)):
+        return None
+    return keyed_hash(settings.secret_key, "login-browser", browser)
+
+
 def _wait_seconds(
     session: Session,
     where: ColumnElement[bool],
@@ -107,39 +148,73 @@ def _wait_seconds(
     return max(1, math.ceil((times[-1] + window - now).total_seconds()))
 
 
-def throttle_wait(session: Session, settings: Settings, now: datetime, account: str, network: str) -> int:
+def longest_delay(settings: Settings) -> int:
+    """The per-account delay stops growing here: a guesser with any number of networks is then no
+    faster than one network against the lockout (`LOGIN_FAILURES_PER_ACCOUNT` per window)."""
+    return max(1, settings.login_window_seconds // settings.login_failures_per_account)
+
+
+def account_delay(settings: Settings, failures: int) -> int:
+    """Seconds from an account's latest failure until its next attempt from a new browser: none for
+    as many failures as one network may make, then 1, 2, 4, ... up to `longest_delay`."""
+    beyond = failures - settings.login_failures_per_account
+    return 0 if beyond <= 0 else min(longest_delay(settings), 2 ** min(beyond - 1, 30))
+
+
+def throttle_wait(session: Session, settings: Settings, now: datetime, attempt: Attempt) -> int:
+    """Seconds before this attempt may be checked (0: now).
+
+    - Lockout per account *and* place: `LOGIN_FAILURES_PER_ACCOUNT` failures in the window lock the
+      account from that network (or known browser) only; the owner elsewhere still signs in.
+    - A delay per account, growing with its failures from everywhere (`account_delay`): guessing spread
+      over many networks is slowed, and nobody is locked out for longer than that delay.
+    - `LOGIN_FAILURES_PER_NETWORK` failures in the window, for any accounts, hold a network back.
+    A browser that signed in to the account before counts on its own: strangers' failures on its
+    network and the account's delay leave it alone."""
     window = timedelta(seconds=settings.login_window_seconds)
     start = now - window
-    # A successful sign-in forgives the account's earlier failures (not the network's).
+    account = LoginAttempt.account_key == attempt.account
+    here = LoginAttempt.network_key == attempt.place
+    # A successful sign-in forgives the failures made at its place before it.
     last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.account_key == account, LoginAttempt.succeeded.is_(True)
-        )
+        select(func.max(LoginAttempt.at)).where(account, here, LoginAttempt.succeeded.is_(True))
     )
-    account_since = max(start, last_success) if last_success else start
-    by_account = _wait_seconds(
-        session,
-        LoginAttempt.account_key == account,
-        account_since,
-        settings.login_failures_per_account,
-        window,
-        now,
-    )
-    by_network = _wait_seconds(
-        session, LoginAttempt.network_key == network, start, settings.login_failures_per_network, window, now
-    )
-    return max(by_account, by_network)
+    since = max(start, last_success) if last_success else start
+    waits = [
+        _wait_seconds(session, and_(account, here), since, settings.login_failures_per_account, window, now)
+    ]
+    if attempt.browser is None:
+        failures, latest = session.execute(
+            select(func.count(), func.max(LoginAttempt.at)).where(
+                account, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start
+            )
+        ).one()
+        if latest is not None:
+            delay = timedelta(seconds=account_delay(settings, failures))
+            waits.append(max(0, math.ceil((latest + delay - now).total_seconds())))
+        waits.append(_wait_seconds(session, here, start, settings.login_failures_per_network, window, now))
+    return max(waits)
 
 
 def login(
-    session: Session, settings: Settings, now: datetime, username: str, password: str, address: str | None
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    username: str,
+    password: str,
+    address: str | None,
+    browser_cookie: str | None = None,
 ) -> SignedIn:
-    account, network = account_key(settings, username), network_key(settings, address)
-    # Checking the throttle and counting this attempt happen under a lock per account and per network
+    attempt = Attempt(
+        account_key(settings, username),
+        network_key(settings, address),
+        known_browser(settings, username, browser_cookie),
+    )
+    # Checking the throttle and counting this attempt happen under a lock per account and per place
     # (always in this order), in any app process: guesses sent all at once are counted one by one.
-    one_at_a_time(session, "login-account", account)
-    one_at_a_time(session, "login-network", network)
-    wait = throttle_wait(session, settings, now, account, network)
+    one_at_a_time(session, "login-account", attempt.account)
+    one_at_a_time(session, "login-network", attempt.place)
+    wait = throttle_wait(session, settings, now, attempt)
     if wait:
         session.rollback()
         raise LoginThrottled(wait)  # not recorded: waiting out the window must end the lock
@@ -147,18 +222,23 @@ def login(
     session.execute(
         delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(seconds=settings.login_window_seconds))
     )
-    attempt = LoginAttempt(at=now, account_key=account, network_key=network, succeeded=False)
-    session.add(attempt)
+    counted = LoginAttempt(at=now, account_key=attempt.account, network_key=attempt.place, succeeded=False)
+    session.add(counted)
     session.commit()  # counted as failed before the password is checked; releases the locks
-    user = session.scalar(select(User).where(User.username == normalise_username(username)))
-    if user is None:
+    row = session.execute(
+        select(User, Employee.active)
+        .outerjoin(Employee, Employee.id == User.employee_id)
+        .where(User.username == normalise_username(username))
+    ).first()
+    user = row.User if row else None
+    if row is None:
         verify_password(_dummy_hash(), password)  # about the same time as a real check
         valid = False
     else:
-        valid = verify_password(user.password_hash, password) and user.active
+        valid = verify_password(row.User.password_hash, password) and may_sign_in(row.User, row.active)
     if not valid or user is None:
         raise InvalidCredentials(username)
-    attempt.succeeded = True
+    counted.succeeded = True
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
@@ -176,7 +256,13 @@ def login(
     )
     principal = principal_for(session, user)
     session.commit()
-    return SignedIn(token, principal)
+    return SignedIn(token, principal, known_browser_cookie(settings, username))
+
+
+def may_sign_in(user: User, employee_active: bool | None) -> bool:
+    """An active account; an officer's also needs their employee record active: deactivating the
+    record (a form, an HR import) ends their sessions at their next request, as for the account."""
+    return user.active and (user.employee_id is None or bool(employee_active))
 
 
 def authenticate(session: Session, settings: Settings, now: datetime, token: str | None) -> Principal:
@@ -184,15 +270,20 @@ def authenticate(session: Session, settings: Settings, now: datetime, token: str
     if not token:
         raise NotAuthenticated()
     row = session.execute(
-        select(StaffSession, User)
+        select(StaffSession, User, Employee.active)
         .join(User, User.id == StaffSession.user_id)
+        .outerjoin(Employee, Employee.id == User.employee_id)
         .where(StaffSession.id_hash == session_hash(settings, token))
     ).first()
     if row is None:
         raise NotAuthenticated()
-    staff_session, user = row.tuple()
+    staff_session, user, employee_active = row.tuple()
     idle = timedelta(seconds=settings.staff_session_idle_seconds)
-    if not user.active or now >= staff_session.expires_at or now - staff_session.last_seen_at >= idle:
+    if (
+        not may_sign_in(user, employee_active)
+        or now >= staff_session.expires_at
+        or now - staff_session.last_seen_at >= idle
+    ):
         session.delete(staff_session)
         session.commit()
         raise NotAuthenticated(expired=True)

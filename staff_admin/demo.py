@@ -29,6 +29,7 @@ from staff_admin.periods import service as periods
 from staff_admin.periods.models import ScoringPeriod
 from staff_admin.review import appeals
 from staff_admin.review.models import Appeal
+from staff_admin.review.unlinkable import rating_reference
 
 DEMO_ROOT = "KOTA"  # portal.ops.demo.ROOT_CODE (the staff side reads the portal's data, not its code)
 SCORED_MONTHS = 3  # before the current month
@@ -101,7 +102,7 @@ def load_demo_casework(
             periods.score(session, hr, period_id, settings, clock)
             scored.append(label)
     cases = _open_cases(session, settings, now, today)
-    appealed = _appeal(session, now)
+    appealed = _appeal(session, settings, now)
     return CaseworkSummary(scored, still_open, cases, appealed)
 
 
@@ -147,7 +148,7 @@ def _open_cases(session: Session, settings: Settings, now: datetime, today: date
     return len(ratings)
 
 
-def _appeal(session: Session, now: datetime) -> int:
+def _appeal(session: Session, settings: Settings, now: datetime) -> int:
     """The demo officer contests their lowest rating of the last month, once."""
     officer = _principal(session, "petugas", OFFICER)
     if officer is None or officer.employee_id is None:
@@ -167,5 +168,6 @@ def _appeal(session: Session, now: datetime) -> int:
     )
     if rating_id is None:
         return 0
-    appeals.contest(session, officer, now, rating_id, APPEAL_REASON)
+    reference = rating_reference(settings.secret_key, rating_id)  # as the officer's page names it
+    appeals.contest(session, officer, now, reference, APPEAL_REASON, settings.secret_key)
     return 1

@@ -52,7 +52,9 @@ class StaffSession(Base):
 
 class LoginAttempt(Base):
     """One sign-in attempt. Throttling counts recent failures per account key and per network;
-    the account key is a keyed hash so a password typed into the username box is never stored."""
+    the account key is a keyed hash so a password typed into the username box is never stored.
+    `network_key` holds where the attempt came from: the network's keyed hash, or a known browser's
+    for a browser that signed in to the account before (`staff_admin.auth.Attempt.place`)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (

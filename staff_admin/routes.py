@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.citizen.followup import local_date
 from portal.citizen.forms import N_
-from portal.kernel.hardening import request_address, secure_cookies
+from portal.kernel.hardening import request_address
 from portal.kernel.web import render
-from staff_admin import auth, service
-from staff_admin.kit.area import STAFF_PATH, StaffArea, safe_next
+from staff_admin import auth, cookies, csrf, service
+from staff_admin.cookies import staff_cookies
+from staff_admin.kit.area import StaffArea, safe_next
 from staff_admin.kit.deps import Db, FormData, PortalDep, StaffDep
 from staff_admin.kit.pages import staff_page
 
@@ -41,9 +41,16 @@ class StaffController(StaffArea):
     def login_submit(self, request: Request, data: FormData, db: Db, portal: PortalDep) -> Response:
         username, password = str(data.get("username", "")), str(data.get("password", ""))
         target = str(data.get("next", ""))
+        jar = staff_cookies(portal.settings)
         try:
             signed_in = auth.login(
-                db, portal.settings, portal.clock(), username, password, request_address(request)
+                db,
+                portal.settings,
+                portal.clock(),
+                username,
+                password,
+                request_address(request),
+                jar.read(request.cookies, cookies.KNOWN_BROWSER),
             )
         except auth.InvalidCredentials:
             error = N_("The username or password is not correct.")
@@ -53,23 +60,20 @@ class StaffController(StaffArea):
             response = _login_page(request, target, username, None, wait_minutes=minutes, status_code=429)
             response.headers["Retry-After"] = str(throttled.retry_after_seconds)
             return response
-        cookie = Cookie(
-            key=auth.SESSION_COOKIE,
-            value=signed_in.token,
-            path=STAFF_PATH,
-            httponly=True,
-            samesite="lax",
-            secure=secure_cookies(portal.settings),
-        )
+        given = [
+            jar.make(cookies.SESSION, signed_in.token),
+            csrf.fresh_secret_cookie(portal.settings),
+            jar.make(cookies.KNOWN_BROWSER, signed_in.known_browser, max_age=auth.KNOWN_BROWSER_SECONDS),
+        ]
         destination = safe_next(target) or request.app.route_reverse("staff:home")
-        return Redirect(destination, status_code=303, cookies=[cookie])
+        return Redirect(destination, status_code=303, cookies=given)
 
     @post("/logout", name="staff:logout", sync_to_thread=True, status_code=303)
     def logout(self, request: Request, db: Db, portal: PortalDep) -> Response:
-        auth.logout(db, portal.settings, request.cookies.get(auth.SESSION_COOKIE))
-        response = Redirect(request.app.route_reverse("staff:login"), status_code=303)
-        response.delete_cookie(auth.SESSION_COOKIE, path=STAFF_PATH)
-        return response
+        jar = staff_cookies(portal.settings)
+        auth.logout(db, portal.settings, jar.read(request.cookies, cookies.SESSION))
+        ended = [jar.expire(cookies.SESSION), csrf.fresh_secret_cookie(portal.settings)]
+        return Redirect(request.app.route_reverse("staff:login"), status_code=303, cookies=ended)
 
     @get("/", name="staff:home", sync_to_thread=True)
     def home(self, request: Request, staff: StaffDep) -> Template:

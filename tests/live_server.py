@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, func, make_url, select, text
 from portal.kernel.db import make_engine, make_sessionmaker, normalise_url
 from portal.kernel.hours import STANDARD_OFFICE_HOURS
 from portal.kernel.models import Counter, DutyShift, Employee, Rating, Unit
+from portal.ops.accesslog import UVICORN_LOG_CONFIG
 from portal.ops.serving import EVENT_LOOP, HTTP_PROTOCOL
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,9 +54,11 @@ def free_port() -> int:
 
 
 def uvicorn(app: str, port: int, workers: int) -> list[str]:
-    """Served as `rating-portal serve` serves it: uvicorn, no access log, no proxy headers."""
+    """Served as `rating-portal serve` serves it: uvicorn, no access log, no proxy headers, its own
+    log lines as JSON."""
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--http", HTTP_PROTOCOL, "--loop", EVENT_LOOP]
+    command += ["--log-config", str(UVICORN_LOG_CONFIG)]
     return [*command, "--workers", str(workers), "--no-access-log", "--no-proxy-headers"]
 
 

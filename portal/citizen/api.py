@@ -16,12 +16,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import JSONBody, PathParameter, SkipValidation
 from sqlalchemy.orm import Session
 
 from portal.citizen import proofs, qr
+from portal.citizen.api_docs import SelfHostedSwagger
 from portal.citizen.proofs import ApiClient
 from portal.kernel.web import Portal
 
@@ -161,7 +162,7 @@ def openapi_config() -> OpenAPIConfig:
             "requests per minute; a 429 answer says when to retry."
         ),
         path=DOCS_PATH,
-        render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(), YamlRenderPlugin()],
+        render_plugins=[SelfHostedSwagger(path="/"), JsonRenderPlugin(), YamlRenderPlugin()],
         components=Components(
             security_schemes={
                 "apiKey": SecurityScheme(

@@ -288,7 +288,9 @@ class TicketController(Controller):
             if outcome is service.SubmitOutcome.ALREADY_USED:
                 return _closed_ticket(request, db, portal, token, "reused")
             return Redirect(
-                request.url_for("portal:ticket_thanks", token=token) + f"?lang={request.state.language}",
+                # a path, never an absolute URL from the request's Host header
+                request.app.route_reverse("portal:ticket_thanks", token=token)
+                + f"?lang={request.state.language}",
                 status_code=303,
             )
 

@@ -154,8 +154,9 @@ def _page_of(row: Row, now: datetime) -> CounterPage:
 
 def kiosk_proof(session: Session, settings: Settings, now: datetime, token: str, code: str) -> str:
     """Checks the code a citizen scanned from a counter's kiosk screen; returns the proof to sign into
-    the form ("k:STEP"). Raises ProofRejected (counted) for a forged or stale code, or when the
-    counter has no registered screen any more."""
+    the form ("k:STEP"). Raises ProofRejected (counted) for a forged or stale code, when the counter
+    has no registered screen any more, or once the code has opened `kiosk_forms_per_code` forms
+    (a photo of the screen passed around; the form itself lives kiosk_form_max_age_seconds)."""
     counter = _counter(session, token)
     try:
         proof = verify_kiosk_code(
@@ -177,6 +178,13 @@ def kiosk_proof(session: Session, settings: Settings, now: datetime, token: str,
     if has_screen is None:
         record_rejection(session, "kiosk", "revoked", counter.id, now)
         raise ProofRejected("kiosk", "revoked")
+    # Counted per counter in the code's step, shared by every app process.
+    counts_without_flush_wait(session)
+    opened = add_hits(session, f"kiosk-forms:{counter.id}", proof.step)
+    session.commit()
+    if opened > settings.kiosk_forms_per_code:
+        record_rejection(session, "kiosk", "exhausted", counter.id, now)
+        raise ProofRejected("kiosk", "exhausted")
     return f"k:{proof.step}"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.types import Message, Scope
 
@@ -16,21 +17,13 @@ from portal.citizen.forms import MAX_ID
 from portal.kernel.security import client_address
 from portal.kernel.settings import Settings
 
-# No inline script or style anywhere: templates link /static files only. `data:` images are the
-# empty favicon of base.html. Forms post to this site only; no page may be framed.
+# No inline script or style anywhere, the API documentation included (portal.citizen.api_docs): pages
+# link /static files only. `data:` images are the empty favicon of base.html (and Swagger UI's icons).
+# Forms post to this site only; no page may be framed.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-# The OpenAPI page under /api/docs is Litestar's Swagger UI: an inline bootstrap script and style and
-# its bundle from jsDelivr. Relaxed for that HTML page alone; every other page keeps the strict policy.
-DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://cdn.jsdelivr.net; "
-    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
-DOCS_PATH = "/api/docs"
 # The rating URL holds the counter's token: no other site may see it in a Referer.
 REFERRER_POLICY = "same-origin"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
@@ -62,14 +55,6 @@ def request_address(request: Request) -> str | None:
     )
 
 
-def _is_docs_page(scope: Scope, headers: list[tuple[bytes, bytes]]) -> bool:
-    path = scope.get("path", "")
-    if not (path == DOCS_PATH or path.startswith(DOCS_PATH + "/")):
-        return False
-    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
-    return content_type.startswith(b"text/html")
-
-
 def security_headers(settings: Settings) -> HeaderHook:
     """A `before_send` hook adding the security headers to every HTTP response start."""
     fixed = {
@@ -82,8 +67,8 @@ def security_headers(settings: Settings) -> HeaderHook:
         fixed["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     # Encoded once: this runs on every response, and a header lookup per name would scan them each time.
     ours = [(name.lower().encode(), value.encode()) for name, value in fixed.items()]
-    policies = {False: CONTENT_SECURITY_POLICY.encode(), True: DOCS_CONTENT_SECURITY_POLICY.encode()}
-    replaced = {name for name, _ in ours} | {b"content-security-policy"}
+    ours.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+    replaced = {name for name, _ in ours}
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
@@ -91,8 +76,7 @@ def security_headers(settings: Settings) -> HeaderHook:
         headers = [
             (name, value) for name, value in message.get("headers", ()) if name.lower() not in replaced
         ]
-        policy = policies[_is_docs_page(scope, headers)]
-        message["headers"] = [*headers, (b"content-security-policy", policy), *ours]
+        message["headers"] = [*headers, *ours]
 
     return add_headers
 
@@ -103,7 +87,9 @@ async def refuse_malformed_requests(request: Request) -> None:
 
     A NUL byte is never part of a real link or form (tokens, codes and ids are printable, and nobody
     types one) and PostgreSQL cannot even compare or store text holding one: 400 for a NUL in the path,
-    the query string or an urlencoded form (file uploads may hold any byte and are checked as files).
+    the query string, an urlencoded form or a multipart form's fields and file names (a file's
+    content may hold any byte and is checked as a file). The multipart form is parsed here once;
+    the handler reads the same parsed form.
     An integer id in the path beyond what an id column holds is no such thing: 404, instead of an
     overflow in the database driver."""
     query = request.scope.get("query_string", b"")
@@ -112,10 +98,16 @@ async def refuse_malformed_requests(request: Request) -> None:
     for value in request.path_params.values():
         if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
             raise NotFoundException("no such id")
-    if (
-        request.method not in ("GET", "HEAD")
-        and request.content_type[0] == "application/x-www-form-urlencoded"
-    ):
+    if request.method in ("GET", "HEAD"):
+        return
+    content_type = request.content_type[0]
+    if content_type == "application/x-www-form-urlencoded":
         body = await request.body()  # cached: the handler reads the same bytes
         if b"\x00" in body or b"%00" in body:
             raise ClientException("NUL byte in a form")
+    elif content_type == "multipart/form-data":
+        form = await request.form()  # cached in the connection's state for the handler
+        for name, value in form.multi_items():
+            text = (value.filename or "") if isinstance(value, UploadFile) else value
+            if "\x00" in name or (isinstance(text, str) and "\x00" in text):
+                raise ClientException("NUL byte in a form")

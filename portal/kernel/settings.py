@@ -113,6 +113,10 @@ class Settings:
     # Proof-of-presence channels (docs/channels.md)
     kiosk_step_seconds: int = 30
     kiosk_grace_seconds: int = 60
+    # A form opened from a kiosk code is sent within this time, and one code opens this many forms
+    # (a photo of the screen passed around stops at that); the poster's form keeps form_max_age_seconds.
+    kiosk_form_max_age_seconds: int = 10 * 60
+    kiosk_forms_per_code: int = 10
     ticket_ttl_seconds: int = 24 * 3600
     api_rate_limit_per_minute: int = 120
     # Scoring (documented in docs/scoring.md); periods are calendar days in this zone
@@ -179,6 +183,8 @@ class Settings:
             counter_page_seconds=_int(env, "COUNTER_PAGE_SECONDS", 5),
             kiosk_step_seconds=_int(env, "KIOSK_STEP_SECONDS", 30, minimum=10),
             kiosk_grace_seconds=_int(env, "KIOSK_GRACE_SECONDS", 60),
+            kiosk_form_max_age_seconds=_int(env, "KIOSK_FORM_SECONDS", 10 * 60, minimum=60),
+            kiosk_forms_per_code=_int(env, "KIOSK_FORMS_PER_CODE", 10, minimum=1),
             ticket_ttl_seconds=_int(env, "TICKET_TTL_SECONDS", 24 * 3600, minimum=60),
             api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 120, minimum=1),
             officer_min_ratings=_int(env, "OFFICER_MIN_RATINGS", 30, minimum=1),

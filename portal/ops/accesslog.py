@@ -9,10 +9,14 @@ written together (at most 256 lines or one second old), as web servers buffer th
 write per request cost more than the rest of a small request here. A crashed process can lose the
 lines of its last second.
 
-Error lines (loggers `portal`, `staff_admin`, `scoring`; WARNING and above):
-`{"time", "log": "error", "level", "logger", "message", "exception", "traceback", "pid"}`. Database
-errors carry no bound values (engines are made with `hide_parameters=True`), so a comment or a hash
-never reaches the log through a failed statement.
+Error lines (every logger, WARNING and above, through a handler on the root logger: the app's
+`portal`, `staff_admin`, `scoring`, the libraries', uvicorn's):
+`{"time", "log": "error", "level", "logger", "message", "exception", "traceback", "pid"}`, the traceback
+inside the line, never as lines of its own. Litestar's logging is off (`logging_config=None` in app.py:
+its default printed every logged error a second time, as text); uvicorn writes its own messages as
+`"log": "server"` lines through `UVICORN_LOG_CONFIG`, which `serve` passes it. Database errors carry no
+bound values (engines are made with `hide_parameters=True`), so a comment or a hash never reaches the
+log through a failed statement.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import os
 import sys
 import time
 import traceback
+from pathlib import Path
 
 import msgspec
 from litestar import Litestar
@@ -31,6 +36,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 _ENCODE = msgspec.json.Encoder().encode  # the access line's JSON: 5-10x faster than json.dumps
 ERROR_LOGGERS = ("portal", "staff_admin", "scoring")
 _MARK = "_rating_portal_json"
+# uvicorn's logging as a file of its own (`--log-config`): uvicorn applies it in every worker it starts.
+UVICORN_LOG_CONFIG = Path(__file__).with_name("uvicorn_log.json")
 
 
 class Timestamps:
@@ -51,7 +58,8 @@ class Timestamps:
 
 
 class JsonLines(logging.Formatter):
-    """An error line with its exception."""
+    """A log record as one line, its exception and traceback inside: an error line (WARNING and
+    above) or a server line (uvicorn's start and stop)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,7 +68,7 @@ class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": self._now(),
-            "log": "error",
+            "log": "error" if record.levelno >= logging.WARNING else "server",
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -73,7 +81,7 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-class _Stderr(logging.StreamHandler):
+class StderrLines(logging.StreamHandler):
     """Writes to whatever sys.stderr is at the moment (test runners swap it)."""
 
     def __init__(self) -> None:
@@ -88,18 +96,24 @@ class _Stderr(logging.StreamHandler):
         pass
 
 
+def json_handler(level: int = logging.WARNING) -> logging.Handler:
+    handler = StderrLines()
+    handler.setFormatter(JsonLines())
+    handler.setLevel(level)
+    return handler
+
+
 def configure_logging() -> None:
-    """JSON lines for the app's warnings and errors; idempotent per process."""
-    for name, level in [(name, logging.WARNING) for name in ERROR_LOGGERS]:
+    """JSON lines for every warning and error of the process; idempotent per process."""
+    root = logging.getLogger()
+    if not any(getattr(h, _MARK, False) for h in root.handlers):
+        handler = json_handler()
+        setattr(handler, _MARK, True)
+        root.addHandler(handler)
+    for name in ERROR_LOGGERS:
         logger = logging.getLogger(name)
-        if not any(getattr(h, _MARK, False) for h in logger.handlers):
-            handler = _Stderr()
-            handler.setFormatter(JsonLines())
-            handler.setLevel(level)
-            setattr(handler, _MARK, True)
-            logger.addHandler(handler)
-        if logger.level == logging.NOTSET or logger.level > level:
-            logger.setLevel(level)
+        if logger.level == logging.NOTSET or logger.level > logging.WARNING:
+            logger.setLevel(logging.WARNING)
 
 
 class AccessLog:

@@ -17,7 +17,7 @@ from portal.citizen import proofs, qr
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.models import Counter, Unit
 from portal.kernel.settings import REPO_ROOT, Settings
-from portal.ops import migrate
+from portal.ops import accesslog, migrate
 from portal.ops.demo import load_demo_data
 
 AppFactory = Callable[[Settings], Litestar]
@@ -117,6 +117,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         http=HTTP_PROTOCOL,
         loop=EVENT_LOOP,
         access_log=False,  # access logs would hold client addresses; we keep none
+        log_config=str(accesslog.UVICORN_LOG_CONFIG),  # its own lines as JSON, like the app's
         proxy_headers=False,
     )
     return 0

@@ -39,6 +39,7 @@ from scoring.csvio import EXPORT_COLUMNS, write_ratings_csv
 from scoring.db import freeze
 from scoring.db.loading import load_period_table
 from scoring.db.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
+from scoring.db.themes import store_comment_themes
 from scoring.params import ScoringParams
 from scoring.periods import Period
 from scoring.pipeline import FlagTable, detect
@@ -191,6 +192,7 @@ def score_period(
             rows = [{"run_id": run.id, **_officer_row(o, by_employee)} for o in officers]
             session.execute(insert(OfficerResult), rows)
         _write_flags(session, flags, excluded, clock())
+        store_comment_themes(session, run.id, period, timezone)  # reads the flags just written
         if before_commit:  # lets tests prove a failure here leaves the previous results
             before_commit()
         session.commit()

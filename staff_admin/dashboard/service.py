@@ -9,7 +9,7 @@ regulation's formula (scoring.skm.ikm_from_sums)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -46,6 +46,7 @@ from staff_admin.dashboard.results import (
     scored_periods,
     unit_figures,
 )
+from staff_admin.dashboard.themes import ThemeFigure, unit_themes
 
 TREND_MONTHS = 12
 
@@ -97,6 +98,7 @@ class DashboardPage:
     overdue_complaints: int = 0
     low_shares: dict[int, float | None] | None = None  # unit id -> share of 1-2 ratings
     city: KeptFigure | None = None  # every unit together, for HR and admin
+    themes: list[ThemeFigure] = field(default_factory=list)  # of the focused unit
 
 
 def _id(text: str | None, what: str) -> int | None:
@@ -136,6 +138,7 @@ def dashboard(
         raise NotFound(f"counter {counter_id}")
     per_unit = kept_sums(session, chosen, Rating.unit_id, unit_scope(principal, Rating.unit_id))
     focus = None if unit_id is None else _focus(session, chosen, unit_id, units, counter_id)
+    themes = [] if focus is None else unit_themes(session, principal, chosen.run_id, focus.unit_id)
     return DashboardPage(
         periods,
         chosen,
@@ -145,6 +148,7 @@ def dashboard(
         overdue,
         low_shares={unit: sums.low_share for unit, sums in per_unit.items()},
         city=KeptFigure.of(total(per_unit.values())) if principal.sees_all_units else None,
+        themes=themes,
     )
 
 

@@ -8,25 +8,18 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from litestar import Controller, Request, Response
-from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import PermissionDeniedException
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect, Template
-from litestar.types import ASGIApp, Receive, Scope, Send
 
 from portal.citizen.forms import N_
-from portal.kernel.hardening import secure_cookies
 from portal.kernel.i18n import choose_language
-from portal.kernel.security import keyed_hash
-from portal.kernel.settings import Settings
 from portal.kernel.web import LANGUAGE_COOKIE, render
-from staff_admin import auth
+from staff_admin import auth, cookies
 from staff_admin.access import Forbidden, NotFound, Principal
+from staff_admin.cookies import STAFF_PATH, staff_cookies
+from staff_admin.csrf import StaffCSRF
 from staff_admin.kit.deps import Db, PortalDep, PrincipalDep, StaffRequest
-
-CSRF_COOKIE = "rp_csrf"
-STAFF_PATH = "/admin"
 
 ERRORS = {
     "csrf": (
@@ -36,29 +29,6 @@ ERRORS = {
     403: (N_("You may not open this page"), N_("Your account does not have access to it.")),
     404: (N_("We could not find this page"), N_("It does not exist, or it is outside your units.")),
 }
-
-
-class StaffCSRF:
-    """Litestar's CSRF middleware for the staff area only (citizens have no session, and their
-    forms carry a signed token instead); built on first use because the key comes from settings."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._inner: CSRFMiddleware | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._inner is None:
-            settings: Settings = scope["litestar_app"].state.portal.settings
-            config = CSRFConfig(
-                secret=keyed_hash(settings.secret_key, "csrf", "staff"),
-                cookie_name=CSRF_COOKIE,
-                cookie_path=STAFF_PATH,
-                cookie_httponly=True,
-                cookie_secure=secure_cookies(settings),
-                cookie_samesite="lax",
-            )
-            self._inner = CSRFMiddleware(self.app, config)
-        await self._inner(scope, receive, send)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -83,10 +53,8 @@ def _to_login(request: Request, exc: auth.NotAuthenticated) -> Response:
     target = None
     if request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    response = Redirect(_login_url(request, safe_next(target), exc.expired), status_code=303)
-    if exc.expired:
-        response.delete_cookie(auth.SESSION_COOKIE, path=STAFF_PATH)
-    return response
+    expire = [staff_cookies(request.app.state.portal.settings).expire(cookies.SESSION)] if exc.expired else []
+    return Redirect(_login_url(request, safe_next(target), exc.expired), status_code=303, cookies=expire)
 
 
 def _error(request: Request, key: str | int, status: int) -> Template:
@@ -112,9 +80,8 @@ def _not_found(request: Request, _exc: NotFound) -> Template:
 
 
 def provide_principal(request: Request, db: Db, portal: PortalDep) -> Principal:
-    principal = auth.authenticate(
-        db, portal.settings, portal.clock(), request.cookies.get(auth.SESSION_COOKIE)
-    )
+    token = staff_cookies(portal.settings).read(request.cookies, cookies.SESSION)
+    principal = auth.authenticate(db, portal.settings, portal.clock(), token)
     db.commit()  # hand the connection back while the request waits for a thread to run its handler
     return principal
 

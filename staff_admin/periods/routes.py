@@ -64,8 +64,11 @@ class PeriodsController(StaffArea):
             body, media_type = export.to_csv(result), "text/csv; charset=utf-8"
         else:
             body, media_type = export.to_xlsx(result), XLSX_MEDIA_TYPE
-        disposition = f'attachment; filename="{result.filename_stem}.{fmt}"'
-        return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+        headers = {
+            "Content-Disposition": f'attachment; filename="{result.filename_stem}.{fmt}"',
+            "Cache-Control": "no-store",  # NIPs and individual scores: never kept by a browser or proxy
+        }
+        return Response(body, media_type=media_type, headers=headers)
 
     @get("/{period_id:int}/export.csv", name="staff:period_export_csv", sync_to_thread=True)
     def export_csv(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:

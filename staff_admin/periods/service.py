@@ -15,9 +15,10 @@ from portal.citizen.service import Clock
 from portal.kernel.settings import Settings
 from scoring.db import freeze
 from scoring.db.models import ScoringRun
-from scoring.periods import Period, PeriodError, parse_period
+from scoring.periods import FIRST_DAY, LAST_DAY, Period, PeriodError, PeriodOutOfRange, parse_period
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, Principal, require_role
+from staff_admin.kit.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
 from staff_admin.kit.problems import invalid
 from staff_admin.kit.records import get_or_404
 from staff_admin.models import User
@@ -100,6 +101,8 @@ def create_period(session: Session, principal: Principal, text: str, now: dateti
     require_role(principal, ADMIN, HR)
     try:
         parsed = parse_period(text)
+    except PeriodOutOfRange:
+        raise invalid("period", PERIOD_RANGE, value=text.strip()[:40], **PERIOD_RANGE_PARAMS) from None
     except PeriodError:
         raise invalid(
             "period",
@@ -132,6 +135,8 @@ def score(session: Session, principal: Principal, period_id: int, settings: Sett
     period = get_period(session, principal, period_id)
     if period.status == "closed":
         raise invalid("", N_("This period is closed; its results are frozen."))
+    if period.start_date < FIRST_DAY or period.end_date > LAST_DAY:  # created before the bounds
+        raise invalid("", PERIOD_RANGE, value=period.label, **PERIOD_RANGE_PARAMS)
     target = Period(period.start_date, period.end_date, period.label)
     try:
         summary = score_period(session, target, scoring_params(settings), settings.period_timezone, clock)

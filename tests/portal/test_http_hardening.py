@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import TEMPLATES_DIR, create_app, main
 from portal.citizen import proofs
-from portal.kernel.hardening import CONTENT_SECURITY_POLICY, DOCS_CONTENT_SECURITY_POLICY, secure_cookies
+from portal.kernel.hardening import CONTENT_SECURITY_POLICY, secure_cookies
 from portal.kernel.models import Counter, Rating
 from portal.kernel.security import DEVICE_COOKIE, client_address, network_hash
 from portal.kernel.settings import Settings
@@ -106,14 +106,29 @@ def test_the_api_and_its_problem_documents_carry_them(client: TestClient, api_se
         assert_hardened(response)
 
 
-def test_only_the_api_docs_page_gets_the_relaxed_policy(client: TestClient) -> None:
+def test_the_api_docs_page_loads_swagger_ui_from_this_site_under_the_strict_policy(
+    client: TestClient,
+) -> None:
+    """Issue 21, item 7: no CDN, no inline script or style, the same policy as every other page."""
     docs = client.get("/api/docs")
+
     assert docs.status_code == 200
-    assert docs.headers["content-security-policy"] == DOCS_CONTENT_SECURITY_POLICY
-    assert "frame-ancestors 'none'" in DOCS_CONTENT_SECURITY_POLICY
-    assert client.get("/api/docs/openapi.json").headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-    # The relaxation is tied to the docs path, not to HTML in general.
-    assert client.get("/r/unknown").headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert_hardened(docs)  # the strict Content-Security-Policy
+    assert "<style" not in docs.text and " style=" not in docs.text and "http" not in docs.text
+    sources = re.findall(r'<(?:script|link)[^>]*?(?:src|href)="([^"]*)"', docs.text)
+    assert sources and all(s.startswith("/static/") or s == "data:," for s in sources), sources
+    assert all(
+        re.fullmatch(r'<script src="[^"]+"(?: data-spec-url="[^"]+")?></script>', tag)
+        for tag in re.findall(r"<script.*?</script>", docs.text, re.DOTALL)
+    )  # no inline code
+    for source in sources:
+        if source.startswith("/static/"):
+            asset = client.get(source)
+            assert asset.status_code == 200 and len(asset.content) > 100, source
+            assert_hardened(asset)
+    spec_url = re.search(r'data-spec-url="([^"]+)"', docs.text).group(1)
+    assert client.get(spec_url).json()["info"]["title"] == "Rating portal API"
+    assert client.get("/api/docs/oauth2-redirect.html").status_code == 404  # Swagger UI's inline page
 
 
 def test_hsts_is_sent_only_when_the_site_is_served_over_https(

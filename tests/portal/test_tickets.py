@@ -82,6 +82,25 @@ def test_a_ticket_rates_its_officer_once(
     assert len(stored(db)) == 1
 
 
+def test_the_thanks_redirect_never_takes_its_host_from_the_request(
+    machine: QueueMachine, client: TestClient, counter: Counter
+) -> None:
+    """Issue 21, item 9: a forged Host header cannot send the citizen to another site."""
+    path = machine.ticket_path(counter.id)
+    form = form_token(client.get(path).text)
+    answer = client.post(
+        path,
+        data={"form_token": form, "overall": "4"},
+        headers={"Host": "evil.example"},
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == 303
+    location = answer.headers["location"]
+    assert "evil.example" not in location
+    assert location.startswith(f"{path}/terima-kasih?lang=")
+
+
 def test_a_second_form_of_the_same_ticket_stores_nothing(
     machine: QueueMachine, client: TestClient, counter: Counter, db: Session
 ) -> None:

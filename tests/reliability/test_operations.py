@@ -8,6 +8,7 @@ import stat
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -250,6 +251,41 @@ def test_an_error_is_logged_as_json_without_the_request_or_the_data(
     assert errors[0]["level"] == "ERROR" and errors[0]["exception"] == "RuntimeError"
     assert "Traceback" in errors[0]["traceback"]
     assert counter.public_token not in err and "198.51.100" not in err
+
+
+def test_an_unhandled_error_writes_json_lines_only(
+    settings: Settings, clock: FakeClock, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21, item 13: the traceback is inside the error line, not printed again as text."""
+    unmigrated = settings.with_(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    with TestClient(application.create_app(unmigrated, clock=clock)) as client:
+        client.cookies.set("rp_staff", "some-session")
+        capfd.readouterr()
+        response = client.get("/admin/")
+
+    assert response.status_code == 500
+    lines = capfd.readouterr().err.splitlines()
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    errors = [e for e in entries if e["log"] == "error"]
+    assert len(errors) == 1 and errors[0]["exception"] == "OperationalError"
+    assert "Traceback" in errors[0]["traceback"]
+    assert [e["status"] for e in entries if e["log"] == "access"] == [500]
+
+
+def test_the_server_writes_json_lines_only(tmp_path: Path) -> None:
+    """uvicorn's own lines too, as `serve` and the live tests start it; an error's traceback stays in its
+    line. (An unmigrated database: the staff home fails on its first query.)"""
+    port, log = live_server.free_port(), tmp_path / "server.log"
+    env = live_server.portal_env(f"sqlite:///{tmp_path / 'empty.db'}", port, tmp_path)
+    with live_server.server(live_server.portal_command(port, workers=1), env, port, "/admin/login", log):
+        response = httpx.get(f"http://127.0.0.1:{port}/admin/", headers={"Cookie": "rp_staff=x"}, timeout=10)
+    assert response.status_code == 500
+
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {e["log"] for e in entries} == {"server", "access", "error"}
+    errors = [e for e in entries if e["log"] == "error"]
+    assert len(errors) == 1 and "Traceback" in errors[0]["traceback"]
+    assert any("Uvicorn running" in e["message"] for e in entries if e["log"] == "server")
 
 
 def test_a_failed_statement_does_not_log_its_values(engine: Engine) -> None:

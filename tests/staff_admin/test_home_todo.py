@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.citizen.followup import ComplaintCase
 from portal.kernel.models import Rating
+from portal.kernel.settings import Settings
 from staff_admin import access
 from staff_admin.access import Forbidden
 from staff_admin.complaints.service import waiting_counts
@@ -21,6 +22,7 @@ from staff_admin.periods import service as periods
 from staff_admin.periods.models import ScoringPeriod
 from staff_admin.review import appeals
 from staff_admin.review.service import waiting_count
+from staff_admin.review.unlinkable import rating_reference
 from tests.conftest import FakeClock
 from tests.staff_admin.casework import counter_for, rating
 from tests.staff_admin.conftest import World, signed_in
@@ -58,7 +60,7 @@ def _period(db: Session, label: str, start: date, end: date, status: str, clock:
 
 
 @pytest.fixture
-def waiting(db: Session, world: World, clock: FakeClock) -> None:
+def waiting(db: Session, world: World, clock: FakeClock, settings: Settings) -> None:
     """Unit A: 3 flagged ratings waiting for review, an open appeal, a new case
     due later and an overdue case in progress; unit B: one flagged rating and a new overdue case;
     periods: January ended unscored, February scored not closed, March running, 2025 closed."""
@@ -79,7 +81,8 @@ def waiting(db: Session, world: World, clock: FakeClock) -> None:
     _period(db, "2026-02", date(2026, 2, 1), date(2026, 2, 28), "scored", clock)
     _period(db, "2026-03", date(2026, 3, 1), date(2026, 3, 31), "open", clock)  # still running
     db.commit()
-    appeals.contest(db, _principal(db, "officer"), now, counted.id, "Warga salah loket.")
+    reference = rating_reference(settings.secret_key, counted.id)
+    appeals.contest(db, _principal(db, "officer"), now, reference, "Warga salah loket.", settings.secret_key)
 
 
 def _todo(client: TestClient, persona: str) -> dict[str, tuple[int, str, str, str]]:

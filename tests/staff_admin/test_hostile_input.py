@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
@@ -24,13 +25,16 @@ from sqlalchemy.orm import Session
 from portal.citizen.followup import ComplaintCase
 from portal.kernel.db import Base
 from portal.kernel.models import DutyShift, Employee, Rating, Unit
+from portal.kernel.text import has_control_character
 from staff_admin.models import StaffSession, User
 from staff_admin.review.models import Appeal
+from staff_admin.review.unlinkable import rating_reference
 from tests import factories
-from tests.conftest import FakeClock
+from tests.conftest import TEST_SECRET, FakeClock
 from tests.hostile import (
     CONTENT_TYPES,
     FUZZ,
+    MALFORMED_CSRF_TOKENS,
     SCRIPT,
     any_text,
     forms_on,
@@ -39,7 +43,7 @@ from tests.hostile import (
     raw_bytes,
 )
 from tests.portal.citizen import Citizen
-from tests.staff_admin.casework import counter_for, rating
+from tests.staff_admin.casework import counter_for, own_rating_page, rating
 from tests.staff_admin.conftest import PASSWORD, World, csrf_token, signed_in
 
 # The database keeps what each example did, so a failing example cannot be replayed smaller: report the
@@ -50,9 +54,9 @@ STAFF_FUZZ = settings(
 FORMULA = '=HYPERLINK("http://evil.example","klik")'
 
 
-def stored_nul(db: Session) -> list[str]:
-    """Every text column of every table that holds a NUL byte: there must be none (PostgreSQL could
-    not even store one, and nobody means one). Checked in Python: SQLite's LIKE stops at a NUL."""
+def _stored(db: Session, bad: Callable[[str, str, str], bool]) -> list[str]:
+    """Every text column (table.column) of every table holding a value `bad(table, column, value)`.
+    Checked in Python: SQLite's LIKE stops at a NUL."""
     db.expire_all()
     found = []
     for table in Base.metadata.sorted_tables:
@@ -61,9 +65,40 @@ def stored_nul(db: Session) -> list[str]:
             continue
         for row in db.execute(select(*columns)):
             found.extend(
-                f"{table.name}.{c.name}" for c, v in zip(columns, row, strict=True) if v and "\x00" in v
+                f"{table.name}.{c.name}"
+                for c, v in zip(columns, row, strict=True)
+                if v and bad(table.name, c.name, v)
             )
     return sorted(set(found))
+
+
+def stored_nul(db: Session) -> list[str]:
+    """Columns holding a NUL byte: there must be none (PostgreSQL could not even store one, and
+    nobody means one)."""
+    return _stored(db, lambda _table, _column, value: "\x00" in value)
+
+
+# One-line text people type or import: no tab or line break either (portal.kernel.text).
+SINGLE_LINE_COLUMNS = {
+    ("units", "code"),
+    ("units", "name"),
+    ("employees", "name"),
+    ("employees", "nip"),
+    ("counters", "name"),
+    ("counters", "timezone"),
+    ("users", "username"),
+    ("users", "display_name"),
+    ("periods", "label"),
+}
+
+
+def stored_control_characters(db: Session) -> list[str]:
+    """Columns holding a control character their kind of text does not allow: none in names and
+    codes, only tab and line breaks in multi-line text (comments, notes, reasons)."""
+    return _stored(
+        db,
+        lambda table, column, value: has_control_character(value, (table, column) not in SINGLE_LINE_COLUMNS),
+    )
 
 
 def assert_clean_answer(response, what: object) -> None:
@@ -103,10 +138,9 @@ def stage(client: TestClient, db: Session, world: World, clock: FakeClock) -> St
     contested = rating(db, counter, world.officer, clock() - timedelta(hours=2), overall=1, comment=SCRIPT)
     assert Citizen(client, counter.public_token).rate("1", comment=SCRIPT + " " + FORMULA).status_code == 303
     client.cookies.clear()
+    clock.advance(days=7)  # the officer sees the week's ratings once it is over
     signed_in(client, "officer")
-    _post_page_form(
-        client, f"/admin/me/ratings/{contested.id}", "/admin/me/ratings/", reason="Bukan saya " + SCRIPT
-    )
+    _post_page_form(client, own_rating_page(contested), "/admin/me/ratings/", reason="Bukan saya " + SCRIPT)
     client.cookies.clear()
     signed_in(client, "hr")
     _post_page_form(client, "/admin/periods/", "/admin/periods", period="2026-03")
@@ -170,7 +204,7 @@ def _page_path(template: str, stage: Stage) -> str:
         officer=stage.world.officer.id,
         head_b=stage.head_b_user_id,
         case=stage.case_id,
-        rating=stage.rating_id,
+        rating=rating_reference(TEST_SECRET, stage.rating_id),
     )
 
 
@@ -185,7 +219,7 @@ def test_every_staff_form_survives_hostile_values(
     @given(
         form_index=st.integers(0, 50),
         choices=st.lists(FIELD_CHOICE, min_size=MAX_FIELDS, max_size=MAX_FIELDS),
-        csrf=st.sampled_from(["valid"] * 4 + ["forged", "missing"]),
+        csrf=st.sampled_from(["valid"] * 4 + ["forged", "missing", *MALFORMED_CSRF_TOKENS]),
     )
     @example(form_index=0, choices=[("option", 0)] * MAX_FIELDS, csrf="valid")
     @example(form_index=1, choices=[("option", 0)] * MAX_FIELDS, csrf="valid")
@@ -211,11 +245,18 @@ def test_every_staff_form_survives_hostile_values(
             return
         form = forms[form_index % len(forms)]
         values = _fill(form.fields, choices)
+        files = None
         if csrf != "valid":
             values.pop("_csrf_token", None)
             if csrf == "forged":
                 values["_csrf_token"] = "forged"
-        response = client.post(form.action, data=values, follow_redirects=False)
+            elif csrf == "file":
+                files = {"_csrf_token": ("token.txt", MALFORMED_CSRF_TOKENS[csrf].encode())}
+            elif csrf in MALFORMED_CSRF_TOKENS:
+                values["_csrf_token"] = MALFORMED_CSRF_TOKENS[csrf]
+        response = client.post(form.action, data=values, files=files, follow_redirects=False)
+        if csrf != "valid":
+            assert response.status_code == 403, (form.action, csrf, response.status_code)
         assert_clean_answer(response, (form.action, values))
         assert not stored_nul(db), (form.action, values)
 
@@ -230,7 +271,7 @@ def test_every_staff_form_survives_hostile_values(
     next_=st.one_of(
         st.none(), hostile_text, st.sampled_from(["//evil.example", "/\\evil", "https://evil.example"])
     ),
-    csrf=st.sampled_from(["valid", "forged", "missing"]),
+    csrf=st.sampled_from(["valid", "forged", "missing", "malformed"]),
 )
 @example(username="admin", password=PASSWORD, next_="//evil.example", csrf="valid")
 @example(username="admin\x00", password=PASSWORD + "\x00", next_=None, csrf="valid")
@@ -242,7 +283,10 @@ def test_sign_in_survives_hostile_values(
     client.cookies.clear()
     data = {"username": username, "password": password}
     if csrf != "missing":
-        data["_csrf_token"] = csrf_token(client) if csrf == "valid" else "forged"
+        data["_csrf_token"] = {
+            "valid": csrf_token(client),
+            "malformed": MALFORMED_CSRF_TOKENS["long non-ASCII"],
+        }.get(csrf, "forged")
     if next_ is not None:
         data["next"] = next_
     sessions = db.scalar(select(func.count()).select_from(StaffSession))

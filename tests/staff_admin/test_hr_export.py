@@ -138,3 +138,20 @@ def test_it_lets_an_admin_export_and_answers_404_for_an_unknown_period(
     assert client.get(f"/admin/periods/{closed.id}/export.xlsx").status_code == 200
     assert client.get(f"/admin/periods/{closed.id + 99}/export.csv").status_code == 404
     assert csrf_token(client, "/admin/periods/")
+
+
+def test_no_export_may_be_cached(client: TestClient, closed: ScoringPeriod) -> None:
+    """Issue 21, item 8: NIPs and individual scores stay out of browser and proxy caches, like every
+    other staff answer."""
+    exports = [
+        f"/admin/periods/{closed.id}/export.csv",
+        f"/admin/periods/{closed.id}/export.xlsx",
+        "/admin/ratings/export.csv?period=2026-03",
+    ]
+    for path in exports:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "attachment" in response.headers["content-disposition"], path
+        assert response.headers["cache-control"] == "no-store", path
+    for page in ("/admin/", "/admin/periods/", "/admin/ratings?period=2026-03"):
+        assert client.get(page).headers["cache-control"] == "no-store", page

@@ -8,8 +8,8 @@ from litestar.testing import TestClient
 
 from app import create_app
 from portal.kernel.settings import Settings
-from staff_admin.auth import SESSION_COOKIE
-from staff_admin.kit.area import CSRF_COOKIE
+from staff_admin.cookies import CSRF as CSRF_COOKIE
+from staff_admin.cookies import SESSION as SESSION_COOKIE
 from tests.conftest import FakeClock
 from tests.portal.test_http_hardening import assert_hardened, set_cookies
 from tests.staff_admin.conftest import World, sign_in, signed_in

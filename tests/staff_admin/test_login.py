@@ -65,6 +65,31 @@ def test_it_refuses_a_disabled_account(client: TestClient, world: World, db: Ses
     assert sign_in(client, "hr").status_code == 422
 
 
+def test_an_officers_session_ends_when_their_employee_record_is_deactivated(
+    client: TestClient, world: World, db: Session
+) -> None:
+    """Issue 21, item 10: as for a deactivated account."""
+    signed_in(client, "officer")
+    assert client.get("/admin/me/", follow_redirects=False).status_code == 200
+    officers_browser = dict(client.cookies.items())
+    client.cookies.clear()
+    signed_in(client, "hr")
+    deactivate = f"/admin/employees/{world.officer.id}/deactivate"
+    token = csrf_token(client, f"/admin/employees/{world.officer.id}")
+    assert client.post(deactivate, data={"_csrf_token": token}, follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    for name, value in officers_browser.items():
+        client.cookies.set(name, value, domain="127.0.0.1", path="/admin")
+
+    ended = client.get("/admin/me/", follow_redirects=False)
+
+    assert ended.status_code == 303 and "expired=1" in ended.headers["location"]
+    db.expire_all()
+    officer_id = db.scalar(select(User.id).where(User.username == "officer"))
+    assert db.scalars(select(StaffSession).where(StaffSession.user_id == officer_id)).all() == []
+    assert sign_in(client, "officer").status_code == 422  # nor can they sign in again
+
+
 def test_it_signs_out(client: TestClient, world: World, db: Session) -> None:
     signed_in(client, "admin")
 
@@ -159,6 +184,82 @@ def test_it_throttles_a_network_across_accounts(
         assert sign_in(client, "admin", headers=other_network).status_code == 303
     stored = db.scalars(select(LoginAttempt.network_key)).all()
     assert all("203.0.113" not in key for key in stored)  # keyed hashes, never addresses
+
+
+def test_it_locks_an_account_only_from_the_network_that_failed(
+    proxied_app: Litestar, world: World, settings: Settings
+) -> None:
+    """Issue 21, item 1: a stranger's wrong passwords do not lock the owner out from elsewhere."""
+    with TestClient(proxied_app, base_url="http://127.0.0.1:8000") as client:
+        for _ in range(settings.login_failures_per_account):
+            stranger = {"X-Forwarded-For": "203.0.113.7"}
+            assert sign_in(client, "admin", "wrong password", headers=stranger).status_code == 422
+
+        assert sign_in(client, "admin", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 429
+        assert sign_in(client, "admin", headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 303
+
+
+def test_it_slows_guessing_from_many_networks_with_a_growing_delay_but_locks_nobody_out(
+    proxied_app: Litestar, world: World, settings: Settings, clock: FakeClock
+) -> None:
+    with TestClient(proxied_app, base_url="http://127.0.0.1:8000") as client:
+        assert sign_in(client, "admin", headers={"X-Forwarded-For": "192.0.2.10"}).status_code == 303
+        owners_browser = client.cookies["rp_known"]
+        client.cookies.clear()
+        waits = []
+        for guess in range(settings.login_failures_per_account + 9):
+            network = {"X-Forwarded-For": f"10.{guess}.0.1"}  # a new network for every guess
+            answer = sign_in(client, "admin", f"guess {guess}", headers=network)
+            if answer.status_code == 429:
+                waits.append(int(answer.headers["Retry-After"]))
+                assert "Terlalu banyak percobaan masuk yang gagal" in answer.text
+                clock.advance(seconds=waits[-1])
+                answer = sign_in(client, "admin", f"guess {guess}", headers=network)
+            assert answer.status_code == 422, guess
+
+        # No delay for as many failures as one network may make, then it doubles up to its longest.
+        assert waits == [1, 2, 4, 8, 16, 32, 64, 128]
+        elsewhere = {"X-Forwarded-For": "198.51.100.9"}
+        held = sign_in(client, "admin", headers=elsewhere)
+        assert held.status_code == 429 and int(held.headers["Retry-After"]) == 180  # 15 minutes / 5
+        # The owner's browser, which signed in before, is not held back at all ...
+        client.cookies.set("rp_known", owners_browser, domain="127.0.0.1", path="/admin")
+        assert sign_in(client, "admin", headers=elsewhere).status_code == 303
+        # ... and a new one only for the delay: nobody is locked out.
+        client.cookies.clear()
+        clock.advance(seconds=180)
+        assert sign_in(client, "admin", headers=elsewhere).status_code == 303
+
+
+def test_a_browser_that_signed_in_before_is_not_held_back_by_strangers_on_its_network(
+    proxied_app: Litestar, world: World, settings: Settings
+) -> None:
+    office = {"X-Forwarded-For": "203.0.113.20"}
+    with TestClient(proxied_app, base_url="http://127.0.0.1:8000") as client:
+        assert sign_in(client, "hr", headers=office).status_code == 303
+        hr_browser = client.cookies["rp_known"]
+        client.cookies.clear()
+        guesses = [("hr", i) for i in range(settings.login_failures_per_account)]
+        guesses += [(f"guess{i}", i) for i in range(settings.login_failures_per_network)]
+        for username, i in guesses:  # a stranger in the same office, on the same network
+            assert sign_in(client, username, f"guess {i}", headers=office).status_code in (422, 429)
+        assert sign_in(client, "hr", headers=office).status_code == 429  # a new browser waits
+
+        client.cookies.set("rp_known", hr_browser, domain="127.0.0.1", path="/admin")
+        assert sign_in(client, "hr", headers=office).status_code == 303
+
+
+def test_a_known_browser_cookie_counts_only_for_its_own_account(
+    proxied_app: Litestar, world: World, settings: Settings
+) -> None:
+    network = {"X-Forwarded-For": "203.0.113.30"}
+    with TestClient(proxied_app, base_url="http://127.0.0.1:8000") as client:
+        assert sign_in(client, "hr", headers=network).status_code == 303  # the browser is known for hr
+        for i in range(settings.login_failures_per_account):
+            assert sign_in(client, "admin", f"guess {i}", headers=network).status_code == 422
+        assert sign_in(client, "admin", headers=network).status_code == 429
+        client.cookies.set("rp_known", "forged.0123", domain="127.0.0.1", path="/admin")
+        assert sign_in(client, "admin", headers=network).status_code == 429
 
 
 def test_it_rejects_a_form_without_the_csrf_token(client: TestClient, world: World, db: Session) -> None:
