@@ -50,6 +50,7 @@ class AppealView:
     status: str
     created: datetime
     officer: str
+    decided: datetime | None
     decision_note: str | None
     rating_overall: int
     rating_comment: str | None
@@ -91,6 +92,7 @@ def _appeal_view(appeal: Appeal, rating: Rating, officer: str, language: str, tz
         status=appeal.status,
         created=local_time(appeal.created_at, tz),
         officer=officer,
+        decided=local_time(appeal.decided_at, tz) if appeal.decided_at else None,
         decision_note=appeal.decision_note,
         rating_overall=rating.overall,
         rating_comment=rating.comment,
@@ -186,11 +188,13 @@ def contest(
     if rating is None:
         raise NotFound(f"rating {rating_id}")
     text = required_note(reason, N_("Please explain why you contest this rating."))
-    already = session.scalar(
-        select(Appeal.id).where(Appeal.rating_id == rating_id, Appeal.status == "open").limit(1)
-    )
-    if already is not None:
+    # One appeal per rating: while it is open the unit head has not decided yet; once decided, the
+    # ruling is final (the officer sees it where the form was).
+    earlier = set(session.scalars(select(Appeal.status).where(Appeal.rating_id == rating_id)))
+    if "open" in earlier:
         raise DecisionRefused(N_("This rating is already contested; the unit head has not decided yet."))
+    if earlier:
+        raise DecisionRefused(N_("The unit head has ruled on this rating; it cannot be contested again."))
     appeal = Appeal(
         rating_id=rating.id,
         employee_id=employee_id,
