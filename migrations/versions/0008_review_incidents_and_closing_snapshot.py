@@ -1,7 +1,7 @@
 """review incidents with stable numbers; who the officers were when a period closed
 
-`review_incidents` and `review_incident_ratings`: the review queue's incidents keep their number across
-decisions and re-scoring. `period_snapshot_rows`: the names, NIPs and units of a closed period's
+`review_incidents`, `review_incident_ratings` and `review_incident_keys`: the review queue's incidents
+keep their number across decisions and re-scoring. `period_snapshot_rows`: the names, NIPs and units of a closed period's
 officers as they were at closing, which its export shows. Periods closed before this revision get
 their rows from today's names (the best there is).
 
@@ -55,6 +55,18 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_review_incident_ratings_incident_id"), "review_incident_ratings", ["incident_id"]
     )
+    op.create_table(
+        "review_incident_keys",
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["review_incidents.id"],
+            name=op.f("fk_review_incident_keys_incident_id_review_incidents"),
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_review_incident_keys")),
+    )
+    op.create_index(op.f("ix_review_incident_keys_incident_id"), "review_incident_keys", ["incident_id"])
     snapshot = op.create_table(
         "period_snapshot_rows",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -103,6 +115,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_period_snapshot_rows_period", table_name="period_snapshot_rows")
     op.drop_table("period_snapshot_rows")
+    op.drop_index(op.f("ix_review_incident_keys_incident_id"), table_name="review_incident_keys")
+    op.drop_table("review_incident_keys")
     op.drop_index(op.f("ix_review_incident_ratings_incident_id"), table_name="review_incident_ratings")
     op.drop_table("review_incident_ratings")
     op.drop_index(op.f("ix_review_incidents_unit_id"), table_name="review_incidents")

@@ -1,6 +1,6 @@
-"""Scoring periods: open -> scored -> closed. Closing freezes the period's scoring run: the freeze
-check registered here makes `scoring.db.store.score_period` refuse to replace it, from the web and from
-`rating-portal score` alike."""
+"""Scoring periods: open -> scored -> closed. Closing (staff_admin.periods.closing) freezes the
+period's scoring run: the freeze check registered here makes `scoring.db.store.score_period` refuse to
+replace it, from the web and from `rating-portal score` alike."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from portal.citizen.forms import N_
 from portal.citizen.service import Clock
 from portal.kernel.settings import Settings
 from scoring.db import freeze
-from scoring.db.models import ScoringRun
 from scoring.periods import Period, PeriodError, parse_period
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, Principal, require_role
+from staff_admin.kit.listing import local_time
 from staff_admin.kit.problems import invalid
 from staff_admin.kit.records import get_or_404
 from staff_admin.models import User
@@ -32,7 +32,7 @@ class PeriodRow:
     start: date
     end: date
     status: str
-    scored_at: datetime | None
+    scored_at: datetime | None  # local, like closed_at
     input_hash: str | None
     detector_version: str | None
     closed_by: str | None
@@ -56,7 +56,15 @@ def refuse_closed(session: Session, period_key: str) -> None:
 freeze.register(refuse_closed)
 
 
-def _row(period: ScoringPeriod, closed_by: str | None) -> PeriodRow:
+def period_row(session: Session, period: ScoringPeriod, timezone: str) -> PeriodRow:
+    """The period for a page, its moments in the office's time zone."""
+    closed_by = None
+    if period.closed_by_user_id is not None:
+        closed_by = session.scalar(select(User.display_name).where(User.id == period.closed_by_user_id))
+    return _row(period, closed_by, timezone)
+
+
+def _row(period: ScoringPeriod, closed_by: str | None, timezone: str) -> PeriodRow:
     return PeriodRow(
         id=period.id,
         key=period.key,
@@ -64,22 +72,22 @@ def _row(period: ScoringPeriod, closed_by: str | None) -> PeriodRow:
         start=period.start_date,
         end=period.end_date,
         status=period.status,
-        scored_at=period.scored_at,
+        scored_at=local_time(period.scored_at, timezone) if period.scored_at else None,
         input_hash=period.input_hash,
         detector_version=period.detector_version,
         closed_by=closed_by,
-        closed_at=period.closed_at,
+        closed_at=local_time(period.closed_at, timezone) if period.closed_at else None,
     )
 
 
-def list_periods(session: Session, principal: Principal) -> list[PeriodRow]:
+def list_periods(session: Session, principal: Principal, timezone: str) -> list[PeriodRow]:
     require_role(principal, ADMIN, HR)
     rows = session.execute(
         select(ScoringPeriod, User.display_name)
         .outerjoin(User, User.id == ScoringPeriod.closed_by_user_id)
         .order_by(ScoringPeriod.start_date.desc(), ScoringPeriod.end_date)
     ).all()
-    return [_row(period, closed_by) for period, closed_by in rows]
+    return [_row(period, closed_by, timezone) for period, closed_by in rows]
 
 
 def get_period(session: Session, principal: Principal, period_id: int) -> ScoringPeriod:
@@ -134,28 +142,4 @@ def score(session: Session, principal: Principal, period_id: int, settings: Sett
     period.input_hash, period.detector_version = summary.input_hash, summary.detector_version
     after = {"status": "scored", "input_hash": summary.input_hash, "n_ratings": summary.n_ratings}
     audit.record(session, principal, "period.score", "period", period.id, before, after, at=clock())
-    session.commit()
-
-
-def close(session: Session, principal: Principal, period_id: int, confirmed: bool, now: datetime) -> None:
-    period = get_period(session, principal, period_id)
-    if period.status == "closed":
-        raise invalid("", N_("This period is closed already."))
-    if period.status != "scored":
-        raise invalid("", N_("Score the period before closing it."))
-    if not confirmed:
-        raise invalid("confirm", N_("Tick the box to confirm that you want to close this period."))
-    run = session.scalar(select(ScoringRun).where(ScoringRun.period_key == period.key))
-    if run is None:
-        raise invalid("", N_("Score the period before closing it."))
-    period.status = "closed"
-    period.scoring_run_id, period.input_hash, period.detector_version = (
-        run.id,
-        run.input_hash,
-        run.detector_version,
-    )
-    period.closed_by_user_id, period.closed_at = principal.user_id, now
-    after = {"status": "closed", "scoring_run_id": run.id, "input_hash": run.input_hash}
-    after["detector_version"] = run.detector_version
-    audit.record(session, principal, "period.close", "period", period.id, {"status": "scored"}, after, at=now)
     session.commit()

@@ -1,7 +1,7 @@
 """Flagged ratings grouped into incidents, each under a number that stays.
 
 A rating waits for review (is *pending*) while it is excluded or carries a reason and nobody has
-decided on it. Pending ratings are linked when they share one of these keys, and an incident is a set
+decided on it. Flagged ratings are linked when they share one of these keys, and an incident is a set
 of linked ratings (every key is within one unit, so no incident crosses units):
 
 - the same device rating the same officer (or, with nobody on duty, the same counter) for a burst,
@@ -13,15 +13,17 @@ of linked ratings (every key is within one unit, so no incident crosses units):
 - the review marker alone (officer_anomaly): the same officer in the same ISO week;
 - anything else stands alone.
 
-Numbers are given the first time the queue meets a rating (whatever flagged it: the periods page, a
-background job or `rating-portal score`) and stored (review_incidents, review_incident_ratings): a
-rating keeps its incident for good, ratings flagged later join the incident they link to, and an
-incident only disappears from the queue once all its ratings are decided.
+Numbers are given the first time the queue meets a pending rating (whatever flagged it: the periods
+page, a background job or `rating-portal score`) and stored with the incident's keys
+(review_incidents, review_incident_ratings, review_incident_keys): a rating keeps its incident for
+good, and a rating flagged later joins the incident one of its keys already names, even one decided
+before (the same phone back a month later is the same incident, its earlier ratings shown as decided).
+An incident leaves the queue once all its ratings are decided.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -34,7 +36,7 @@ from portal.kernel.models import Rating
 from scoring.db.models import RatingDecision
 from staff_admin.access import Principal, unit_scope
 from staff_admin.kit.reasons import reason_codes
-from staff_admin.review.models import IncidentRating, ReviewIncident
+from staff_admin.review.models import IncidentKey, IncidentRating, ReviewIncident
 
 DEVICE_CODES = frozenset({"burst", "slow_stuffing", "sabotage", "bot_speed", "bot_off_hours"})
 SCRIPT_CODES = frozenset({"bot_speed", "bot_off_hours"})
@@ -60,13 +62,14 @@ class Flagged:
     network: str | None
     day: date  # local
     codes: frozenset[str]
-    incident_id: int | None = None  # its number, once it has one
 
 
 def link_keys(rating: Flagged) -> list[Key]:
     """The keys that tie this rating to others of the same incident (the rules at the top)."""
     codes, unit = rating.codes, rating.unit_id
-    subject = ("officer", rating.employee_id) if rating.employee_id is not None else ("counter", rating.counter_id)
+    subject = (
+        f"officer:{rating.employee_id}" if rating.employee_id is not None else f"counter:{rating.counter_id}"
+    )
     keys: list[Key] = []
     if rating.device and codes & DEVICE_CODES:
         keys.append(("device", unit, subject, rating.device))
@@ -79,9 +82,12 @@ def link_keys(rating: Flagged) -> list[Key]:
     if not keys and "officer_anomaly" in codes and rating.employee_id is not None:
         year, week, _ = rating.day.isocalendar()
         keys.append(("marker", unit, rating.employee_id, year, week))
-    if rating.incident_id is not None:
-        keys.append(("incident", rating.incident_id))
     return keys or [("rating", rating.id)]
+
+
+def key_text(key: Key) -> str:
+    """A key as review_incident_keys stores it."""
+    return "|".join("" if part is None else str(part) for part in key)
 
 
 def group(ratings: Iterable[Flagged]) -> list[list[Flagged]]:
@@ -115,28 +121,27 @@ class Numbering:
     join an incident already numbered."""
 
     new: list[list[Flagged]]
-    joining: dict[int, list[int]]  # incident id -> rating ids
+    joining: dict[int, list[Flagged]]  # incident id -> its new ratings
 
 
-def plan(ratings: Iterable[Flagged]) -> Numbering:
-    """Numbers for the ratings that have none: a group with a numbered rating joins its (lowest)
-    incident; a group of unnumbered ratings is a new incident. Numbered ratings never move."""
+def plan(fresh: Iterable[Flagged], known: dict[str, int]) -> Numbering:
+    """Numbers for ratings that have none. `known`: stored key text -> incident. A group of linked
+    ratings with a known key joins that incident (the lowest, when its keys name several: numbers
+    never move); a group without one is a new incident."""
     new: list[list[Flagged]] = []
-    joining: dict[int, list[int]] = {}
-    for members in group(ratings):
-        fresh = [r for r in members if r.incident_id is None]
-        if not fresh:
-            continue
-        numbered = sorted({r.incident_id for r in members if r.incident_id is not None})
-        if numbered:
-            joining.setdefault(numbered[0], []).extend(r.id for r in fresh)
+    joining: dict[int, list[Flagged]] = {}
+    for members in group(fresh):
+        named = sorted({known[text] for r in members for k in link_keys(r) if (text := key_text(k)) in known})
+        if named:
+            joining.setdefault(named[0], []).extend(members)
         else:
-            new.append(fresh)
+            new.append(members)
     return Numbering(new, joining)
 
 
-def _flagged(session: Session, principal: Principal, timezone: str) -> Iterator[Flagged]:
+def _unnumbered(session: Session, principal: Principal, timezone: str) -> list[Flagged]:
     zone = ZoneInfo(timezone)
+    numbered = exists().where(IncidentRating.rating_id == Rating.id)
     rows = session.execute(
         select(
             Rating.id,
@@ -147,66 +152,79 @@ def _flagged(session: Session, principal: Principal, timezone: str) -> Iterator[
             Rating.network_hash,
             Rating.submitted_at,
             Rating.reasons,
-            IncidentRating.incident_id,
-        )
-        .outerjoin(IncidentRating, IncidentRating.rating_id == Rating.id)
-        .where(pending(), unit_scope(principal, Rating.unit_id))
-        .execution_options(yield_per=5000)
+        ).where(pending(), ~numbered, unit_scope(principal, Rating.unit_id))
     )
-    for rid, unit, counter, employee, device, network, at, reasons, incident in rows:
-        day = at.astimezone(zone).date()
-        codes = frozenset(reason_codes(reasons))
-        yield Flagged(rid, unit, counter, employee, device, network, day, codes, incident)
-
-
-def _unnumbered(session: Session, principal: Principal) -> bool:
-    numbered = exists().where(IncidentRating.rating_id == Rating.id)
-    return (
-        session.scalar(
-            select(Rating.id).where(pending(), ~numbered, unit_scope(principal, Rating.unit_id)).limit(1)
+    return [
+        Flagged(
+            rid,
+            unit,
+            counter,
+            employee,
+            device,
+            network,
+            at.astimezone(zone).date(),
+            frozenset(reason_codes(reasons)),
         )
-        is not None
-    )
-
-
-def _store(session: Session, numbering: Numbering, now: datetime) -> None:
-    links = [
-        {"rating_id": rating_id, "incident_id": incident_id}
-        for incident_id, rating_ids in numbering.joining.items()
-        for rating_id in rating_ids
+        for rid, unit, counter, employee, device, network, at, reasons in rows
     ]
+
+
+KEYS_PER_QUERY = 500
+
+
+def _known(session: Session, texts: set[str]) -> dict[str, int]:
+    ordered, known = sorted(texts), {}
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        chunk = ordered[start : start + KEYS_PER_QUERY]
+        known |= dict(
+            session.execute(
+                select(IncidentKey.key, IncidentKey.incident_id).where(IncidentKey.key.in_(chunk))
+            ).all()
+        )
+    return known
+
+
+def _store(session: Session, numbering: Numbering, known: dict[str, int], now: datetime) -> None:
+    assigned: list[tuple[int, list[Flagged]]] = list(numbering.joining.items())
     for members in numbering.new:
         first = members[0]
+        officers = {r.employee_id for r in members}
         incident = ReviewIncident(
             unit_id=first.unit_id,
-            employee_id=_one_officer(members),
+            employee_id=officers.pop() if len(officers) == 1 else None,
             first_rating_id=first.id,
             created_at=now,
         )
         session.add(incident)
         session.flush()
-        links += [{"rating_id": r.id, "incident_id": incident.id} for r in members]
+        assigned.append((incident.id, members))
+    links, keys = [], {}
+    for incident_id, members in assigned:
+        links += [{"rating_id": r.id, "incident_id": incident_id} for r in members]
+        for rating in members:
+            for key in link_keys(rating):
+                text = key_text(key)
+                if key[0] != "rating" and text not in known:
+                    keys.setdefault(text, incident_id)
     if links:
         session.execute(insert(IncidentRating), links)
-
-
-def _one_officer(members: list[Flagged]) -> int | None:
-    officers = {r.employee_id for r in members}
-    return officers.pop() if len(officers) == 1 else None
+    if keys:
+        session.execute(insert(IncidentKey), [{"key": k, "incident_id": i} for k, i in keys.items()])
 
 
 def number_incidents(session: Session, principal: Principal, timezone: str, now: datetime) -> None:
-    """Gives every pending rating in the principal's units an incident number (a no-op, one indexed
-    query, when all have one). Incidents never cross units, so numbering one principal's units
-    gives the numbers numbering all of them would. Two requests numbering at once: the second one's
-    insert fails on a unique key, and it starts again from the first one's numbers."""
+    """Gives every pending rating in the principal's units an incident number (one indexed query when
+    all have one). Incidents never cross units, so numbering one principal's units gives the numbers
+    numbering all of them would. When two requests number at once, the second one's insert fails on
+    a unique key, and it starts again from the first one's numbers."""
     for attempt in range(3):
-        if not _unnumbered(session, principal):
+        fresh = _unnumbered(session, principal, timezone)
+        if not fresh:
             session.rollback()  # end the read transaction
             return
-        numbering = plan(_flagged(session, principal, timezone))
+        known = _known(session, {key_text(k) for r in fresh for k in link_keys(r)})
         try:
-            _store(session, numbering, now)
+            _store(session, plan(fresh, known), known, now)
             session.commit()
             return
         except IntegrityError:

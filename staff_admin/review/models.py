@@ -60,3 +60,13 @@ class IncidentRating(Base):
 
     rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("review_incidents.id"), index=True)
+
+
+class IncidentKey(Base):
+    """A key that ties flagged ratings together (staff_admin.review.incidents, e.g. one device and
+    one officer), and the incident it names: a rating flagged later with that key joins it."""
+
+    __tablename__ = "review_incident_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("review_incidents.id"), index=True)

@@ -173,7 +173,10 @@ def review_queue(
     shown = paging(total, page, PAGE_SIZE)
     numbers = list(
         session.scalars(
-            select(waiting.c.incident_id).order_by(waiting.c.incident_id).offset(shown.offset).limit(shown.size)
+            select(waiting.c.incident_id)
+            .order_by(waiting.c.incident_id)
+            .offset(shown.offset)
+            .limit(shown.size)
         )
     )
     pending_ratings = session.scalar(
@@ -313,7 +316,11 @@ def decide(
         raise NotFound("rating outside the principal's units")
     other = "include" if decision == "exclude" else "exclude"
     numbers = sorted(
-        set(session.scalars(select(IncidentRating.incident_id).where(IncidentRating.rating_id.in_(rating_ids))))
+        set(
+            session.scalars(
+                select(IncidentRating.incident_id).where(IncidentRating.rating_id.in_(rating_ids))
+            )
+        )
     )
     chosen = {rating.id: other if rating.id in exceptions else decision for rating in ratings}
     with all_or_nothing(session):

@@ -23,6 +23,7 @@ FOUNDATION = {f"staff_admin.{name}" for name in ("access", "auth", "audit", "mod
 SIBLING_ARROWS = {
     ("dashboard", "complaints"),  # the dashboard shows the overdue complaint count
     ("public", "dashboard"),  # the public page shows the dashboard's stored unit results
+    ("periods", "review"),  # closing a period counts its pending reviews and open appeals
 }
 
 
