@@ -8,6 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from portal.citizen.forms import parse_id
 from scoring.db.cli import scoring_params
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
@@ -25,13 +26,17 @@ class Done:
     restored: int
 
 
+def _count(raw: str) -> int | None:
+    return 0 if raw == "0" else parse_id(raw)
+
+
 def _done(request: Request) -> Done | None:
     query = request.query_params
-    numbers = [int(n) for n in query.get("incident", "").split(",") if n.isdigit()]
-    confirmed, restored = query.get("confirmed", ""), query.get("restored", "")
-    if not (confirmed.isdigit() and restored.isdigit()):
+    numbers = [n for n in map(parse_id, query.get("incident", "").split(",")) if n is not None]
+    confirmed, restored = _count(query.get("confirmed", "")), _count(query.get("restored", ""))
+    if confirmed is None or restored is None:
         return None
-    return Done(numbers, int(confirmed), int(restored))
+    return Done(numbers, confirmed, restored)
 
 
 def _queue(
@@ -68,7 +73,7 @@ class ReviewController(StaffArea):
     def decide(self, request: Request, data: FormData, staff: StaffDep) -> Response:
         ids, opposite = service.parse_ids(data.get("rating_id")), service.parse_ids(data.get("opposite"))
         action, note = form_text(data, "action"), form_text(data, "note")
-        page = int(form_text(data, "page")) if form_text(data, "page").isdigit() else 1
+        page = parse_id(form_text(data, "page")) or 1
         try:
             done = service.decide(staff.db, staff.principal, staff.now(), ids, action, note, opposite)
         except DecisionRefused as refused:

@@ -248,6 +248,8 @@ def test_it_confirms_a_whole_incident_with_decisions_audit_rows_and_a_message(
     assert f'id="rating-{burst[0].id}"' not in english and f'id="rating-{burst[3].id}"' in english
     indonesian = client.get(response.headers["location"] + "&lang=id").text
     assert f"Insiden {number} sudah diputuskan." in indonesian
+    odd = client.get(f"{QUEUE}?incident=x,%C2%B2&confirmed=%C2%B2&restored=1")
+    assert odd.status_code == 200 and 'class="notice"' not in odd.text
 
 
 def test_it_gives_the_ticked_exceptions_the_opposite_decision(
