@@ -86,10 +86,23 @@ def shoot(browser, live: LiveServer, out: Path) -> list[Path]:
     head.set_viewport_size({"width": 1280, "height": 1100})  # down to the monthly chart
     head.goto(live.path("staff:dashboard"))
     save(head, "dashboard")
-    head.set_viewport_size(DESK["viewport"])
+    head.set_viewport_size({"width": 1280, "height": 1200})  # the first incident: evidence, effect, form
     head.goto(live.path("review:queue"))
     save(head, "review-queue")
     head.context.close()
+    head_phone = browser.new_context(base_url=live.base_url, **{**PHONE_2X, "locale": "en-US"}).new_page()
+    sign_in(head_phone, live, "kepala.dukcapil")
+    head_phone.goto(live.path("review:queue"))
+    head_phone.locator("section.incident").first.evaluate("section => section.scrollIntoView()")
+    save(head_phone, "review-queue-phone")
+    head_phone.context.close()
+
+    hr = browser.new_context(base_url=live.base_url, **DESK).new_page()
+    sign_in(hr, live, "hr")
+    hr.set_viewport_size({"width": 1280, "height": 1100})
+    hr.goto(live.path("staff:period_closing", period_id=live.scored_period()))
+    save(hr, "period-close")
+    hr.context.close()
 
     officer = browser.new_context(base_url=live.base_url, **DESK).new_page()
     sign_in(officer, live, "petugas")

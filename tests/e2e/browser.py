@@ -101,6 +101,31 @@ class LiveServer:
             ).all()
             return counters[index]
 
+    def scored_period(self) -> int:
+        """HR's period (status scored, as if scored on the periods page) for the run `demo_server`
+        made: its close page shows the whole summary, with the demo's attacks waiting for review."""
+        from scoring.db.models import ScoringRun
+        from staff_admin.periods.models import ScoringPeriod
+
+        with self.db() as db:
+            run = db.scalars(select(ScoringRun).order_by(ScoringRun.id)).first()
+            period = db.scalars(select(ScoringPeriod).where(ScoringPeriod.key == run.period_key)).first()
+            if period is None:
+                period = ScoringPeriod(
+                    key=run.period_key,
+                    label=run.period_label,
+                    start_date=run.period_start,
+                    end_date=run.period_end,
+                    status="scored",
+                    created_at=run.finished_at,
+                    scored_at=run.finished_at,
+                    input_hash=run.input_hash,
+                    detector_version=run.detector_version,
+                )
+                db.add(period)
+                db.commit()
+            return period.id
+
     def logged_errors(self) -> str:
         """The server's log, if it holds a traceback or an error line; else ''."""
         text = self.log.read_text()

@@ -161,6 +161,7 @@ def ids(live: LiveServer) -> dict[str, int]:
             "employee": officer.employee_id,
             "user": officer.id,
             "officer_rating": rating.id,
+            "period": live.scored_period(),
         }
 
 
@@ -237,6 +238,11 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:hr_import": ("hr", route("staff:hr_import")),
     "staff:hr_import (preview with problems)": ("hr", _import_preview),
     "review:queue": ("kepala.dukcapil", route("review:queue")),
+    "review:queue (exceptions open)": (
+        "kepala.dukcapil",
+        lambda page, live, ids: (route("review:queue")(page, live, ids), open_details(page)),
+    ),
+    "staff:period_closing": ("hr", route("staff:period_closing", period_id="period")),
     "appeals:list": ("kepala.dukcapil", route("appeals:list")),
     "me:home": ("petugas", route("me:home")),
     "me:rating": ("petugas", route("me:rating", rating_id="officer_rating")),
@@ -249,6 +255,7 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:dashboard (phone)": ("kepala.dukcapil@phone", route("staff:dashboard")),
     "staff:ratings (phone)": ("kepala.dukcapil@phone", route("staff:ratings")),
     "review:queue (phone)": ("kepala.dukcapil@phone", route("review:queue")),
+    "staff:period_closing (phone)": ("hr@phone", route("staff:period_closing", period_id="period")),
 }
 
 
