@@ -179,8 +179,11 @@ def review_queue(
             .limit(shown.size)
         )
     )
-    pending_ratings = session.scalar(
-        select(func.count()).select_from(Rating).where(pending(), unit_scope(principal, Rating.unit_id))
+    pending_ratings = session.scalar(  # every waiting rating has its number now: count those
+        select(func.count())
+        .select_from(IncidentRating)
+        .join(Rating, Rating.id == IncidentRating.rating_id)
+        .where(pending(), unit_scope(principal, Rating.unit_id))
     )
     rows = session.execute(
         select(IncidentRating.incident_id, Rating, Counter.name, Employee.name, Unit.name)
