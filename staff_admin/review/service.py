@@ -27,8 +27,6 @@ from staff_admin.review.effect import Effect, Question, effects
 from staff_admin.review.incidents import number_incidents, pending
 from staff_admin.review.models import IncidentRating
 
-__all__ = ["Reason", "explain", "reason_codes"]  # the officer's view (appeals) shows reasons too
-
 DECISIONS = {"confirm": "exclude", "restore": "include"}
 PAGE_SIZE = 10  # incidents per page
 MINUTES_PER_DAY = 24 * 60
@@ -73,7 +71,8 @@ class Evidence:
 class Incident:
     number: int
     unit: str
-    officer: str | None  # the one officer rated, or None (nobody on duty, or several)
+    officer: str | None  # the one officer rated, or None
+    officers: int  # how many officers its ratings went to (0: nobody was on duty)
     counters: list[str]
     reasons: list[ReasonCount]
     evidence: Evidence
@@ -236,11 +235,13 @@ def _incident(
     timezone: str,
 ) -> Incident:
     ratings = [rating for rating, *_ in group]
-    officers = {officer for _, _, officer, _ in group}
+    officers = {rating.employee_id: officer for rating, _, officer, _ in group}  # None: nobody on duty
+    attributed = [name for employee_id, name in officers.items() if employee_id is not None]
     return Incident(
         number=number,
         unit=group[0][3],
-        officer=officers.pop() if len(officers) == 1 else None,
+        officer=attributed[0] if len(officers) == 1 and attributed else None,
+        officers=len(attributed),
         counters=sorted({counter for _, counter, _, _ in group}),
         reasons=_reason_counts(ratings, language),
         evidence=evidence(ratings, timezone),

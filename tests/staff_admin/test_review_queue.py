@@ -155,7 +155,7 @@ def test_it_tells_the_evidence_in_plain_words(
     words = text_of(section(page, number))
     assert "30 ratings" in words and "30 devices, 2 networks" in words
     assert "within 87 minutes" in words and "between 10:00 PM and 11:27 PM" in words
-    assert "no single officer" in words and "Officer's score" not in words  # the unit's IKM only
+    assert "Incident 1: nobody on duty" in words and "Officer's score" not in words  # the unit's IKM only
 
 
 def test_it_predicts_the_officer_score_the_next_scoring_run_computes(
