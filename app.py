@@ -19,8 +19,9 @@ from portal.citizen import api as portal_api
 from portal.citizen import routes as portal_routes
 from portal.citizen.hotpath import HotPath
 from portal.citizen.kept_pages import CounterPages
-from portal.citizen.service import Clock, utc_now
+from portal.citizen.web import GZIP_LEVEL, NO_COMPRESSION, CitizenPortal, PassEncoded, RenderedPages
 from portal.citizen.writer import RatingIntake
+from portal.kernel.clock import Clock, utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.errors import error_page
 from portal.kernel.hardening import security_headers
@@ -28,16 +29,7 @@ from portal.kernel.head import HeadAsGet
 from portal.kernel.i18n import install_i18n
 from portal.kernel.security import FormSigner
 from portal.kernel.settings import REPO_ROOT, Settings, SettingsError
-from portal.kernel.web import (
-    GZIP_LEVEL,
-    NO_COMPRESSION,
-    PassEncoded,
-    Portal,
-    RenderedPages,
-    portal_provider,
-    prepare_request,
-    provide_db,
-)
+from portal.kernel.web import portal_provider, prepare_request, provide_db
 from portal.ops import accesslog, backup, health
 from portal.ops import cli as portal_cli
 from portal.ops.serving import tune_garbage_collector
@@ -51,6 +43,8 @@ from staff_admin.complaints import cli as complaints_cli
 from staff_admin.complaints import routes as complaints_routes
 from staff_admin.cookies import STAFF_PATH
 from staff_admin.dashboard import routes as dashboard_routes
+from staff_admin.jobs import cli as jobs_cli
+from staff_admin.jobs import routes as jobs_routes
 from staff_admin.masterdata import routes as masterdata_routes
 from staff_admin.periods import routes as periods_routes
 from staff_admin.public import routes as public_routes
@@ -78,9 +72,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    signer = FormSigner(settings.secret_key, settings.form_max_age_seconds)
+    signer = FormSigner(
+        settings.secret_key, settings.form_max_age_seconds, {"k": settings.kiosk_form_max_age_seconds}
+    )
     intake = RatingIntake.for_database(engine, sessions, settings, signer)
-    portal = Portal(
+    portal = CitizenPortal(
         settings=settings,
         clock=clock,
         signer=signer,
@@ -106,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             *masterdata_routes.CONTROLLERS,
             periods_routes.PeriodsController,
             periods_routes.HrImportController,
+            jobs_routes.ScoringJobsController,
             review_routes.ReviewController,
             review_routes.OfficerController,
             review_routes.AppealsController,
@@ -145,7 +142,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
     )
     # HEAD goes past the hot path (GET and POST only) to the app, as a GET without a body.
-    app.asgi_handler = HotPath(HeadAsGet(app.asgi_handler), app, portal, REQUEST_MAX_BODY_BYTES)
+    handler = HeadAsGet(app.asgi_handler)
+    if settings.hot_path:
+        handler = HotPath(handler, app, portal, REQUEST_MAX_BODY_BYTES)
+    app.asgi_handler = handler
     return accesslog.install(app, settings.access_log)
 
 
@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     staff_cli.register(commands, create_app)
     complaints_cli.register(commands, create_app)
     retention.register(commands, create_app)
+    jobs_cli.register(commands, create_app)
     backup.register(commands, create_app)
     args = parser.parse_args(argv)
     try:

@@ -13,8 +13,17 @@ from portal.kernel import models as portal_models
 from portal.kernel.db import Base
 from scoring.db import models as scoring_models
 from staff_admin import models as staff_models
+from staff_admin.jobs import models as job_models
 from staff_admin.periods import models as period_models
 from staff_admin.review import models as appeal_models
 
-MODEL_MODULES = (portal_models, complaint_models, scoring_models, staff_models, period_models, appeal_models)
+MODEL_MODULES = (
+    portal_models,
+    complaint_models,
+    scoring_models,
+    staff_models,
+    period_models,
+    appeal_models,
+    job_models,
+)
 metadata = Base.metadata

@@ -107,9 +107,9 @@ def main() -> None:
         from app import create_app, template_environment
         from portal.citizen import intake, service
         from portal.citizen.forms import parse_rating_form
+        from portal.citizen.web import GZIP_LEVEL, RenderedPages
         from portal.kernel import security
         from portal.kernel.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
-        from portal.kernel.web import GZIP_LEVEL, RenderedPages
         from portal.ops import migrate
         from portal.ops.accesslog import Timestamps
 
@@ -167,7 +167,7 @@ def main() -> None:
         print(f"  counter page lookup:  {best_ms(page, args.pairs):.2f} ms")
         print(f"  rendering the form:   {best_ms(lambda: template.render(**context), args.pairs):.2f} ms")
         # What a GET does instead since the blank form is kept per (counter page, language): sign a
-        # form token and put it into the kept page (portal.kernel.web.RenderedPages).
+        # form token and put it into the kept page (portal.citizen.web.RenderedPages).
         kept = RenderedPages()
 
         def cached_form(gzipped: bool = False) -> bytes:

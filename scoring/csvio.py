@@ -181,14 +181,20 @@ def _cell(value: Any) -> str:
 
 
 def write_ratings_csv(
-    rows: Iterable[Mapping[str, Any] | Sequence[Any]], target: PathOrFile, *, outside_hours: bool = False
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    target: PathOrFile,
+    *,
+    outside_hours: bool = False,
+    leave_out: tuple[str, ...] = (),
 ) -> None:
-    """Write the contract's input columns (plus outside_hours if asked), for the raw-ratings export.
+    """Write the contract's input columns (plus outside_hours if asked), for the raw-ratings export;
+    `leave_out` columns are not written (rows then hold the others only: no longer the contract).
 
     rows: mappings keyed by column name, or sequences in column order. Values are written as they are:
     this is a machine contract, so spreadsheet-formula neutralisation is deliberately NOT applied;
     commas, quotes and newlines in comments round-trip through standard CSV quoting."""
     columns = EXPORT_COLUMNS if outside_hours else INPUT_COLUMNS
+    columns = tuple(c for c in columns if c not in leave_out)
     with _opened(target, "w") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
@@ -200,9 +206,12 @@ def write_ratings_csv(
 
 
 def ratings_csv_text(
-    rows: Iterable[Mapping[str, Any] | Sequence[Any]], *, outside_hours: bool = False
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    *,
+    outside_hours: bool = False,
+    leave_out: tuple[str, ...] = (),
 ) -> str:
     """write_ratings_csv into a string (handy for tests and small exports)."""
     buffer = io.StringIO()
-    write_ratings_csv(rows, buffer, outside_hours=outside_hours)
+    write_ratings_csv(rows, buffer, outside_hours=outside_hours, leave_out=leave_out)
     return buffer.getvalue()

@@ -18,6 +18,16 @@ class PeriodError(ValueError):
     pass
 
 
+class PeriodOutOfRange(PeriodError):
+    """A real date, but outside FIRST_DAY..LAST_DAY."""
+
+
+# The days a period may cover. A year far from now is a typing error, and the year 1 or 9999 made the
+# datetime arithmetic of bounds() and of the database overflow (a period created, then unscorable).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
 @dataclass(frozen=True)
 class Period:
     start: date  # first day, inclusive
@@ -53,6 +63,8 @@ def _single(text: str) -> tuple[date, date]:
         if not match:
             continue
         year = int(match.group(1))
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:
+            raise PeriodOutOfRange(f"{text!r} is not between {FIRST_DAY.year} and {LAST_DAY.year}")
         try:
             if kind == "day":
                 day = date(year, int(match.group(2)), int(match.group(3)))

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
-from portal.citizen.service import Clock, utc_now
+from portal.kernel.clock import Clock, utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.models import RateLimitHit, Rating
 from portal.kernel.settings import Settings

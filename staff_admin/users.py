@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Employee, Unit
+from portal.kernel.text import has_control_character
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, OFFICER, UNIT_HEAD
 from staff_admin.auth import hash_password, normalise_username
@@ -56,6 +57,8 @@ def create_user(
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if display_name and has_control_character(display_name):
+        raise UserError("display name: no control characters (tab, line break, ...)")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"username {username!r} is taken")
     unit_id = employee_id = None

@@ -4,12 +4,17 @@ small HTML form reader so the staff tests can fuzz every form a page really offe
 
 from __future__ import annotations
 
+import html
+import re
 import string
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urlencode, urlsplit
 
+from httpx import Response
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from litestar.testing import TestClient
 
 # Modest example counts keep the suite fast; every test runs on SQLite and on PostgreSQL.
 FUZZ = settings(
@@ -197,6 +202,84 @@ def forms_on(html: str) -> list[Form]:
     reader = _FormReader()
     reader.feed(html)
     return reader.forms
+
+
+# --- multipart bodies ----------------------------------------------------------------------------------
+
+
+def multipart_body(
+    fields: dict[str, object], files: dict[str, tuple[str, bytes]] | None = None
+) -> tuple[bytes, str]:
+    """(body, Content-Type) of a multipart/form-data request carrying exactly these fields (a list
+    repeats the field) and files, written by hand: httpx sends multipart only with a file, and escapes
+    names and file names its own way."""
+    boundary = "hostile-boundary-7c2f"
+    parts = []
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            head = f'Content-Disposition: form-data; name="{name}"\r\n\r\n'
+            parts.append(head.encode() + str(item).encode("utf-8", "surrogatepass"))
+    for name, (filename, content) in (files or {}).items():
+        head = (
+            f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        parts.append(head.encode("utf-8", "surrogatepass") + content)
+    body = b"".join(f"--{boundary}\r\n".encode() + part + b"\r\n" for part in parts)
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+# --- the pages a persona can reach --------------------------------------------------------------------
+
+_HREF = re.compile(r'href="([^"]+)"')
+_VARYING = re.compile(r"/(?:\d+|[0-9a-f]{16})(?=/|$)")  # ids and references in a path
+
+
+def page_pattern(path: str) -> str:
+    """`/admin/units/7/edit` -> `/admin/units/{}/edit`: pages of one kind, whichever record."""
+    return _VARYING.sub("/{}", path.split("?", 1)[0])
+
+
+def reachable_pages(
+    client: TestClient,
+    start: str = "/admin/",
+    prefix: str = "/admin",
+    one_per_kind: bool = False,
+    limit: int = 150,
+) -> dict[str, Response]:
+    """Every page under `prefix` a signed-in client reaches by following links from `start`, and
+    sending its GET forms (filters, the roster's counter) as the page fills them in, with its
+    answer; never signing out. `one_per_kind` opens one page of each pattern (one unit's edit page,
+    not every unit's) and no language variants."""
+    answers: dict[str, Response] = {}
+    kinds: set[str] = set()
+    queue = [start]
+    while queue and len(answers) < limit:
+        path = queue.pop(0)
+        if path in answers:
+            continue
+        if one_per_kind:
+            kind = page_pattern(path) + ("?" if "?" in path else "")
+            if kind in kinds:
+                continue
+            kinds.add(kind)
+        response = client.get(path, follow_redirects=False)
+        answers[path] = response
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue
+        links = [html.unescape(link) for link in _HREF.findall(response.text)]
+        for form in forms_on(response.text):
+            if form.method == "get" and form.action:
+                choices = {name: next((o for o in options if o), "") for name, options in form.fields.items()}
+                links.append(form.action + "?" + urlencode(choices))
+        for link in links:
+            parts = urlsplit(link)
+            if parts.netloc or not parts.path.startswith(prefix) or "logout" in parts.path:
+                continue
+            if one_per_kind and "lang=" in parts.query:
+                continue
+            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return answers
 
 
 # --- malformed CSRF tokens (issue 21, item 14) ------------------------------------------------------------

@@ -1,21 +1,25 @@
 """The two requests nearly every citizen makes, answered beneath Litestar's request machinery.
 
 A poster scan (`GET /r/{token}`, no query) whose counter page and blank form are kept, and a rating
-(`POST /r/{token}`, an urlencoded form, no query) that parses and ends in the redirect to the thank-you
-page. Under load, Litestar's routing, parameter parsing, dependency injection and response objects
-cost the server more CPU than these two handlers' own work (docs/performance.md). This answers them
-with the handlers' own helpers (kept_pages,
-web.RenderedPages, forms, intake)
-and hands every other request to the app as it came: a cache miss, a query string, another content
-type, a repeated header, a cookie value to unquote, a NUL byte, a large body, an invalid form (its
-body replayed), a refused rating (with its outcome, so the rating is submitted once: `SUBMITTED`).
+(`POST /r/{token}`, an urlencoded form, no query) that parses. Under load, Litestar's routing,
+parameter parsing, dependency injection and response objects cost the server more CPU than these two
+handlers' own work (docs/performance.md). This answers them with the handlers' own helpers
+(kept_pages, web.RenderedPages, forms) and hands every other request to the app as it came: a cache
+miss, a query string, another content type, a repeated header, a cookie value to unquote, a NUL
+byte, a large body, an invalid form (its body replayed).
+
+A rating goes the app's one submit path (portal.citizen.submit): submitted once, here, and answered
+here, a 303 to the thank-you page by itself and any other outcome (a refusal, a throttle, an error)
+with the handler's own page for it (routes.rating_answer). So a request is handed to the app only
+before its rating is submitted, and the app's handler never learns that this exists.
 
 It sits inside the app's entry point: the `before_send` hooks (the security headers) and the access
 log see its answers as the app's. What the app's configuration does before a handler, it does itself
 for these two: the `before_request` hook's NUL check and language choice, the body size limit; the
-compression middleware has nothing to do (a kept page is gzipped already, a redirect has no body).
-A change to the two handlers' answers belongs here too: tests/portal/test_hotpath.py holds these
-answers to the app's own, header for header.
+compression middleware has nothing to do (a kept page is gzipped already, a redirect has no body, the
+rating's route is not compressed). `HOT_PATH=false` leaves every request to the app (app.py). A
+change to the two handlers' answers belongs here too: tests/portal/test_hotpath.py holds these answers
+to the app's own, header for header.
 """
 
 from __future__ import annotations
@@ -25,18 +29,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal.citizen import service
 from portal.citizen.forms import FormErrors, parse_rating_form
-from portal.citizen.intake import Submission
-from portal.citizen.routes import BLANK_FORM, blank_form_key
-from portal.kernel.i18n import choose_language
-from portal.kernel.security import DEVICE_COOKIE, client_address, new_device_token
-from portal.kernel.web import LANGUAGE_COOKIE, SUBMITTED, Portal, kept_page_headers
+from portal.citizen.routes import BLANK_FORM, blank_form_key, rating_answer
+from portal.citizen.submit import Accepted, ThanksPage, citizen_of, submit
+from portal.citizen.web import CitizenPortal, kept_page_headers
+from portal.kernel.i18n import page_language
+from portal.kernel.security import DEVICE_COOKIE, new_device_token
 
-FORM_ROUTE, SUBMIT_ROUTE, THANKS_ROUTE = "portal:rate", "portal:submit", "portal:thanks"
+FORM_ROUTE, SUBMIT_ROUTE = "portal:rate", "portal:submit"
 # Counter tokens as the app issues them (portal.citizen.service); any other path segment goes to the app.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Headers the two answers depend on; a request repeating one of them goes to the app.
@@ -59,15 +62,15 @@ _REDIRECT = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length"
 @dataclass(frozen=True)
 class _Asked:
     token: str
-    headers: dict[bytes, str]  # the ones read (_READ)
-    device: str | None  # the device cookie
+    headers: dict[str, str]  # the ones read (_READ), by lower-case name
+    cookies: dict[str, str]
     language: str  # as the app's before_request hook chooses it, without a query
 
 
 class HotPath:
     """An ASGI app in front of the Litestar app's own handler (`app.asgi_handler`)."""
 
-    def __init__(self, app: ASGIApp, litestar: Litestar, portal: Portal, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, litestar: Litestar, portal: CitizenPortal, max_body_bytes: int) -> None:
         self.app = app
         self.portal = portal
         self.max_body_bytes = max_body_bytes
@@ -76,7 +79,7 @@ class HotPath:
         if suffix or litestar.route_reverse(SUBMIT_ROUTE, token=_SLOT) != prefix + _SLOT:
             raise ValueError("the hot path expects the form and the rating at one path: /prefix/{token}")
         self.prefix = prefix
-        self.thanks_around = litestar.route_reverse(THANKS_ROUTE, token=_SLOT).split(_SLOT)
+        self.thanks = ThanksPage.of(litestar)
         # What the app's router would put into the scope for the two, for the access log.
         names = {FORM_ROUTE: "GET", SUBMIT_ROUTE: "POST"}
         self.routes = {
@@ -113,14 +116,11 @@ class HotPath:
         ):
             return None
         headers = _read_headers(scope["headers"])
-        cookies = _cookies(headers.get(b"cookie", "")) if headers is not None else None
+        cookies = _cookies(headers.get("cookie", "")) if headers is not None else None
         if headers is None or cookies is None:
             return None
-        default = self.portal.settings.default_language
-        language = choose_language(
-            None, cookies.get(LANGUAGE_COOKIE), headers.get(b"accept-language"), default
-        )
-        return _Asked(path[len(self.prefix) :], headers, cookies.get(DEVICE_COOKIE), language)
+        language = page_language({}, cookies, headers, self.portal.settings.default_language)
+        return _Asked(path[len(self.prefix) :], headers, cookies, language)
 
     def _answering(self, scope: Scope) -> None:
         """What the app's router would have put into the scope, for the access log."""
@@ -135,14 +135,14 @@ class HotPath:
         page = portal.counter_pages.get(asked.token, now)
         if page is None or portal.rendered is None:
             return False
-        gzipped = "gzip" in asked.headers.get(b"accept-encoding", "")
+        gzipped = "gzip" in asked.headers.get("accept-encoding", "")
         key = (BLANK_FORM, asked.language, blank_form_key(page, portal))
         form_token = portal.signer.sign(page.counter_id, now.timestamp(), None)
         body = portal.rendered.kept(key, form_token, gzipped)
         if body is None:
             return False
         answer = [*self.kept_headers[gzipped], *_HTML, (b"content-length", str(len(body)).encode())]
-        if not asked.device:
+        if not asked.cookies.get(DEVICE_COOKIE):
             answer.append(portal.cookie(DEVICE_COOKIE, new_device_token()).to_encoded_header())
         self._answering(scope)
         await send({"type": "http.response.start", "status": 200, "headers": answer})
@@ -150,10 +150,10 @@ class HotPath:
         return True
 
     async def _rating(self, scope: Scope, receive: Receive, send: Send, asked: _Asked) -> None:
-        """A rating, answered here when it is stored (or taken as stored: a repeat, a bot's)."""
+        """A rating that parses: submitted and answered here; any other goes to the app untouched."""
         portal, headers = self.portal, asked.headers
-        content_type = headers.get(b"content-type", "").partition(";")[0].strip().lower()
-        declared = headers.get(b"content-length", "0")
+        content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+        declared = headers.get("content-length", "0")
         if content_type != _URLENCODED or not declared.isdigit() or int(declared) > self.max_body_bytes:
             await self.app(scope, receive, send)
             return
@@ -169,43 +169,36 @@ class HotPath:
             rating = parse_rating_form(data) if data is not None else None
         except FormErrors:
             rating = None
-        if rating is None:
+        if data is None or rating is None:
             await self.app(scope, replay, send)
             return
-        address = client_address(
-            scope["client"][0] if scope.get("client") else None,
-            headers.get(b"x-forwarded-for"),
-            portal.settings.trusted_proxies,
-        )
-        citizen = service.Citizen(device_token=asked.device, address=address, language=asked.language)
-        submission = Submission.hashed(
-            portal.settings.secret_key, asked.token, rating, citizen, portal.clock()
-        )
-        try:
-            outcome: service.SubmitOutcome | Exception = await portal.intake.submit(submission)
-        except Exception as refused:  # the app answers it (UnknownCounter, Flooded, FormExpired, ...)
-            outcome = refused
-        if isinstance(outcome, Exception) or outcome is service.SubmitOutcome.THROTTLED:
-            scope.setdefault("state", {})[SUBMITTED] = outcome
-            await self.app(scope, replay, send)
-            return
-        before, after = self.thanks_around
-        location = f"{before}{asked.token}{after}?lang={asked.language}".encode()
+        peer = scope["client"][0] if scope.get("client") else None
+        citizen = citizen_of(portal.settings, asked.cookies, headers, peer, asked.language)
+        outcome = await submit(portal, self.thanks, asked.token, rating, citizen)
         self._answering(scope)
-        answer = [(b"location", location), *_REDIRECT]
+        if not isinstance(outcome, Accepted):
+            # The handler's page for it, as the app would send it (the language as its
+            # before_request hook sets it).
+            request = Request(scope, replay)
+            request.state.language = asked.language
+            response = await rating_answer(request, portal, asked.token, data, outcome)
+            await response.to_asgi_response(app=None, request=request)(scope, replay, send)
+            return
+        answer = [(b"location", outcome.location.encode()), *_REDIRECT]
         await send({"type": "http.response.start", "status": 303, "headers": answer})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _read_headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[bytes, str] | None:
+def _read_headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str] | None:
     """The headers the answers read, decoded as Litestar does (latin-1); None if one is repeated."""
-    headers: dict[bytes, str] = {}
+    headers: dict[str, str] = {}
     for name, value in raw:
         name = name.lower()
         if name in _READ:
-            if name in headers:
+            key = name.decode("latin-1")
+            if key in headers:
                 return None
-            headers[name] = value.decode("latin-1")
+            headers[key] = value.decode("latin-1")
     return headers
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from portal.citizen.duty import CounterOnDuty, counters_on_duty
 from portal.citizen.followup import case_needed, open_case_if_needed
 from portal.citizen.forms import RatingInput
+from portal.citizen.rating_row import rating_row, seconds_on_form
 from portal.citizen.service import (
     SUBMIT_WINDOW_SECONDS,
     Citizen,
@@ -31,8 +32,7 @@ from portal.citizen.service import (
     one_at_a_time,
     submit_flood_key,
 )
-from portal.kernel.hours import is_open
-from portal.kernel.models import SKM_ELEMENTS, Rating
+from portal.kernel.models import Rating
 from portal.kernel.security import FormSigner, FormStamp, FormStampError, device_hash, network_hash
 from portal.kernel.settings import Settings
 
@@ -322,22 +322,20 @@ def _check(
 
 
 def _values(c: _Checked) -> dict[str, Any]:
-    submission, counter = c.submission, c.counter
-    rating, now = submission.rating, submission.now
-    return {
-        "submission_key": c.stamp.nonce,
-        "counter_id": counter.id,
-        "unit_id": counter.unit_id,
-        "employee_id": counter.officer_id,
-        "attribution": "roster" if counter.officer_id else "none",
-        "channel": "kiosk" if c.stamp.proof else "poster",
-        "submitted_at": now,
-        "outside_hours": not is_open(counter.opening_hours, counter.timezone, now),
-        "overall": rating.overall,
-        **{element: rating.answers.get(element) for element in SKM_ELEMENTS},
-        "comment": rating.comment,
-        "form_seconds": round(max(0.0, now.timestamp() - c.stamp.rendered_at), 3),
-        "device_hash": submission.device,
-        "network_hash": submission.network,
-        "language": submission.language,
-    }
+    submission, counter, rating = c.submission, c.counter, c.submission.rating
+    return rating_row(
+        key=c.stamp.nonce,
+        counter=counter,
+        unit_id=counter.unit_id,
+        employee_id=counter.officer_id,
+        attribution="roster",
+        channel="kiosk" if c.stamp.proof else "poster",
+        at=submission.now,
+        overall=rating.overall,
+        answers=rating.answers,
+        comment=rating.comment,
+        form_seconds=seconds_on_form(c.stamp.rendered_at, submission.now),
+        device=submission.device,
+        network=submission.network,
+        language=submission.language,
+    )

@@ -26,6 +26,7 @@ from portal.citizen.service import (
 from portal.kernel.models import ApiKey, Counter, Employee, KioskDevice, RatingTicket, Unit
 from portal.kernel.security import keyed_hash
 from portal.kernel.settings import Settings
+from portal.kernel.text import has_control_character
 
 
 class NotFound(LookupError):
@@ -68,8 +69,8 @@ def register_kiosk(
     if counter is None or not counter.active:
         raise NotFound(f"no active counter {counter_id}")
     name = name.strip()
-    if not name or len(name) > 120:
-        raise Invalid("the screen's name must have 1 to 120 characters")
+    if not name or len(name) > 120 or has_control_character(name):
+        raise Invalid("the screen's name must have 1 to 120 characters, no control characters")
     credential = channels.new_kiosk_credential()
     device = KioskDevice(
         counter_id=counter.id,
@@ -168,8 +169,8 @@ def create_api_key(
     if session.get(Unit, unit_id) is None:
         raise NotFound(f"no unit {unit_id}")
     name = name.strip()
-    if not name or len(name) > 120:
-        raise Invalid("the key's name must have 1 to 120 characters")
+    if not name or len(name) > 120 or has_control_character(name):
+        raise Invalid("the key's name must have 1 to 120 characters, no control characters")
     secret, prefix = channels.new_api_key()
     key = ApiKey(
         unit_id=unit_id, name=name, prefix=prefix, key_hash=api_key_hash(settings, secret), created_at=now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,21 +18,22 @@ from sqlalchemy.orm import Session
 
 from portal.citizen import proofs, qr, service
 from portal.citizen.forms import N_, FormErrors, parse_rating_form
-from portal.citizen.intake import Submission
-from portal.kernel.hardening import request_address
+from portal.citizen.submit import Accepted, Outcome, ThanksPage, citizen_of, submit
+from portal.citizen.web import NO_COMPRESSION, CitizenPortal, render_kept
+from portal.kernel.errors import error_page
 from portal.kernel.models import SKM_ELEMENTS
 from portal.kernel.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
 from portal.kernel.security import DEVICE_COOKIE, FormStampError, new_device_token
-from portal.kernel.web import NO_COMPRESSION, SUBMITTED, Portal, render, render_kept
+from portal.kernel.web import Portal, render
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-PortalDep = NamedDependency[SkipValidation[Portal]]
+PortalDep = NamedDependency[SkipValidation[CitizenPortal]]
 BLANK_FORM = "portal/rate.html"
 
 
 def blank_form_key(page: service.CounterPage, portal: Portal) -> tuple[Any, ...]:
     """What a counter's blank poster form is made of besides its language and form token: the page
-    (its token gives the action) and the retention days shown (portal.kernel.web.RenderedPages)."""
+    (its token gives the action) and the retention days shown (portal.citizen.web.RenderedPages)."""
     return (page, portal.settings.contact_retention_days)
 
 
@@ -51,7 +53,7 @@ def _page_read(portal: Portal, token: str, now: datetime) -> tuple[service.Count
             raise NotFoundException("unknown counter") from None
 
 
-async def _counter_page(portal: Portal, token: str) -> service.CounterPage:
+async def _counter_page(portal: CitizenPortal, token: str) -> service.CounterPage:
     """The counter's page as a citizen's form shows it: kept for a few seconds (kept_pages), so a
     scan is answered on the event loop; otherwise read in a worker thread."""
     now = portal.clock()
@@ -109,11 +111,8 @@ def _values(data: dict[str, Any]) -> dict[str, str]:
 
 
 def _citizen(request: Request, portal: Portal) -> service.Citizen:
-    return service.Citizen(
-        device_token=request.cookies.get(DEVICE_COOKIE),
-        address=request_address(request),
-        language=request.state.language,
-    )
+    peer = request.client.host if request.client else None
+    return citizen_of(portal.settings, request.cookies, request.headers, peer, request.state.language)
 
 
 def _submitted_proof(portal: Portal, data: dict[str, Any], kind: str) -> str | None:
@@ -128,14 +127,25 @@ def _submitted_proof(portal: Portal, data: dict[str, Any], kind: str) -> str | N
     return proof if proof and proof.startswith(kind) else None
 
 
-async def _submitted(request: Request, portal: Portal, submission: Submission) -> service.SubmitOutcome:
-    """The rating's outcome; the hot path already submitted it if it left the answer to this handler."""
-    earlier = request.scope["state"].pop(SUBMITTED, None)
-    if earlier is None:
-        return await portal.intake.submit(submission)
-    if isinstance(earlier, Exception):
-        raise earlier
-    return earlier
+async def rating_answer(
+    request: Request, portal: CitizenPortal, token: str, data: Mapping[str, Any], outcome: Outcome
+) -> Response:
+    """What a citizen is answered after posting a rating to a counter's page (portal.citizen.submit):
+    the handler's answer, and the hot path's to whatever it does not answer with its own 303."""
+    if isinstance(outcome, Accepted):
+        return Redirect(outcome.location, status_code=303)
+    if isinstance(outcome, service.FormExpired):
+        page = await _counter_page(portal, token)
+        return _form(request, page, portal, _values(data), _EXPIRED, status_code=422)
+    if outcome is service.SubmitOutcome.THROTTLED:
+        page = await _counter_page(portal, token)
+        return render(request, "portal/already_rated.html", {"page": page})
+    if isinstance(outcome, service.UnknownCounter):
+        return error_page(request, NotFoundException("unknown counter"))
+    if isinstance(outcome, service.Flooded):
+        return error_page(request, TooManyRequestsException("too many ratings from this network"))
+    assert isinstance(outcome, Exception)  # anything else accepted is Accepted (submit)
+    return error_page(request, outcome)  # logged; the 500 page, as the app's exception handler gives it
 
 
 def _kiosk_form(request: Request, portal: Portal, token: str, code: str) -> Response:
@@ -154,12 +164,13 @@ def _qr_url(request: Request, portal: Portal, token: str) -> str:
 
 
 # Citizen pages are the hot path. The form, the thanks page and the rating run on the event loop
-# (kept counter pages, kept_pages.py; the rating intake, intake.py), and the common case of the form
-# and the rating is answered by portal.citizen.hotpath before it gets here: a change to what these two answer
-# belongs there too (tests/portal/test_hotpath.py compares the two). The others open and close their
-# own session in their worker thread, so no connection stays checked out while the request waits for
-# the event loop to render and clean up (under load that wait emptied the pool; staff pages use the
-# `db` dependency).
+# (kept counter pages, kept_pages.py; the rating writer, writer.py), and the common case of the form
+# and the rating is answered by portal.citizen.hotpath before it gets here (unless HOT_PATH is off):
+# the rating through the same submit path and answers (submit.py, rating_answer), the form from the
+# pages this handler keeps, so a change to the form's answer belongs there too
+# (tests/portal/test_hotpath.py compares the two). The others open and close their own session in
+# their worker thread, so no connection stays checked out while the request waits for the event loop
+# to render and clean up (under load that wait emptied the pool; staff pages use the `db` dependency).
 
 
 class CitizenController(Controller):
@@ -183,29 +194,15 @@ class CitizenController(Controller):
     async def submit_rating(
         self, request: Request, token: FromPath[str], data: FormData, portal: PortalDep
     ) -> Response:
-        # On the event loop: the rating waits for the intake's batch (intake.py), holding no thread
+        # On the event loop: the rating waits for the writer's batch (writer.py), holding no thread
         # or connection. The counter's page is looked up (in a thread) only when a page is shown again.
         try:
             rating = parse_rating_form(data)
         except FormErrors as invalid:
             page, proof = await _counter_page(portal, token), _submitted_proof(portal, data, "k:")
             return _form(request, page, portal, invalid.values, invalid.errors, status_code=422, proof=proof)
-        citizen = _citizen(request, portal)
-        submission = Submission.hashed(portal.settings.secret_key, token, rating, citizen, portal.clock())
-        try:
-            outcome = await _submitted(request, portal, submission)
-        except service.UnknownCounter:
-            raise NotFoundException("unknown counter") from None
-        except service.Flooded:
-            raise TooManyRequestsException("too many ratings from this network") from None
-        except service.FormExpired:
-            page = await _counter_page(portal, token)
-            return _form(request, page, portal, _values(data), _EXPIRED, status_code=422)
-        if outcome is service.SubmitOutcome.THROTTLED:
-            page = await _counter_page(portal, token)
-            return render(request, "portal/already_rated.html", {"page": page})
-        thanks = request.app.route_reverse("portal:thanks", token=token)
-        return Redirect(f"{thanks}?lang={request.state.language}", status_code=303)
+        outcome = await submit(portal, ThanksPage.of(request.app), token, rating, _citizen(request, portal))
+        return await rating_answer(request, portal, token, data, outcome)
 
     @get("/{token:str}/terima-kasih", name="portal:thanks")
     async def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Response:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Connection, Row, TextClause, delete, select, text, update
@@ -21,6 +21,7 @@ from portal.citizen.channels import KioskCodeRejected, ticket_token, verify_kios
 from portal.citizen.duty import COUNTER_ON_DUTY, duty_changes_at, on_duty_query
 from portal.citizen.followup import open_case_if_needed
 from portal.citizen.forms import RatingInput
+from portal.citizen.rating_row import rating_row, seconds_on_form
 from portal.kernel.hours import is_open
 from portal.kernel.models import (
     Counter,
@@ -34,12 +35,6 @@ from portal.kernel.models import (
 )
 from portal.kernel.security import FormSigner, FormStampError, device_hash, keyed_hash, network_hash
 from portal.kernel.settings import Settings
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -154,8 +149,9 @@ def _page_of(row: Row, now: datetime) -> CounterPage:
 
 def kiosk_proof(session: Session, settings: Settings, now: datetime, token: str, code: str) -> str:
     """Checks the code a citizen scanned from a counter's kiosk screen; returns the proof to sign into
-    the form ("k:STEP"). Raises ProofRejected (counted) for a forged or stale code, or when the
-    counter has no registered screen any more."""
+    the form ("k:STEP"). Raises ProofRejected (counted) for a forged or stale code, when the counter
+    has no registered screen any more, or once the code has opened `kiosk_forms_per_code` forms
+    (a photo of the screen passed around; the form itself lives kiosk_form_max_age_seconds)."""
     counter = _counter(session, token)
     try:
         proof = verify_kiosk_code(
@@ -177,6 +173,13 @@ def kiosk_proof(session: Session, settings: Settings, now: datetime, token: str,
     if has_screen is None:
         record_rejection(session, "kiosk", "revoked", counter.id, now)
         raise ProofRejected("kiosk", "revoked")
+    # Counted per counter in the code's step, shared by every app process.
+    counts_without_flush_wait(session)
+    opened = add_hits(session, f"kiosk-forms:{counter.id}", proof.step)
+    session.commit()
+    if opened > settings.kiosk_forms_per_code:
+        record_rejection(session, "kiosk", "exhausted", counter.id, now)
+        raise ProofRejected("kiosk", "exhausted")
     return f"k:{proof.step}"
 
 
@@ -383,23 +386,23 @@ def submit_ticket_rating(
             return SubmitOutcome.DUPLICATE
         record_rejection(session, "ticket", "reused", ticket.counter_id, now)
         return SubmitOutcome.ALREADY_USED
-    stored = Rating(
-        submission_key=stamp.nonce,
-        counter_id=counter.id,
+    row = rating_row(
+        key=stamp.nonce,
+        counter=counter,
         unit_id=ticket.unit_id,
         employee_id=ticket.employee_id,
-        attribution="ticket" if ticket.employee_id else "none",
+        attribution="ticket",
         channel="ticket",
-        submitted_at=now,
-        outside_hours=not is_open(counter.opening_hours, counter.timezone, now),
+        at=now,
         overall=rating.overall,
-        **rating.answers,
+        answers=rating.answers,
         comment=rating.comment,
-        form_seconds=round(max(0.0, now.timestamp() - stamp.rendered_at), 3),
-        device_hash=device_hash(settings.secret_key, citizen.device_token),
-        network_hash=network,
+        form_seconds=seconds_on_form(stamp.rendered_at, now),
+        device=device_hash(settings.secret_key, citizen.device_token),
+        network=network,
         language=citizen.language,
     )
+    stored = Rating(**row)
     session.add(stored)
     try:
         session.flush()

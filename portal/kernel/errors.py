@@ -9,7 +9,8 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 
 from portal.citizen.forms import N_
-from portal.kernel.i18n import choose_language, switch_query
+from portal.kernel.i18n import switch_query
+from portal.kernel.web import request_language
 
 log = logging.getLogger("portal.errors")
 
@@ -33,15 +34,7 @@ MESSAGES = {
 
 
 def _language(request: Request) -> str:
-    language = getattr(request.state, "language", None)
-    if language:
-        return language
-    return choose_language(
-        request.query_params.get("lang"),
-        request.cookies.get("rp_lang"),
-        request.headers.get("accept-language"),
-        request.app.state.portal.settings.default_language,
-    )
+    return getattr(request.state, "language", None) or request_language(request)
 
 
 def error_page(request: Request, exc: Exception) -> Template:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.types import Message, Scope
 
@@ -86,7 +87,9 @@ async def refuse_malformed_requests(request: Request) -> None:
 
     A NUL byte is never part of a real link or form (tokens, codes and ids are printable, and nobody
     types one) and PostgreSQL cannot even compare or store text holding one: 400 for a NUL in the path,
-    the query string or an urlencoded form (file uploads may hold any byte and are checked as files).
+    the query string, an urlencoded form or a multipart form's fields and file names (a file's
+    content may hold any byte and is checked as a file). The multipart form is parsed here once;
+    the handler reads the same parsed form.
     An integer id in the path beyond what an id column holds is no such thing: 404, instead of an
     overflow in the database driver."""
     query = request.scope.get("query_string", b"")
@@ -95,10 +98,16 @@ async def refuse_malformed_requests(request: Request) -> None:
     for value in request.path_params.values():
         if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
             raise NotFoundException("no such id")
-    if (
-        request.method not in ("GET", "HEAD")
-        and request.content_type[0] == "application/x-www-form-urlencoded"
-    ):
+    if request.method in ("GET", "HEAD"):
+        return
+    content_type = request.content_type[0]
+    if content_type == "application/x-www-form-urlencoded":
         body = await request.body()  # cached: the handler reads the same bytes
         if b"\x00" in body or b"%00" in body:
             raise ClientException("NUL byte in a form")
+    elif content_type == "multipart/form-data":
+        form = await request.form()  # cached in the connection's state for the handler
+        for name, value in form.multi_items():
+            text = (value.filename or "") if isinstance(value, UploadFile) else value
+            if "\x00" in name or (isinstance(text, str) and "\x00" in text):
+                raise ClientException("NUL byte in a form")

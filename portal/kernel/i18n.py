@@ -3,7 +3,7 @@ there is no compile step to forget; English msgids, Indonesian is the default la
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -25,6 +25,7 @@ from portal.kernel.settings import LANGUAGES
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+LANGUAGE_COOKIE = "rp_lang"  # the remembered choice of a language switch
 
 
 @cache
@@ -109,6 +110,16 @@ def choose_language(
         if candidate in LANGUAGES:
             return candidate  # type: ignore[return-value]
     return _preferred_language(accept_language, default)
+
+
+def page_language(
+    query: Mapping[str, str], cookies: Mapping[str, str], headers: Mapping[str, str], default: str
+) -> str:
+    """The language a page is shown in, from the request's query, cookies and headers (header names
+    in lower case): the one rule of every page, the app's (portal.kernel.web) and the hot path's."""
+    return choose_language(
+        query.get("lang"), cookies.get(LANGUAGE_COOKIE), headers.get("accept-language"), default
+    )
 
 
 def switch_query(query: Iterable[tuple[str, str]]) -> str:

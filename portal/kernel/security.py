@@ -7,6 +7,7 @@ import hmac
 import ipaddress
 import secrets
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
@@ -113,12 +114,16 @@ class FormSigner:
     per scan, and the serializer (JSON, base64, a timestamp of its own) cost more than twice as much
     (bench/citizen_cost.py)."""
 
-    def __init__(self, secret_key: str, max_age_seconds: int) -> None:
+    def __init__(
+        self, secret_key: str, max_age_seconds: int, proof_max_ages: Mapping[str, int] | None = None
+    ) -> None:
         self._signer = Signer(secret_key, salt="rating-form-stamp")
         # Forms shown by the release before the stamp became dotted text (2026-12-05) and still open
         # (at most max_age_seconds); a later release can drop this.
         self._before = URLSafeTimedSerializer(secret_key, salt="rating-form")
         self._max_age = max_age_seconds
+        # A shorter life for the forms of a proof's kind ("k" of "k:STEP": a kiosk form).
+        self._proof_max_ages = dict(proof_max_ages or {})
 
     def sign(self, counter_id: int, rendered_at: float, proof: str | None = None) -> str:
         if proof is not None and "." in proof:
@@ -147,6 +152,9 @@ class FormSigner:
             and (proof is None or isinstance(proof, str))
         ):
             raise FormStampError(expired=False)
-        if now - rendered_at > self._max_age:
+        max_age = self._max_age
+        if proof is not None and self._proof_max_ages:
+            max_age = min(max_age, self._proof_max_ages.get(proof.partition(":")[0], max_age))
+        if now - rendered_at > max_age:
             raise FormStampError(expired=True)
         return FormStamp(counter_id, nonce, float(rendered_at), proof)

@@ -110,9 +110,17 @@ class Settings:
     # How long a worker process shows a counter's page (names, officer on duty) without reading it
     # again; 0 reads it on every scan (portal.citizen.kept_pages)
     counter_page_seconds: int = 5
+    # The two requests of nearly every citizen (the poster's form, the rating) answered in front of
+    # the web framework's request machinery, as its handlers answer them (portal.citizen.hotpath);
+    # off, the framework answers every request
+    hot_path: bool = True
     # Proof-of-presence channels (docs/channels.md)
     kiosk_step_seconds: int = 30
     kiosk_grace_seconds: int = 60
+    # A form opened from a kiosk code is sent within this time, and one code opens this many forms
+    # (a photo of the screen passed around stops at that); the poster's form keeps form_max_age_seconds.
+    kiosk_form_max_age_seconds: int = 10 * 60
+    kiosk_forms_per_code: int = 10
     ticket_ttl_seconds: int = 24 * 3600
     api_rate_limit_per_minute: int = 120
     # Scoring (documented in docs/scoring.md); periods are calendar days in this zone
@@ -177,8 +185,11 @@ class Settings:
             device_throttle_seconds=_int(env, "DEVICE_THROTTLE_SECONDS", 15 * 60),
             submit_flood_limit_per_minute=_int(env, "SUBMIT_FLOOD_LIMIT_PER_MINUTE", 60, minimum=1),
             counter_page_seconds=_int(env, "COUNTER_PAGE_SECONDS", 5),
+            hot_path=_flag(env, "HOT_PATH", True),
             kiosk_step_seconds=_int(env, "KIOSK_STEP_SECONDS", 30, minimum=10),
             kiosk_grace_seconds=_int(env, "KIOSK_GRACE_SECONDS", 60),
+            kiosk_form_max_age_seconds=_int(env, "KIOSK_FORM_SECONDS", 10 * 60, minimum=60),
+            kiosk_forms_per_code=_int(env, "KIOSK_FORMS_PER_CODE", 10, minimum=1),
             ticket_ttl_seconds=_int(env, "TICKET_TTL_SECONDS", 24 * 3600, minimum=60),
             api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 120, minimum=1),
             officer_min_ratings=_int(env, "OFFICER_MIN_RATINGS", 30, minimum=1),

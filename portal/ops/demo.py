@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from portal.kernel.hours import STANDARD_OFFICE_HOURS, OpeningHours, is_open
+from portal.citizen.rating_row import rating_row
+from portal.kernel.hours import STANDARD_OFFICE_HOURS, OpeningHours
 from portal.kernel.models import SKM_ELEMENTS, Counter, DutyShift, Employee, Rating, Unit
 from portal.kernel.security import keyed_hash
 from portal.kernel.settings import Settings
@@ -149,30 +150,35 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
     ratings: list[dict] = []
 
     def add_rating(
-        counter: Counter, employee: Employee | None, moment: datetime, overall: int, **extra: object
+        counter: Counter,
+        employee: Employee | None,
+        moment: datetime,
+        overall: int,
+        answers: dict[str, int] | None = None,
+        comment: str | None = None,
+        **columns: object,
     ) -> None:
-        ratings.append(
-            {
-                "submission_key": secrets.token_urlsafe(18),
-                "counter_id": counter.id,
-                "unit_id": counter.unit_id,
-                "employee_id": employee.id if employee else None,
-                "attribution": "roster" if employee else "none",
-                "channel": "poster",
-                "submitted_at": moment,
-                "outside_hours": not is_open(counter.opening_hours, counter.timezone, moment),
-                "overall": overall,
-                "language": "id",
-                "comment": None,
-                "form_seconds": round(rng.lognormvariate(3.0, 0.5), 1),
-                "device_hash": rng.choice(returning)
-                if rng.random() < 0.08
-                else keyed_hash(settings.secret_key, "device", secrets.token_hex(8)),
-                "network_hash": rng.choice(networks) if rng.random() < 0.8 else wifi[counter.unit_id],
-                **{u: None for u in SKM_ELEMENTS},
-                **extra,
-            }
+        """A citizen's rating through the poster; `columns` (an attack's device, network, time on
+        the form) replace an ordinary citizen's."""
+        row = rating_row(
+            key=secrets.token_urlsafe(18),
+            counter=counter,
+            unit_id=counter.unit_id,
+            employee_id=employee.id if employee else None,
+            attribution="roster",
+            channel="poster",
+            at=moment,
+            overall=overall,
+            answers=answers or {},
+            comment=comment,
+            form_seconds=round(rng.lognormvariate(3.0, 0.5), 1),
+            device=rng.choice(returning)
+            if rng.random() < 0.08
+            else keyed_hash(settings.secret_key, "device", secrets.token_hex(8)),
+            network=rng.choice(networks) if rng.random() < 0.8 else wifi[counter.unit_id],
+            language="id",
         )
+        ratings.append({**row, **columns})
 
     for offset in range(DAYS, 0, -1):
         day = today - timedelta(days=offset)
@@ -196,12 +202,11 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
                 moment = opens + timedelta(minutes=minute, seconds=rng.randint(0, 59))
                 officer = morning if moment < noon else afternoon
                 overall = min(4, max(1, round(rng.gauss(quality[officer.id], 0.7))))
-                detail = {}
+                answers = {}
                 if rng.random() < 0.4:
-                    detail = {u: min(4, max(1, round(rng.gauss(overall, 0.6)))) for u in SKM_ELEMENTS}
-                if rng.random() < 0.1:
-                    detail["comment"] = rng.choice(COMMENTS)
-                add_rating(counter, officer, moment, overall, **detail)
+                    answers = {u: min(4, max(1, round(rng.gauss(overall, 0.6)))) for u in SKM_ELEMENTS}
+                comment = rng.choice(COMMENTS) if rng.random() < 0.1 else None
+                add_rating(counter, officer, moment, overall, answers, comment)
 
     _mix_in_attacks(rng, counters, staff, today, add_rating, settings)
     # Core inserts: one batched statement per table (the ORM would split batches on NULL columns).
@@ -244,9 +249,8 @@ def _mix_in_attacks(rng, counters, staff, today, add_rating, settings) -> None:
             staff[id(sabotage_counter)][1],
             start + timedelta(minutes=7 * i),
             1,
+            answers={"u6": 1, "u7": 1},
             device_hash=device(f"sabotage-{i % 3}"),
-            u6=1,
-            u7=1,
         )
     for i in range(35):  # the same phone, every weekday for seven weeks
         day = weekday_before(60 - i)

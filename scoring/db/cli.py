@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from portal.citizen.service import utc_now
+from portal.kernel.clock import utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.settings import Settings
 from scoring.db.freeze import ResultsFrozen

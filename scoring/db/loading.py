@@ -13,7 +13,7 @@ of 10 million devices has a probability of about 3 in a million, and would only 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -201,12 +201,17 @@ def _labels(ids: np.ndarray) -> np.ndarray:
 
 
 def load_period_table(
-    session: Session, period: Period, timezone: str, chunk_rows: int = CHUNK_ROWS
+    session: Session,
+    period: Period,
+    timezone: str,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[RatingTable, str]:
     """The period's ratings (id order) as the core's table, read in chunks of chunk_rows, plus a hash
     of exactly that input (what a closed period keeps to prove which ratings its results came from).
     Rating ids stay integers. The database's constraints hold every value in range, so nothing is
-    validated again here (the CSV builder does that for files)."""
+    validated again here (the CSV builder does that for files). `progress` hears the number of
+    ratings read so far after every chunk."""
     zones = {
         counter_id: ZoneInfo(zone)
         for counter_id, zone in session.execute(select(Counter.id, Counter.timezone))
@@ -215,6 +220,10 @@ def load_period_table(
     start, end = period.bounds(timezone)
     chunks = _Chunks(zones)
     result = session.execute(_statement(dialect, start, end), execution_options={"yield_per": chunk_rows})
+    read = 0
     for rows in result.partitions():
         chunks.add(rows)
+        read += len(rows)
+        if progress:
+            progress(read)
     return chunks.table(), chunks.input_hash()

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.kernel.db import Base
@@ -88,6 +99,25 @@ class OfficerResult(Base):
     score_high: Mapped[float | None] = mapped_column(Float)
     sufficient: Mapped[bool] = mapped_column(Boolean)
     category: Mapped[str] = mapped_column(String(32))
+
+
+class CommentTheme(Base):
+    """One theme of a unit's comments in a run (scoring/themes.py), replaced with the run. `examples`
+    are citizens' own words: for unit heads, HR and admins, never for officers."""
+
+    __tablename__ = "comment_themes"
+    __table_args__ = (UniqueConstraint("run_id", "unit_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    rank: Mapped[int] = mapped_column(Integer)  # 1 = the most comments; "other" comes last
+    label: Mapped[str] = mapped_column(String(300))  # "" for "other"
+    terms: Mapped[list] = mapped_column(JSON)
+    is_other: Mapped[bool] = mapped_column(Boolean)
+    n_comments: Mapped[int] = mapped_column(Integer)
+    low_share: Mapped[float] = mapped_column(Float)  # of the comments, share with overall 1 or 2
+    examples: Mapped[list] = mapped_column(JSON)
 
 
 NRR_COLUMNS = tuple(f"nrr_{u}" for u in SKM_ELEMENTS)

@@ -39,6 +39,7 @@ from scoring.csvio import EXPORT_COLUMNS, write_ratings_csv
 from scoring.db import freeze
 from scoring.db.loading import load_period_table
 from scoring.db.models import OfficerResult, RatingDecision, ScoringRun, UnitResult
+from scoring.db.themes import store_comment_themes
 from scoring.params import ScoringParams
 from scoring.periods import Period
 from scoring.pipeline import FlagTable, detect
@@ -141,14 +142,22 @@ def score_period(
     clock: Callable[[], datetime],
     served: dict[str, int] | None = None,
     before_commit: Callable[[], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> RunSummary:
-    """Score one period and replace its stored results atomically (refused once frozen)."""
+    """Score one period and replace its stored results atomically (refused once frozen).
+
+    `progress(phase, ratings)` hears "read" with the ratings read so far after every chunk, then
+    "detect" and "write" as those phases begin, never inside the write transaction (a background job
+    records it on another connection, which SQLite would make wait for that transaction)."""
     freeze.refuse_if_frozen(session, period.key)
     started_at = clock()
     began = time.perf_counter()
-    table, input_hash = load_period_table(session, period, timezone)  # streamed in chunks
+    on_chunk = (lambda n: progress("read", n)) if progress else None
+    table, input_hash = load_period_table(session, period, timezone, progress=on_chunk)  # in chunks
     session.rollback()  # end the read transaction before the write one
     read = time.perf_counter()
+    if progress:
+        progress("detect", len(table))
     flags = detect(table, params)
     decisions = latest_decisions(session)
     excluded = _final_exclusions(flags, decisions)
@@ -167,6 +176,8 @@ def score_period(
         detector_version=DETECTOR_VERSION,
     )
     summary.seconds.update(read=read - began, detect=time.perf_counter() - read)
+    if progress:
+        progress("write", len(table))
 
     try:
         session.execute(delete(ScoringRun).where(ScoringRun.period_key == period.key))
@@ -191,6 +202,7 @@ def score_period(
             rows = [{"run_id": run.id, **_officer_row(o, by_employee)} for o in officers]
             session.execute(insert(OfficerResult), rows)
         _write_flags(session, flags, excluded, clock())
+        store_comment_themes(session, run.id, period, timezone)  # reads the flags just written
         if before_commit:  # lets tests prove a failure here leaves the previous results
             before_commit()
         session.commit()

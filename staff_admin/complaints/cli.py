@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from portal.citizen.service import Clock, utc_now
+from portal.kernel.clock import Clock, utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.settings import Settings
 from staff_admin.complaints.service import purge_contacts

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import CHANNELS
-from scoring.periods import Period, PeriodError, parse_period
+from scoring.periods import Period, PeriodError, PeriodOutOfRange, parse_period
+from staff_admin.kit.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
 
 FILTER_NAMES = ("unit", "counter", "officer", "period", "overall", "channel", "excluded", "comment")
 YES_NO = {"yes": True, "no": False}
@@ -66,6 +67,9 @@ def parse_filters(query: Mapping[str, str]) -> tuple[RatingFilters, list[FilterE
     if raw["period"]:
         try:
             period = parse_period(raw["period"])
+        except PeriodOutOfRange:
+            params = {"value": raw["period"][:40], **PERIOD_RANGE_PARAMS}
+            errors.append(FilterError("period", PERIOD_RANGE, params))
         except PeriodError:
             message = N_("“%(value)s” is not a period. Use e.g. 2026-03, 2026-Q1, 2026-S1 or 2026.")
             errors.append(FilterError("period", message, {"value": raw["period"][:40]}))

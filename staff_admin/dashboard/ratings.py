@@ -1,10 +1,13 @@
 """The ratings browser and its CSV export: filtered, scoped to the principal's units, paginated.
 
-The export is the scoring CSV contract (docs/scoring.md; scoring.csvio.EXPORT_COLUMNS: the input columns plus
-outside_hours, read by scoring.db.store.contract_rows), so it can be fed straight back into
-`python -m scoring`. Cells are written as they are except the citizen's comment, the one free-text
-column: a comment starting with = + - @, tab or CR gets a leading ' (staff_admin.kit.exports), so
-opening the file in a spreadsheet runs nothing. Scoring never reads the comment."""
+For HR and admins the export is the scoring CSV contract (docs/scoring.md; scoring.csvio.EXPORT_COLUMNS:
+the input columns plus outside_hours, read by scoring.db.store.contract_rows), so it can be fed
+straight back into `python -m scoring`. A unit head's export leaves out the device and network hashes:
+they link one citizen's ratings across time, and only scoring needs them.
+
+Cells are written as they are except the citizen's comment, the one free-text column: a comment
+starting with = + - @, tab or CR gets a leading ' (staff_admin.kit.exports), so opening the file in a
+spreadsheet runs nothing. Scoring never reads the comment."""
 
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ PAGE_SIZE = 50
 MAX_CHOICES = 300  # counter and officer lists longer than this ask for a unit first
 EXPORT_BATCH = 2_000
 _COMMENT = EXPORT_COLUMNS.index("comment")
+HASH_COLUMNS = ("device_hash", "network_hash")
 
 
 @dataclass(frozen=True)
@@ -203,22 +207,26 @@ def export(
     conditions = _conditions(principal, filters, timezone)
     name = "ratings" + (f"-{filters.period.label}" if filters.period else "")
     safe_name = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in name)
-    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions))
+    leave_out = () if principal.role in (ADMIN, HR) else HASH_COLUMNS
+    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions, leave_out))
 
 
-def _contract_chunks(sessions: Callable[[], Session], conditions: list[ColumnElement[bool]]) -> Iterator[str]:
+def _contract_chunks(
+    sessions: Callable[[], Session], conditions: list[ColumnElement[bool]], leave_out: tuple[str, ...]
+) -> Iterator[str]:
+    kept = [index for index, column in enumerate(EXPORT_COLUMNS) if column not in leave_out]
     with sessions() as session:
         batch: list[tuple[Any, ...]] = []
         header = True
         for row in contract_rows(session, *conditions, batch=EXPORT_BATCH):
-            batch.append((*row[:_COMMENT], neutralise(row[_COMMENT]), *row[_COMMENT + 1 :]))
+            batch.append(tuple(neutralise(row[i]) if i == _COMMENT else row[i] for i in kept))
             if len(batch) == EXPORT_BATCH:
-                yield _csv(batch, header)
+                yield _csv(batch, header, leave_out)
                 batch, header = [], False
         if batch or header:
-            yield _csv(batch, header)
+            yield _csv(batch, header, leave_out)
 
 
-def _csv(rows: list[tuple[Any, ...]], header: bool) -> str:
-    text = ratings_csv_text(rows, outside_hours=True)
+def _csv(rows: list[tuple[Any, ...]], header: bool, leave_out: tuple[str, ...]) -> str:
+    text = ratings_csv_text(rows, outside_hours=True, leave_out=leave_out)
     return text if header else text.split("\n", 1)[1]

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from portal.citizen.forms import N_
 from portal.kernel.models import Unit
 from scoring.db.models import ScoringRun, UnitResult
-from scoring.periods import PeriodError, parse_period
+from scoring.periods import PeriodError, PeriodOutOfRange, parse_period
 from staff_admin.dashboard.labels import MUTU_NAMES
+from staff_admin.kit.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
 
 SCORE_COMMAND = "rating-portal score --period 2026-03"
 
@@ -75,6 +76,8 @@ def choose_run(session: Session, period_text: str | None) -> ChosenRun | PeriodP
     if period_text and period_text.strip():
         try:
             period = parse_period(period_text)
+        except PeriodOutOfRange:
+            return PeriodProblem(PERIOD_RANGE, {"value": period_text[:40], **PERIOD_RANGE_PARAMS}, 400)
         except PeriodError:
             return PeriodProblem(
                 N_("“%(period)s” is not a period. Use e.g. 2026-03, 2026-Q1, 2026-S1 or 2026."),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from litestar import Request, Response, get
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
 from litestar.response import Stream, Template
 
 from portal.citizen.followup import local_date
 from portal.kernel.web import render
 from staff_admin.dashboard import ratings
-from staff_admin.dashboard.service import dashboard
+from staff_admin.dashboard.service import dashboard, rescore
 from staff_admin.kit.area import StaffArea
-from staff_admin.kit.deps import PeriodQuery, StaffDep, StaffRequest, UnitQuery
+from staff_admin.kit.deps import FormData, PeriodQuery, StaffDep, StaffRequest, UnitQuery
+from staff_admin.kit.pages import form_text, redirect_to
+from staff_admin.kit.problems import Invalid
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -23,6 +27,15 @@ def _browse_page(request: Request, staff: StaffRequest) -> Template:
     return render(request, "staff_admin/dashboard/ratings.html", context, 400 if page.errors else 200)
 
 
+def _dashboard_page(
+    request: Request, staff: StaffRequest, period: str | None, unit: str | None, failed: Invalid | None = None
+) -> Template:
+    page = dashboard(staff.db, staff.principal, period, unit or None, local_date(staff.now(), staff.timezone))
+    status = 422 if failed else page.problem.status if page.problem else 200
+    context = {"page": page, "principal": staff.principal, "problems": failed.problems if failed else []}
+    return render(request, "staff_admin/dashboard/dashboard.html", context, status)
+
+
 class DashboardController(StaffArea):
     path = "/admin/dashboard"
 
@@ -30,10 +43,18 @@ class DashboardController(StaffArea):
     def show(
         self, request: Request, staff: StaffDep, period: PeriodQuery = None, unit: UnitQuery = None
     ) -> Template:
-        page = dashboard(staff.db, staff.principal, period, unit, local_date(staff.now(), staff.timezone))
-        status = page.problem.status if page.problem else 200
-        context = {"page": page, "principal": staff.principal}
-        return render(request, "staff_admin/dashboard/dashboard.html", context, status)
+        return _dashboard_page(request, staff, period, unit)
+
+    @post("/score", name="staff:dashboard_score", sync_to_thread=True, status_code=303)
+    def score(self, request: Request, data: FormData, staff: StaffDep) -> Response:
+        """Queues scoring of the shown period again and comes back to the same view at once."""
+        period, unit = form_text(data, "period"), form_text(data, "unit")
+        try:
+            rescore(staff.db, staff.principal, period, staff.now())
+        except Invalid as failed:
+            return _dashboard_page(request, staff, period, unit, failed)
+        query = urlencode({"period": period, **({"unit": unit} if unit else {})})
+        return redirect_to(request, "staff:dashboard", f"?{query}")
 
 
 class RatingsController(StaffArea):

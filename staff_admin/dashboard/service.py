@@ -7,16 +7,16 @@ regulation's formula (scoring.skm.ikm_from_sums)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from portal.citizen.forms import parse_id
+from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import SKM_ELEMENTS, Employee, Rating, Unit
 from scoring.db.models import OfficerResult, UnitResult
-from scoring.periods import Period
+from scoring.periods import Period, PeriodError, parse_period
 from scoring.skm import ikm_from_sums
 from staff_admin.access import (
     ADMIN,
@@ -40,6 +40,10 @@ from staff_admin.dashboard.results import (
     scored_periods,
     unit_figures,
 )
+from staff_admin.dashboard.themes import ThemeFigure, unit_themes
+from staff_admin.jobs.freshness import Staleness, staleness
+from staff_admin.jobs.service import SCORING_ROLES, JobView, latest_jobs, may_score, queue_scoring
+from staff_admin.kit.problems import invalid
 
 TREND_MONTHS = 12
 
@@ -79,6 +83,10 @@ class DashboardPage:
     units: list[UnitFigure]
     focus: FocusUnit | None
     overdue_complaints: int = 0
+    themes: list[ThemeFigure] = field(default_factory=list)  # of the focused unit
+    stale: Staleness | None = None  # ratings or decisions that arrived since the run
+    job: JobView | None = None  # the period's newest scoring job
+    may_score: bool = False  # HR and admins may queue a new scoring of the period
 
 
 def dashboard(
@@ -102,7 +110,22 @@ def dashboard(
     if unit_id is None:
         unit_id = _default_unit(principal, units)
     focus = None if unit_id is None else _focus(session, chosen, unit_id, units)
-    return DashboardPage(periods, chosen, None, units, focus, overdue)
+    themes = [] if focus is None else unit_themes(session, principal, chosen.run_id, focus.unit_id)
+    job = latest_jobs(session, principal, [chosen.key], chosen.timezone).get(chosen.key)
+    stale = staleness(session, chosen.key, unit_scope(principal, Rating.unit_id))
+    return DashboardPage(
+        periods, chosen, None, units, focus, overdue, themes, stale, job, may_score(principal)
+    )
+
+
+def rescore(session: Session, principal: Principal, period_text: str, now: datetime) -> JobView:
+    """The dashboard's "score again": queues a scoring job of the shown period (see jobs.service)."""
+    require_role(principal, *SCORING_ROLES)
+    try:
+        period = parse_period(period_text)
+    except PeriodError:
+        raise invalid("period", N_("Choose a period to score again.")) from None
+    return queue_scoring(session, principal, period, now)
 
 
 def _default_unit(principal: Principal, units: list[UnitFigure]) -> int | None:

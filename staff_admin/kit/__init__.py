@@ -6,6 +6,8 @@ top modules (access, auth, audit, models) -> portal and scoring, never back).
 - `deps`: the handler parameter types (`StaffDep`: session, principal and app; `PrincipalDep`,
   `FormData`, `Db`, `PortalDep`, the period and unit queries).
 - `problems`: `Problem` and `Invalid`, what is wrong with a form or a file, for people to act on.
+- `inputs`: what every staff form and import accepts: no control characters, dates and periods
+  within the days the portal knows.
 - `upload`: the imports' multipart form and their preview-then-apply round trip.
 - `tables`: an uploaded CSV or XLSX read into rows of text, for the imports' checks.
 - `exports`: formula neutralisation of the cells of every CSV/XLSX export.

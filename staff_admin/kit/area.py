@@ -13,8 +13,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from portal.citizen.forms import N_
-from portal.kernel.i18n import choose_language
-from portal.kernel.web import LANGUAGE_COOKIE, render
+from portal.kernel.web import render, set_request_language
 from staff_admin import auth, cookies
 from staff_admin.access import Forbidden, NotFound, Principal
 from staff_admin.cookies import STAFF_PATH, staff_cookies
@@ -59,12 +58,7 @@ def _to_login(request: Request, exc: auth.NotAuthenticated) -> Response:
 
 def _error(request: Request, key: str | int, status: int) -> Template:
     if getattr(request.state, "language", None) is None:  # failed in middleware, before the hook ran
-        request.state.language = choose_language(
-            request.query_params.get("lang"),
-            request.cookies.get(LANGUAGE_COOKIE),
-            request.headers.get("accept-language"),
-            request.app.state.portal.settings.default_language,
-        )
+        set_request_language(request)
     title, detail = ERRORS[key]
     context = {"status": status, "title": title, "detail": detail}
     return render(request, "staff_admin/error.html", context, status_code=status)

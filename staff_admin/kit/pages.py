@@ -22,11 +22,13 @@ def staff_page(
     template: str,
     principal: Principal,
     failed: Invalid | DecisionRefused | None = None,
+    *,
+    status_code: int = 422,
     **context: Any,
 ) -> Template:
-    """`template` below templates/staff_admin/. After a refused form (422) the page shows why: the
-    `problems` of an Invalid (with the values typed, over those of a `form` in the context), or the
-    `error` message of a DecisionRefused."""
+    """`template` below templates/staff_admin/. After a refused form (422, or `status_code`: 400 for
+    a page's refused query) the page shows why: the `problems` of an Invalid (with the values typed,
+    over those of a `form` in the context), or the `error` message of a DecisionRefused."""
     context = {
         "principal": principal,
         "problems": failed.problems if isinstance(failed, Invalid) else [],
@@ -36,7 +38,7 @@ def staff_page(
     if "form" in context:
         typed = failed.values if isinstance(failed, Invalid) else {}
         context["values"] = {**context["form"].values, **typed}
-    return render(request, f"staff_admin/{template}", context, status_code=422 if failed else 200)
+    return render(request, f"staff_admin/{template}", context, status_code=status_code if failed else 200)
 
 
 def form_page(

@@ -14,6 +14,7 @@ from portal.kernel.models import Employee, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, OFFICER, UNIT_HEAD, Principal, require_role
 from staff_admin.auth import end_user_sessions, normalise_username
+from staff_admin.kit.inputs import control_character_problems
 from staff_admin.kit.problems import Invalid, Problem
 from staff_admin.kit.records import get_or_404
 from staff_admin.masterdata.roster import Option
@@ -101,7 +102,7 @@ def create_account(session: Session, principal: Principal, form: dict, now: date
     require_role(principal, ADMIN)
     keys = ("username", "display_name", "role", "unit_id", "employee_id", "password")
     values = {key: str(form.get(key, "")).strip() for key in keys}
-    problems: list[Problem] = []
+    problems = control_character_problems({"display_name": values["display_name"]})
     username = normalise_username(values["username"])
     if not USERNAME_PATTERN.match(username):
         problems.append(
@@ -145,7 +146,7 @@ def update_account(session: Session, principal: Principal, user_id: int, form: d
     user = _get(session, user_id)
     keys = ("display_name", "role", "unit_id", "employee_id")
     values = {key: str(form.get(key, "")).strip() for key in keys} | {"username": user.username}
-    problems: list[Problem] = []
+    problems = control_character_problems({"display_name": values["display_name"]})
     unit, employee = _scope(session, values, problems)
     if user.id == principal.user_id and values["role"] != ADMIN:
         problems.append(Problem("role", N_("You cannot take the administrator role from yourself.")))

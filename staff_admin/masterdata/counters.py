@@ -16,6 +16,7 @@ from portal.kernel.hours import validate_opening_hours
 from portal.kernel.models import Counter, Unit, new_public_token
 from staff_admin import audit
 from staff_admin.access import ADMIN, UNIT_HEAD, Principal, require_role, require_unit, unit_scope
+from staff_admin.kit.inputs import control_character_problems
 from staff_admin.kit.listing import local_time
 from staff_admin.kit.problems import Invalid, Problem, invalid
 from staff_admin.kit.records import create_or_update, get_or_404
@@ -133,7 +134,7 @@ def save_counter(
     keys = ("name", "unit_id", "timezone", "active", *(f"hours_{d}" for d in range(7)))
     values = {key: str(form.get(key, "")).strip() for key in keys}
     counter = get_counter(session, principal, counter_id) if counter_id is not None else None
-    problems: list[Problem] = []
+    problems = control_character_problems({"name": values["name"]})
     if not values["name"] or len(values["name"]) > 120:
         problems.append(Problem("name", N_("A name is required (at most 120 characters).")))
     unit_id = parse_id(values["unit_id"])

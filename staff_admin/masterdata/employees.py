@@ -21,6 +21,7 @@ from staff_admin.access import (
     require_unit,
     unit_scope,
 )
+from staff_admin.kit.inputs import control_character_problems
 from staff_admin.kit.problems import Invalid, Problem
 from staff_admin.kit.records import create_or_update, get_or_404
 from staff_admin.service import UnitRow, visible_units
@@ -87,7 +88,7 @@ def save_employee(
     require_role(principal, ADMIN, HR)
     values = {key: str(form.get(key, "")).strip() for key in ("nip", "name", "unit_id", "active")}
     employee = _get(session, principal, employee_id) if employee_id is not None else None
-    problems = []
+    problems = control_character_problems({"name": values["name"]})
     nip = ""
     try:
         nip = parse_nip(values["nip"]).value

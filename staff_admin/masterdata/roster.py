@@ -25,6 +25,7 @@ from staff_admin.access import (
     require_unit,
     unit_scope,
 )
+from staff_admin.kit.inputs import day_problem
 from staff_admin.kit.problems import Invalid, Problem
 from staff_admin.kit.records import all_or_nothing, get_or_404
 from staff_admin.kit.tables import Row, read_table
@@ -144,13 +145,6 @@ def roster_page(
     return page
 
 
-def _parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return None
-
-
 def _parse_time(text: str) -> time | None:
     try:
         hours, minutes = text.strip().replace(".", ":").split(":")[:2]
@@ -160,9 +154,10 @@ def _parse_time(text: str) -> time | None:
 
 
 def _times(counter: Counter, values: dict[str, str], problems: list[Problem], row: int | None):
-    day, start, end = _parse_day(values["date"]), _parse_time(values["start"]), _parse_time(values["end"])
-    if day is None:
-        problems.append(Problem("date", N_("Write the date as YYYY-MM-DD."), row=row))
+    day, why = day_problem(values["date"], "date", row)  # not a date, or beyond the days the portal knows
+    start, end = _parse_time(values["start"]), _parse_time(values["end"])
+    if why is not None:
+        problems.append(why)
     if start is None:
         problems.append(Problem("start", N_("Write the time as HH:MM."), row=row))
     if end is None:

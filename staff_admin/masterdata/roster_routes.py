@@ -14,16 +14,10 @@ from staff_admin.access import Principal
 from staff_admin.kit import upload
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep
+from staff_admin.kit.inputs import day_problem, parse_day
 from staff_admin.kit.pages import redirect_to, staff_page
 from staff_admin.kit.problems import Invalid
 from staff_admin.masterdata import roster
-
-
-def _week(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _to_week(request: Request, counter_id: int, day: date) -> Response:
@@ -48,8 +42,12 @@ class RosterController(StaffArea):
         counter: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         week: FromQuery[str | None] = None,
     ) -> Template:
-        view = roster.roster_page(staff.db, staff.principal, counter, _week(week))
-        return staff_page(request, "masterdata/roster.html", staff.principal, view=view, values={})
+        day, why = day_problem(week, "week") if week else (None, None)
+        view = roster.roster_page(staff.db, staff.principal, counter, day)
+        failed = Invalid(why) if why else None
+        return staff_page(
+            request, "masterdata/roster.html", staff.principal, failed, status_code=400, view=view, values={}
+        )
 
     @post("/shifts", name="staff:shift_add", sync_to_thread=True, status_code=303)
     def add(self, request: Request, data: FormData, staff: StaffDep) -> Response:
@@ -57,8 +55,8 @@ class RosterController(StaffArea):
         try:
             roster.add_shift(staff.db, staff.principal, data, staff.now())
         except Invalid as failed:
-            counter_id, week = parse_id(values["counter_id"]), _week(values["date"])
-            view = roster.roster_page(staff.db, staff.principal, counter_id, week)
+            counter_id, day = parse_id(values["counter_id"]), parse_day(values["date"])
+            view = roster.roster_page(staff.db, staff.principal, counter_id, day)
             return staff_page(
                 request, "masterdata/roster.html", staff.principal, failed, view=view, values=failed.values
             )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import Unit
 from staff_admin.access import ADMIN, HR, Principal, descendant_unit_ids, require_role
+from staff_admin.kit.inputs import control_character_problems
 from staff_admin.kit.problems import Invalid, Problem
 from staff_admin.kit.records import create_or_update, get_or_404
 from staff_admin.service import UnitRow, visible_units
@@ -44,8 +45,8 @@ def save_unit(session: Session, principal: Principal, unit_id: int | None, form:
     require_role(principal, ADMIN, HR)
     values = {key: str(form.get(key, "")).strip() for key in ("code", "name", "parent_id")}
     unit = get_or_404(session, Unit, unit_id) if unit_id is not None else None
-    problems = []
     code, name = values["code"], values["name"]
+    problems = control_character_problems({"code": code, "name": name})
     if not code or len(code) > 40:
         problems.append(Problem("code", N_("A unit code is required (at most 40 characters).")))
     else:

@@ -17,6 +17,7 @@ from scoring.db.models import OfficerResult, ScoringRun, UnitResult
 from scoring.periods import Period
 from staff_admin import audit
 from staff_admin.access import Principal
+from staff_admin.jobs.models import ACTIVE_STATES, ScoringJob
 from staff_admin.kit.notes import MAX_NOTE_CHARS
 from staff_admin.kit.problems import Invalid, Problem, invalid
 from staff_admin.periods.models import PeriodSnapshotRow, ScoringPeriod
@@ -128,6 +129,10 @@ def close(
     run = session.scalar(select(ScoringRun).where(ScoringRun.period_key == period.key))
     if period.status != "scored" or run is None:
         raise invalid("", N_("Score the period before closing it."))
+    if session.scalar(
+        select(ScoringJob.id).where(ScoringJob.period_key == period.key, ScoringJob.state.in_(ACTIVE_STATES))
+    ):
+        raise invalid("", N_("This period is being scored; close it once the scoring job has finished."))
     problems = []
     if not confirmed:
         problems.append(Problem("confirm", N_("Tick the box to confirm that you want to close this period.")))

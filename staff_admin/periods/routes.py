@@ -61,7 +61,7 @@ class PeriodsController(StaffArea):
     @post("/{period_id:int}/score", name="staff:period_score", sync_to_thread=True, status_code=303)
     def score(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:
         try:
-            service.score(staff.db, staff.principal, period_id, staff.portal.settings, staff.portal.clock)
+            service.queue_score(staff.db, staff.principal, period_id, staff.now())
         except Invalid as failed:
             return _periods_page(request, staff, failed)
         return redirect_to(request, "staff:periods")

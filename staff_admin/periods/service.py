@@ -6,22 +6,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
-from portal.citizen.service import Clock
-from portal.kernel.settings import Settings
 from scoring.db import freeze
-from scoring.periods import Period, PeriodError, parse_period
+from scoring.periods import FIRST_DAY, LAST_DAY, Period, PeriodError, PeriodOutOfRange, parse_period
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, Principal, require_role
+from staff_admin.jobs import hooks
+from staff_admin.jobs.freshness import Staleness, staleness
+from staff_admin.jobs.service import JobView, latest_jobs, queue_scoring
+from staff_admin.kit.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
 from staff_admin.kit.listing import local_time
 from staff_admin.kit.problems import invalid
 from staff_admin.kit.records import get_or_404
 from staff_admin.models import User
 from staff_admin.periods.models import ScoringPeriod
+
+if TYPE_CHECKING:
+    from scoring.db.store import RunSummary  # numpy and scikit-learn: not loaded by the web app
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,12 @@ class PeriodRow:
     detector_version: str | None
     closed_by: str | None
     closed_at: datetime | None
+    job: JobView | None = None  # the newest scoring job of the period
+    stale: Staleness | None = None  # what arrived since its stored run
+
+    @property
+    def scoring(self) -> bool:
+        return self.job is not None and self.job.active
 
 
 def refuse_closed(session: Session, period_key: str) -> None:
@@ -64,7 +76,13 @@ def period_row(session: Session, period: ScoringPeriod, timezone: str) -> Period
     return _row(period, closed_by, timezone)
 
 
-def _row(period: ScoringPeriod, closed_by: str | None, timezone: str) -> PeriodRow:
+def _row(
+    period: ScoringPeriod,
+    closed_by: str | None,
+    timezone: str,
+    job: JobView | None = None,
+    stale: Staleness | None = None,
+) -> PeriodRow:
     return PeriodRow(
         id=period.id,
         key=period.key,
@@ -77,17 +95,31 @@ def _row(period: ScoringPeriod, closed_by: str | None, timezone: str) -> PeriodR
         detector_version=period.detector_version,
         closed_by=closed_by,
         closed_at=local_time(period.closed_at, timezone) if period.closed_at else None,
+        job=job,
+        stale=stale,
     )
 
 
 def list_periods(session: Session, principal: Principal, timezone: str) -> list[PeriodRow]:
+    """Every period, newest first, with its newest scoring job (times in `timezone`) and, unless
+    closed, what arrived since its stored run."""
     require_role(principal, ADMIN, HR)
     rows = session.execute(
         select(ScoringPeriod, User.display_name)
         .outerjoin(User, User.id == ScoringPeriod.closed_by_user_id)
         .order_by(ScoringPeriod.start_date.desc(), ScoringPeriod.end_date)
     ).all()
-    return [_row(period, closed_by, timezone) for period, closed_by in rows]
+    jobs = latest_jobs(session, principal, [period.key for period, _ in rows], timezone)
+    return [
+        _row(
+            period,
+            closed_by,
+            timezone,
+            jobs.get(period.key),
+            None if period.status == "closed" else staleness(session, period.key),
+        )
+        for period, closed_by in rows
+    ]
 
 
 def get_period(session: Session, principal: Principal, period_id: int) -> ScoringPeriod:
@@ -99,6 +131,8 @@ def create_period(session: Session, principal: Principal, text: str, now: dateti
     require_role(principal, ADMIN, HR)
     try:
         parsed = parse_period(text)
+    except PeriodOutOfRange:
+        raise invalid("period", PERIOD_RANGE, value=text.strip()[:40], **PERIOD_RANGE_PARAMS) from None
     except PeriodError:
         raise invalid(
             "period",
@@ -122,24 +156,35 @@ def create_period(session: Session, principal: Principal, text: str, now: dateti
     return period.id
 
 
-def score(session: Session, principal: Principal, period_id: int, settings: Settings, clock: Clock) -> None:
-    """Scores synchronously on the request path (acceptable for one office; large installations
-    should run `rating-portal score --period` from the command line or a worker instead)."""
-    from scoring.db.cli import scoring_params
-    from scoring.db.store import score_period  # numpy and scikit-learn load on first use only
-
+def queue_score(session: Session, principal: Principal, period_id: int, now: datetime) -> None:
+    """Queues scoring of the period for the worker (`rating-portal worker`); returns at once."""
     period = get_period(session, principal, period_id)
     if period.status == "closed":
         raise invalid("", N_("This period is closed; its results are frozen."))
-    target = Period(period.start_date, period.end_date, period.label)
-    try:
-        summary = score_period(session, target, scoring_params(settings), settings.period_timezone, clock)
-    except freeze.ResultsFrozen:
-        raise invalid("", N_("This period is closed; its results are frozen.")) from None
-    period = session.get(ScoringPeriod, period_id)
+    if period.start_date < FIRST_DAY or period.end_date > LAST_DAY:  # created before the bounds
+        raise invalid("", PERIOD_RANGE, value=period.label, **PERIOD_RANGE_PARAMS)
+    queue_scoring(session, principal, Period(period.start_date, period.end_date, period.label), now)
+
+
+def record_scored(
+    session: Session,
+    period_key: str,
+    summary: RunSummary,
+    actor_user_id: int | None,
+    now: datetime,
+    job_id: int,
+) -> None:
+    """After a scoring job stored a period's results: the period (when HR opened one with that key)
+    becomes scored with the run's provenance, audited as the person who asked. The caller commits."""
+    period = session.scalar(select(ScoringPeriod).where(ScoringPeriod.key == period_key))
+    if period is None or period.status == "closed":
+        return
     before = {"status": period.status}
-    period.status, period.scored_at = "scored", clock()
+    period.status, period.scored_at = "scored", now
     period.input_hash, period.detector_version = summary.input_hash, summary.detector_version
     after = {"status": "scored", "input_hash": summary.input_hash, "n_ratings": summary.n_ratings}
-    audit.record(session, principal, "period.score", "period", period.id, before, after, at=clock())
-    session.commit()
+    note = f"scoring job {job_id}"
+    audit.record(session, actor_user_id, "period.score", "period", period.id, before, after, note, at=now)
+
+
+hooks.when_scored(record_scored)

@@ -51,9 +51,12 @@ def _queue(
 
 
 def _rating_page(
-    request: Request, staff: StaffRequest, rating_id: int, refused: DecisionRefused | None = None
+    request: Request, staff: StaffRequest, reference: str, refused: DecisionRefused | None = None
 ) -> Template:
-    rating = appeals.own_rating(staff.db, staff.principal, rating_id, request.state.language, staff.timezone)
+    language, secret = request.state.language, staff.portal.settings.secret_key
+    rating = appeals.own_rating(
+        staff.db, staff.principal, reference, language, staff.timezone, secret, staff.now()
+    )
     return staff_page(request, "review/my_rating.html", staff.principal, refused, rating=rating)
 
 
@@ -88,23 +91,25 @@ class OfficerController(StaffArea):
 
     @get("/", name="me:home", sync_to_thread=True)
     def home(self, request: Request, staff: StaffDep) -> Template:
-        page = appeals.officer_page(staff.db, staff.principal, request.state.language, staff.timezone)
+        language, secret = request.state.language, staff.portal.settings.secret_key
+        page = appeals.officer_page(staff.db, staff.principal, language, staff.timezone, secret, staff.now())
         return staff_page(request, "review/me.html", staff.principal, page=page)
 
-    @get("/ratings/{rating_id:int}", name="me:rating", sync_to_thread=True)
-    def rating(self, request: Request, rating_id: FromPath[int], staff: StaffDep) -> Template:
-        return _rating_page(request, staff, rating_id)
+    # A rating is named by its opaque reference (staff_admin.review.unlinkable), never by its id.
+    @get("/ratings/{reference:str}", name="me:rating", sync_to_thread=True)
+    def rating(self, request: Request, reference: FromPath[str], staff: StaffDep) -> Template:
+        return _rating_page(request, staff, reference)
 
-    @post("/ratings/{rating_id:int}", name="me:contest", sync_to_thread=True, status_code=303)
+    @post("/ratings/{reference:str}", name="me:contest", sync_to_thread=True, status_code=303)
     def contest(
-        self, request: Request, rating_id: FromPath[int], data: FormData, staff: StaffDep
+        self, request: Request, reference: FromPath[str], data: FormData, staff: StaffDep
     ) -> Response:
-        reason = form_text(data, "reason")
+        reason, secret = form_text(data, "reason"), staff.portal.settings.secret_key
         try:
-            appeals.contest(staff.db, staff.principal, staff.now(), rating_id, reason)
+            appeals.contest(staff.db, staff.principal, staff.now(), reference, reason, secret)
         except DecisionRefused as refused:
-            return _rating_page(request, staff, rating_id, refused)
-        return redirect_to(request, "me:rating", rating_id=rating_id)
+            return _rating_page(request, staff, reference, refused)
+        return redirect_to(request, "me:rating", reference=reference)
 
 
 class AppealsController(StaffArea):

@@ -161,7 +161,8 @@ def demo_server(var: Path, **extra_env: str) -> Iterator[LiveServer]:
     """The production server (`uvicorn app:create_app --factory`) on a free loopback port, on a new
     SQLite database in `var` that the command line migrates and fills with the demo city
     (`rating-portal db upgrade`, `demo-data`, `demo-users`, `score` of the months with the demo's
-    attacks). `extra_env` adds settings (KIOSK_STEP_SECONDS=...)."""
+    attacks), with `rating-portal worker` running the scoring jobs queued from the staff pages.
+    `extra_env` adds settings (KIOSK_STEP_SECONDS=...)."""
     from app import create_app
 
     port = _free_port()
@@ -191,6 +192,14 @@ def demo_server(var: Path, **extra_env: str) -> Iterator[LiveServer]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+        # and the scoring worker beside it, as `make run` starts it
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "app", "worker", "--poll-seconds", "0.5"],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     settings = Settings.from_env(env)
     engine = make_engine(settings.database_url)
     try:
@@ -202,12 +211,13 @@ def demo_server(var: Path, **extra_env: str) -> Iterator[LiveServer]:
         _wait_until_up(base_url + "/publik", server, log)
         yield LiveServer(base_url, settings, env, passwords, today, engine, create_app(settings), log)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for process in (server, worker):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         engine.dispose()
 
 

@@ -40,7 +40,8 @@ def _missing(what: str) -> None:
 
 
 # Package scope: started once for all browser tests and stopped as soon as the last one is done,
-# rather than idling until the rest of the suite has run.
+# rather than idling until the rest of the suite has run. Under pytest-xdist every browser test runs on
+# the same worker (their xdist_group, with `--dist loadgroup`), else each worker would start its own.
 @pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with demo_server(tmp_path_factory.mktemp("e2e"), KIOSK_STEP_SECONDS=str(KIOSK_STEP_SECONDS)) as server:

@@ -16,7 +16,11 @@ from sqlalchemy import select
 from portal.citizen import proofs
 from portal.kernel.models import Rating, Unit
 from staff_admin.models import User
+from staff_admin.review.unlinkable import rating_reference
 from tests.e2e.browser import PHONE, LiveServer, check_axe, fill_rating, sign_in, submit
+
+# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def open_details(page: Any) -> None:
@@ -147,7 +151,7 @@ def desks(browser: Any, live: LiveServer) -> Iterator[Desks]:
 
 
 @pytest.fixture(scope="module")
-def ids(live: LiveServer) -> dict[str, int]:
+def ids(live: LiveServer) -> dict[str, int | str]:
     """Ids of demo records the staff pages show: DUKCAPIL, its first counter, the demo officer."""
     with live.db() as db:
         unit = db.scalars(select(Unit).where(Unit.code == "DUKCAPIL")).one()
@@ -160,24 +164,24 @@ def ids(live: LiveServer) -> dict[str, int]:
             "counter": live.counter("DUKCAPIL", 0).id,
             "employee": officer.employee_id,
             "user": officer.id,
-            "officer_rating": rating.id,
+            "officer_rating": rating_reference(live.settings.secret_key, rating.id),
             "period": live.scored_period(),
         }
 
 
-StaffOpener = Callable[[Any, LiveServer, dict[str, int]], None]
+StaffOpener = Callable[[Any, LiveServer, dict[str, int | str]], None]
 
 
 def route(name: str, query: str = "", **params: str) -> StaffOpener:
     """Opens a named route; params name the ids to fill in (unit_id="unit")."""
 
-    def opener(page: Any, live: LiveServer, ids: dict[str, int]) -> None:
+    def opener(page: Any, live: LiveServer, ids: dict[str, int | str]) -> None:
         page.goto(live.path(name, **{key: ids[value] for key, value in params.items()}) + query)
 
     return opener
 
 
-def _complaint_case(page: Any, live: LiveServer, _ids: dict[str, int]) -> None:
+def _complaint_case(page: Any, live: LiveServer, _ids: dict[str, int | str]) -> None:
     """Opens a case the way citizens do (a low rating with a comment), then shows it to the admin."""
     from portal.citizen.followup import ComplaintCase
 
@@ -194,7 +198,7 @@ def _complaint_case(page: Any, live: LiveServer, _ids: dict[str, int]) -> None:
     page.goto(live.path("complaints:case", case_id=case_id))
 
 
-def _import_preview(page: Any, live: LiveServer, _ids: dict[str, int]) -> None:
+def _import_preview(page: Any, live: LiveServer, _ids: dict[str, int | str]) -> None:
     page.goto(live.path("staff:hr_import"))
     page.set_input_files(
         "#f-file",
@@ -203,7 +207,7 @@ def _import_preview(page: Any, live: LiveServer, _ids: dict[str, int]) -> None:
     submit(page, "form[enctype] button[type=submit]")
 
 
-def _login_failed(page: Any, live: LiveServer, _ids: dict[str, int]) -> None:
+def _login_failed(page: Any, live: LiveServer, _ids: dict[str, int | str]) -> None:
     page.goto(live.path("staff:login"))
     page.fill("#username", "hr")
     page.fill("#password", "not the password")
@@ -245,7 +249,7 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:period_closing": ("hr", route("staff:period_closing", period_id="period")),
     "appeals:list": ("kepala.dukcapil", route("appeals:list")),
     "me:home": ("petugas", route("me:home")),
-    "me:rating": ("petugas", route("me:rating", rating_id="officer_rating")),
+    "me:rating": ("petugas", route("me:rating", reference="officer_rating")),
     "complaints:list": ("kepala.dukcapil", route("complaints:list", "?show=all")),
     "complaints:case": ("admin", _complaint_case),
     "audit:list": ("admin", route("audit:list")),
@@ -261,7 +265,7 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
 
 @pytest.mark.parametrize("scenario", STAFF)
 def test_staff_pages_have_no_serious_violations(
-    scenario: str, desks: Desks, live: LiveServer, ids: dict[str, int], axe_source: str
+    scenario: str, desks: Desks, live: LiveServer, ids: dict[str, int | str], axe_source: str
 ) -> None:
     persona, opener = STAFF[scenario]
     page = desks.page(persona)

@@ -9,10 +9,14 @@ from typing import Any
 
 import numpy as np
 import png
+import pytest
 import zxingcpp
 
 from portal.citizen import proofs
 from tests.e2e.browser import KIOSK_STEP_SECONDS, LiveServer, fill_rating, latest_rating, submit
+
+# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def scan(picture: bytes) -> str:

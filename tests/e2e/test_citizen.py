@@ -9,6 +9,9 @@ import pytest
 
 from tests.e2e.browser import PHONE, SKM, LiveServer, fill_rating, latest_rating, submit
 
+# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
 DETAIL = {"u1": 4, "u2": 3, "u3": 2, "u4": 4, "u5": 3, "u6": 4, "u7": 4, "u8": 1, "u9": 3}
 
 WORDS = {

@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from portal.citizen.followup import ComplaintCase
 from scoring.db.models import RatingDecision
 from staff_admin.periods.export import COLUMNS
 from tests.e2e.browser import LiveServer, fill_rating, latest_rating, sign_in, submit
+
+# Slow; on one pytest-xdist worker (make test: --dist loadgroup), so the demo server starts once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 COMPLAINT = "Petugas meninggalkan loket 40 menit tanpa keterangan."
 
@@ -85,7 +89,8 @@ def test_hr_closes_a_period_and_downloads_the_xlsx(desk: Any, live: LiveServer, 
     row = desk.locator("tr").filter(has=desk.locator("td", has_text=re.compile(f"^{last_month}$")))
     with desk.expect_navigation():
         row.get_by_role("button", name="Score").click()
-    assert "Scored" in row.inner_text()
+    # queued for the worker; the page follows the job (polling its status) and reloads when it is done
+    row.filter(has_text="Scored").wait_for(timeout=120_000)
     with desk.expect_navigation():
         row.get_by_role("link", name="Close period…").click()
     assert desk.locator("h1").inner_text() == f"Close period {last_month}"

@@ -27,6 +27,8 @@ from tests import factories
 from tests.conftest import FakeClock
 from tests.hostile import CONTENT_TYPES, FUZZ, hostile_text, path_segment, raw_bytes
 
+pytestmark = pytest.mark.slow  # property-based: hundreds of requests
+
 EXAMPLES_PER_OPERATION_AND_MODE = 30
 
 

@@ -18,10 +18,11 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from app import create_app
+from portal.citizen.web import RenderedPages
+from portal.kernel.i18n import LANGUAGE_COOKIE
 from portal.kernel.models import Counter
 from portal.kernel.security import DEVICE_COOKIE
 from portal.kernel.settings import Settings
-from portal.kernel.web import LANGUAGE_COOKIE, RenderedPages
 from tests import factories
 from tests.conftest import FakeClock
 from tests.portal.citizen import Citizen, form_token

@@ -25,7 +25,16 @@ from portal.kernel.security import FormSigner
 from portal.kernel.settings import Settings
 from tests import factories
 from tests.conftest import TEST_SECRET, FakeClock
-from tests.hostile import CONTENT_TYPES, FUZZ, SCRIPT, hostile_text, path_segment, raw_bytes, raw_form_body
+from tests.hostile import (
+    CONTENT_TYPES,
+    FUZZ,
+    SCRIPT,
+    hostile_text,
+    multipart_body,
+    path_segment,
+    raw_bytes,
+    raw_form_body,
+)
 from tests.portal.citizen import form_token
 
 FORM_FIELDS = ("form_token", "overall", *SKM_ELEMENTS, "comment", "website", "contact_name", "contact_phone")
@@ -206,6 +215,33 @@ def test_json_and_multipart_are_refused_or_read_as_forms(
     no_body = browser.post(path, follow_redirects=False)
     assert 400 <= no_body.status_code < 500
     assert count(db, Rating) == (1 if as_multipart.status_code == 303 else 0)
+
+
+@pytest.mark.parametrize("field", ["comment", "overall", "form_token", "contact_name", "a\x00b"])
+def test_a_nul_in_a_multipart_form_is_refused_as_in_an_urlencoded_one(
+    browser: TestClient,
+    counter: Counter,
+    db: Session,
+    settings: Settings,
+    clock: FakeClock,
+    ticket_machine: proofs.ApiClient,
+    field: str,
+) -> None:
+    """Issue 21, item 5: the NUL guard read urlencoded bodies only; a multipart form stored the NUL
+    (on PostgreSQL: a database error)."""
+    issued = proofs.create_ticket(
+        db, settings, clock(), ticket_machine, proofs.TicketRequest(counter.id, "KTP-el", "A-001")
+    )
+    for path in (f"/r/{counter.public_token}", f"/t/{issued.token}"):
+        fields = {"form_token": form_token(browser.get(path).text), "overall": "2", "comment": "ok"}
+        fields[field] = "a\x00b"
+        fields |= {"contact_consent": "1", "contact_phone": "0812345678"} if field == "contact_name" else {}
+        body, content_type = multipart_body(fields)
+        response = browser.post(
+            path, content=body, headers={"Content-Type": content_type}, follow_redirects=False
+        )
+        assert response.status_code == 400, (path, field, response.text[:500])
+        assert count(db, Rating) == 0
 
 
 def test_a_huge_body_is_refused_before_it_is_read(browser: TestClient, counter: Counter, db: Session) -> None:

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from app import TEMPLATES_DIR, create_app, main
 from portal.citizen import proofs
 from portal.kernel.hardening import CONTENT_SECURITY_POLICY, secure_cookies
+from portal.kernel.i18n import LANGUAGE_COOKIE
 from portal.kernel.models import Counter, Rating
 from portal.kernel.security import DEVICE_COOKIE, client_address, network_hash
 from portal.kernel.settings import Settings
-from portal.kernel.web import LANGUAGE_COOKIE
 from tests import factories
 from tests.conftest import TEST_SECRET, FakeClock
 from tests.portal.citizen import Citizen

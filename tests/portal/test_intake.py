@@ -206,6 +206,7 @@ def test_it_counts_a_batch_window_by_window_when_the_database_breaks_a_deadlock(
     with engine.begin() as connection:  # a window counted three minutes ago
         connection.execute(add, {"key": key, "window": window - 3})
     results: list = []
+    other_counted = threading.Event()
     with engine.connect() as other:  # another process's batch, holding a rating queued for minutes
         other.execute(text("SET deadlock_timeout = '10s'"))  # the database breaks it in our batch
         other.execute(add, {"key": key, "window": window - 3})
@@ -214,13 +215,26 @@ def test_it_counts_a_batch_window_by_window_when_the_database_breaks_a_deadlock(
                 submit_ratings(make_sessionmaker(engine)(), settings, signer, [ours])
             )
         )
+
+        # Ours, broken, counts again once `other` has its row, as on a quiet server: both wake when
+        # ours aborts, and if ours won that race on a busy machine it would deadlock a second time.
+        @event.listens_for(engine, "rollback")
+        def broken(_connection) -> None:
+            if threading.current_thread() is writer:
+                other_counted.wait(10)
+
         writer.start()  # adds the new window, then waits to delete the old one, which `other` holds
-        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        for _ in range(100):
-            if other.execute(waiting).scalar_one():
-                break
-            time.sleep(0.05)
+        # A wait for `other`: pg_locks spans the server, and other tests' sessions wait there too.
+        waiting = text(
+            "SELECT count(*) FROM pg_locks"
+            " WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+        deadline = time.monotonic() + 10
+        while not other.execute(waiting).scalar_one():
+            assert time.monotonic() < deadline, "our batch never waited for the old window"
+            time.sleep(0.01)
         other.execute(add, {"key": key, "window": window})  # waits for ours: a deadlock, ours broken
+        other_counted.set()
         other.commit()
         writer.join(10)
 
@@ -350,11 +364,13 @@ class RecordingStore:
         self.releases = 0  # times the writer thread ended and let go of the store
         self.go = threading.Event()
         self.go.set()
+        self.storing = threading.Event()  # the writer has taken a batch and is storing it
 
     def release(self) -> None:
         self.releases += 1
 
     def __call__(self, batch):
+        self.storing.set()
         self.go.wait(5)
         self.batches.append([s.token for s in batch])
         return [ValueError(s.token) if s.token == "bad" else SubmitOutcome.STORED for s in batch]
@@ -371,12 +387,12 @@ def test_it_stores_what_waits_as_one_batch_and_answers_each_request() -> None:
     async def citizens() -> list[object]:
         store.go.clear()  # the writer holds the first rating while nine more arrive
         first = asyncio.ensure_future(intake.submit(_bare("t0")))
-        while not intake._queue.empty():  # the writer has taken the first one
-            await asyncio.sleep(0.001)
+        assert await asyncio.to_thread(store.storing.wait, 5)  # the writer holds the first one
         rest = [
             asyncio.ensure_future(intake.submit(_bare(t))) for t in [f"t{i}" for i in range(1, 9)] + ["bad"]
         ]
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0)  # each submission runs up to its wait: all nine are queued
+        assert intake._queue.qsize() == 9
         store.go.set()
         return await asyncio.gather(first, *rest, return_exceptions=True)
 
@@ -394,12 +410,13 @@ def test_it_stores_what_is_queued_when_it_closes_and_starts_again_after() -> Non
 
     async def scenario() -> None:
         assert await intake.submit(_bare("a")) is SubmitOutcome.STORED
-        await asyncio.sleep(0.2)  # idle: the thread ends, and starts again with the next rating
-        assert intake._thread is None
+        writer = intake._thread  # idle: the thread ends, and starts again with the next rating
+        await asyncio.to_thread(writer.join, 5)
+        assert not writer.is_alive() and intake._thread is None
         assert store.releases == 1
         store.go.clear()
         queued = [asyncio.ensure_future(intake.submit(_bare(t))) for t in ("b", "c")]
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # both submissions run up to their wait: both are queued
         closing = asyncio.get_running_loop().run_in_executor(None, intake.close)
         store.go.set()
         await closing  # the app's shutdown: what was queued is stored before it returns

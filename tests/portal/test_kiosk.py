@@ -150,6 +150,58 @@ def test_a_form_opened_in_the_grace_window_can_be_sent_after_it(
     assert [r.channel for r in stored(db)] == ["kiosk"]
 
 
+def test_a_kiosk_form_lives_a_few_minutes_not_the_posters_two_hours(
+    client: TestClient,
+    screen: proofs.RegisteredKiosk,
+    counter: Counter,
+    db: Session,
+    clock: FakeClock,
+    settings: Settings,
+) -> None:
+    """A photo of the screen passed around yields forms that soon stop working."""
+    assert settings.kiosk_form_max_age_seconds <= 15 * 60 < settings.form_max_age_seconds
+    kiosk = client.get(f"/r/{counter.public_token}", params={"k": current_code(client, screen)})
+    poster = client.get(f"/r/{counter.public_token}")
+    clock.advance(seconds=settings.kiosk_form_max_age_seconds + 1)
+    late = client.post(
+        f"/r/{counter.public_token}",
+        data={"form_token": form_token(kiosk.text), "overall": "2"},
+        headers={"Accept-Language": "en"},
+    )
+    assert late.status_code == 422 and "This page was open for too long" in late.text
+    assert stored(db) == []
+    on_time = client.post(
+        f"/r/{counter.public_token}",
+        data={"form_token": form_token(poster.text), "overall": "2"},
+        follow_redirects=False,
+    )
+    assert on_time.status_code == 303
+    assert [r.channel for r in stored(db)] == ["poster"]
+
+
+def test_one_kiosk_code_opens_a_bounded_number_of_forms(
+    client: TestClient,
+    screen: proofs.RegisteredKiosk,
+    counter: Counter,
+    db: Session,
+    clock: FakeClock,
+    settings: Settings,
+) -> None:
+    clock.set(datetime(2026, 3, 2, 2, 0, 0, tzinfo=UTC))  # the start of a step
+    code = current_code(client, screen)
+    for _ in range(settings.kiosk_forms_per_code):
+        assert client.get(f"/r/{counter.public_token}", params={"k": code}).status_code == 200
+    more = client.get(f"/r/{counter.public_token}", params={"k": code}, headers={"Accept-Language": "en"})
+    assert more.status_code == 410
+    assert "Please scan the code on the screen again" in more.text and 'name="form_token"' not in more.text
+    assert rejected(db, "kiosk", "exhausted") == 1
+    clock.advance(seconds=settings.kiosk_step_seconds)  # the screen shows the next code
+    assert (
+        client.get(f"/r/{counter.public_token}", params={"k": current_code(client, screen)}).status_code
+        == 200
+    )
+
+
 @pytest.mark.parametrize(
     "forged",
     [
@@ -223,6 +275,10 @@ def test_registering_refuses_an_unknown_counter_and_a_blank_name(
         proofs.register_kiosk(db, settings, clock(), counter.id + 100, "Tablet")
     with pytest.raises(proofs.Invalid):
         proofs.register_kiosk(db, settings, clock(), counter.id, "   ")
+    with pytest.raises(proofs.Invalid):  # names go into lists and exports: no control characters
+        proofs.register_kiosk(db, settings, clock(), counter.id, "Tablet\x0bloket")
+    with pytest.raises(proofs.Invalid):
+        proofs.create_api_key(db, settings, clock(), counter.unit_id, "Mesin\nantrean")
 
 
 def test_the_command_line_registers_and_revokes_a_screen(

@@ -107,6 +107,17 @@ def test_it_signs_the_form_so_its_age_cannot_be_forged() -> None:
         FormSigner("x" * 40, 60).verify(token, now=1030.0)
 
 
+def test_it_gives_a_kiosk_form_a_shorter_life_than_the_others() -> None:
+    signer = FormSigner("k" * 40, max_age_seconds=7200, proof_max_ages={"k": 600})
+    kiosk, poster, ticket = (signer.sign(7, 1000.0, proof) for proof in ("k:33", None, "t:42"))
+    assert signer.verify(kiosk, now=1600.0).proof == "k:33"
+    with pytest.raises(FormStampError) as expired:
+        signer.verify(kiosk, now=1601.0)
+    assert expired.value.expired
+    assert signer.verify(poster, now=8200.0).proof is None
+    assert signer.verify(ticket, now=8200.0).proof == "t:42"
+
+
 @pytest.mark.parametrize("proof", [None, "k:123456", "t:42"])
 def test_it_still_takes_the_forms_signed_before_the_stamp_became_dotted_text(proof: str | None) -> None:
     """A citizen whose form was shown by the previous release can still send it after a deploy."""

@@ -38,6 +38,9 @@ from tests.live_server import Visit
 from tests.reliability.conftest import consistency_problems
 from tests.simulated_ratings import load_simulated as load_simulated_ratings
 
+# Slow; on one pytest-xdist worker (--dist loadgroup): one load on real servers at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
+
 CITIZENS = 500
 LANES = 12  # citizens in flight at once
 KILL_AFTER = 80  # ratings answered before the kill
@@ -211,7 +214,8 @@ def in_write_transaction(_proc: subprocess.Popen, url: str) -> bool:
                     text(
                         "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
                         "WHERE c.relname = 'scoring_runs' AND l.mode = 'RowExclusiveLock' "
-                        "AND l.pid <> pg_backend_pid()"
+                        "AND l.pid <> pg_backend_pid() AND l.database = "  # pg_locks spans the server
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
                     )
                 ).scalar_one()
             )

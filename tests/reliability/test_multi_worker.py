@@ -31,10 +31,17 @@ from staff_admin.users import create_user
 from tests import live_server
 from tests.reliability.conftest import BACKENDS, pg_server_or_skip
 
+# Slow; on one pytest-xdist worker (--dist loadgroup): one load on real servers at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
+
 PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 CONCURRENT = 10
+
+
+def health_checks(log: Path) -> int:
+    return sum(entry["name"] == "health" for entry in live_server.access_log(log))
 
 
 @dataclass
@@ -48,7 +55,20 @@ class Live:
 
     def served_by(self, name: str) -> set[int]:
         """The process ids that answered requests of a route."""
+        self.logged()
         return {e["pid"] for log in self.logs for e in live_server.access_log(log) if e["name"] == name}
+
+    def logged(self, timeout: float = 10) -> None:
+        """Returns once every request answered so far is in the logs. A process writes a request's
+        line just after the answer went out, and holds lines while a request is in flight: a health
+        check's line in a process's log comes after every request that process answered before."""
+        for port, log in zip(self.ports, self.logs, strict=True):
+            before = health_checks(log)
+            assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=timeout).status_code == 200
+            deadline = time.monotonic() + timeout
+            while health_checks(log) == before:
+                assert time.monotonic() < deadline, f"the health check never reached {log.name}"
+                time.sleep(0.01)
 
     def ratings(self, *where) -> int:
         engine = make_engine(self.url)

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from scoring.periods import PeriodError, parse_period
+from scoring.periods import PeriodError, PeriodOutOfRange, parse_period
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,11 @@ def test_it_bounds_a_period_by_local_midnights() -> None:
 def test_it_explains_a_period_it_cannot_read(text: str) -> None:
     with pytest.raises(PeriodError):
         parse_period(text)
+
+
+@pytest.mark.parametrize("text", ["0001", "9999-12", "0001-01..9999-12", "1999-12-31", "2026..2100"])
+def test_it_refuses_a_period_outside_the_years_the_portal_knows(text: str) -> None:
+    """The year 1 or 9999 made bounds() and the database overflow once the period was scored."""
+    with pytest.raises(PeriodOutOfRange):
+        parse_period(text)
+    assert parse_period("2000-01..2099-12").key == "2000-01-01..2099-12-31"

@@ -10,8 +10,10 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Counter, Employee, Rating
+from staff_admin.review.unlinkable import rating_reference
 from staff_admin.users import create_user
 from tests import factories
+from tests.conftest import TEST_SECRET
 from tests.staff_admin.conftest import PASSWORD, World, csrf_token
 
 _keys = itertools.count(1)
@@ -67,6 +69,11 @@ def rating(
     db.add(created)
     db.commit()
     return created
+
+
+def own_rating_page(rating: Rating) -> str:
+    """The officer's page of one of their ratings: named by its opaque reference, never its id."""
+    return f"/admin/me/ratings/{rating_reference(TEST_SECRET, rating.id)}"
 
 
 def post_form(client: TestClient, path: str, data: dict[str, object]):

@@ -15,7 +15,7 @@ from scoring.db.models import OfficerResult, RatingDecision, ScoringRun
 from staff_admin.models import AuditEntry
 from staff_admin.review.models import Appeal
 from tests.conftest import FakeClock
-from tests.staff_admin.casework import counter_for, other_officer, post_form, rating
+from tests.staff_admin.casework import counter_for, other_officer, own_rating_page, post_form, rating
 from tests.staff_admin.conftest import World, signed_in
 
 
@@ -23,7 +23,7 @@ from tests.staff_admin.conftest import World, signed_in
 def own(db: Session, world: World, clock: FakeClock) -> dict[str, Rating]:
     counter = counter_for(db, world, "a")
     other_officer(db, world, clock())
-    return {
+    given = {
         "flagged": rating(
             db, counter, world.officer, clock() - timedelta(hours=2), overall=4, reasons="burst"
         ),
@@ -39,6 +39,8 @@ def own(db: Session, world: World, clock: FakeClock) -> dict[str, Rating]:
             db, counter_for(db, world, "b"), world.colleague, clock(), comment="for Budi only"
         ),
     }
+    clock.advance(days=7)  # an officer sees a day's (or quiet week's) ratings once it is over
+    return given
 
 
 def test_it_shows_an_officer_own_ratings_comments_and_reasons(
@@ -105,8 +107,8 @@ def test_it_hides_another_officers_rating_behind_a_404(
     client: TestClient, db: Session, world: World, own: dict[str, Rating]
 ) -> None:
     signed_in(client, "other_officer")
-    assert client.get(f"/admin/me/ratings/{own['counted'].id}").status_code == 404
-    response = post_form(client, f"/admin/me/ratings/{own['counted'].id}", {"reason": "mine?"})
+    assert client.get(own_rating_page(own["counted"])).status_code == 404
+    response = post_form(client, own_rating_page(own["counted"]), {"reason": "mine?"})
     assert response.status_code == 404
     assert db.scalars(select(Appeal)).all() == []
 
@@ -115,7 +117,7 @@ def test_it_requires_a_reason_to_contest(
     client: TestClient, db: Session, world: World, own: dict[str, Rating]
 ) -> None:
     signed_in(client, "officer")
-    response = post_form(client, f"/admin/me/ratings/{own['flagged'].id}?lang=en", {"reason": ""})
+    response = post_form(client, own_rating_page(own["flagged"]) + "?lang=en", {"reason": ""})
     assert response.status_code == 422 and "Please explain why you contest this rating." in response.text
     assert db.scalars(select(Appeal)).all() == []
 
@@ -125,12 +127,10 @@ def test_an_upheld_appeal_on_a_flag_restores_the_rating_end_to_end(
 ) -> None:
     flagged = own["flagged"]
     signed_in(client, "officer")
-    assert (
-        post_form(client, f"/admin/me/ratings/{flagged.id}", {"reason": "a real visitor"}).status_code == 303
-    )
+    assert post_form(client, own_rating_page(flagged), {"reason": "a real visitor"}).status_code == 303
     appeal = db.scalar(select(Appeal))
     assert (appeal.kind, appeal.status, appeal.reason) == ("flag", "open", "a real visitor")
-    again = post_form(client, f"/admin/me/ratings/{flagged.id}", {"reason": "again"})
+    again = post_form(client, own_rating_page(flagged), {"reason": "again"})
     assert again.status_code == 422
 
     client.cookies.clear()
@@ -160,7 +160,7 @@ def test_an_upheld_appeal_on_a_flag_restores_the_rating_end_to_end(
 
     client.cookies.clear()
     signed_in(client, "officer")
-    outcome = client.get(f"/admin/me/ratings/{flagged.id}?lang=en").text
+    outcome = client.get(own_rating_page(flagged) + "?lang=en").text
     assert "Upheld" in outcome and "agreed" in outcome
 
 
@@ -169,7 +169,7 @@ def test_a_rejected_appeal_on_a_counted_rating_changes_nothing(
 ) -> None:
     counted = own["counted"]
     signed_in(client, "officer")
-    post_form(client, f"/admin/me/ratings/{counted.id}", {"reason": "sabotage by a neighbour"})
+    post_form(client, own_rating_page(counted), {"reason": "sabotage by a neighbour"})
     appeal = db.scalar(select(Appeal))
     assert appeal.kind == "rating"
     client.cookies.clear()
@@ -185,7 +185,7 @@ def test_a_rejected_appeal_on_a_counted_rating_changes_nothing(
     assert db.get(Appeal, appeal.id).status == "rejected"
     client.cookies.clear()
     signed_in(client, "officer")
-    assert "Ditolak" in client.get(f"/admin/me/ratings/{counted.id}?lang=id").text
+    assert "Ditolak" in client.get(own_rating_page(counted) + "?lang=id").text
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ def test_an_appeal_ends_with_the_ruling_shown_where_the_form_was(
     contest the same rating again."""
     counted = own["counted"]
     signed_in(client, "officer")
-    assert post_form(client, f"/admin/me/ratings/{counted.id}", {"reason": "a neighbour"}).status_code == 303
+    assert post_form(client, own_rating_page(counted), {"reason": "a neighbour"}).status_code == 303
     appeal = db.scalar(select(Appeal))
     client.cookies.clear()
     signed_in(client, "head_a")
@@ -221,19 +221,19 @@ def test_an_appeal_ends_with_the_ruling_shown_where_the_form_was(
 
     client.cookies.clear()
     signed_in(client, "officer")
-    page = client.get(f"/admin/me/ratings/{counted.id}?lang=en").text
+    page = client.get(own_rating_page(counted) + "?lang=en").text
     assert 'id="ruling"' in page and words in page and "looked at it" in page
     assert 'name="reason"' not in page and "cannot be contested again" in page
-    again = post_form(client, f"/admin/me/ratings/{counted.id}?lang=en", {"reason": "once more"})
+    again = post_form(client, own_rating_page(counted) + "?lang=en", {"reason": "once more"})
     assert again.status_code == 422 and "The unit head has ruled on this rating" in again.text
     assert db.scalars(select(Appeal)).all() == [appeal]
-    assert "Keputusan kepala unit" in client.get(f"/admin/me/ratings/{counted.id}?lang=id").text
+    assert "Keputusan kepala unit" in client.get(own_rating_page(counted) + "?lang=id").text
 
 
 def test_an_open_appeal_shows_no_form_and_no_ruling(
     client: TestClient, db: Session, world: World, own: dict[str, Rating]
 ) -> None:
     signed_in(client, "officer")
-    post_form(client, f"/admin/me/ratings/{own['flagged'].id}", {"reason": "real"})
-    page = client.get(f"/admin/me/ratings/{own['flagged'].id}?lang=en").text
+    post_form(client, own_rating_page(own["flagged"]), {"reason": "real"})
+    page = client.get(own_rating_page(own["flagged"]) + "?lang=en").text
     assert "Waiting for the unit head" in page and 'name="reason"' not in page and 'id="ruling"' not in page

@@ -76,6 +76,7 @@ def test_it_links_an_officer_to_their_employee_record(
         (["--role", "officer"], "long enough pw\n", "needs --nip"),
         (["--role", "admin"], "short\n", "at least 10 characters"),
         (["--role", "hr", "--unit", "X"], "long enough pw\n", "only for unit heads"),
+        (["--role", "hr", "--display-name", "Ibu\x0bHR"], "long enough pw\n", "no control characters"),
     ],
 )
 def test_it_refuses_incomplete_accounts_with_a_clear_message(

@@ -108,6 +108,25 @@ def test_it_exports_only_the_unit_heads_units(
     assert {r["unit_id"] for r in records} == {str(ids[u]) for u in units}
 
 
+@pytest.mark.parametrize(
+    ("persona", "hashes"), [("admin", True), ("hr", True), ("head_a", False), ("head_b", False)]
+)
+def test_it_gives_the_device_and_network_hashes_to_hr_and_admins_only(
+    client: TestClient, db: Session, world: World, rated: Rated, persona: str, hashes: bool
+) -> None:
+    """The hashes link one citizen's ratings across time; only the scoring contract (HR, admin) needs them."""
+    response = signed_in(client, persona).get(EXPORT)
+    assert response.status_code == 200
+    header = response.text.split("\n", 1)[0].split(",")
+    hidden = ("device_hash", "network_hash")
+    expected = [*INPUT_COLUMNS, "outside_hours"]
+    assert header == (expected if hashes else [c for c in expected if c not in hidden])
+    stored = {h for pair in db.execute(select(Rating.device_hash, Rating.network_hash)) for h in pair if h}
+    assert stored and any(h in response.text for h in stored) == hashes
+    records = _records(response.text)
+    assert records and all(len(r) == len(header) for r in records)
+
+
 def test_it_refuses_officers(client: TestClient, world: World, rated: Rated) -> None:
     response = signed_in(client, "officer").get(EXPORT)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
@@ -24,10 +25,13 @@ from sqlalchemy.orm import Session
 from portal.citizen.followup import ComplaintCase
 from portal.kernel.db import Base
 from portal.kernel.models import DutyShift, Employee, Rating, Unit
+from portal.kernel.settings import Settings
+from portal.kernel.text import has_control_character
 from staff_admin.models import StaffSession, User
 from staff_admin.review.models import Appeal
+from staff_admin.review.unlinkable import rating_reference
 from tests import factories
-from tests.conftest import FakeClock
+from tests.conftest import TEST_SECRET, FakeClock
 from tests.hostile import (
     CONTENT_TYPES,
     FUZZ,
@@ -40,8 +44,11 @@ from tests.hostile import (
     raw_bytes,
 )
 from tests.portal.citizen import Citizen
-from tests.staff_admin.casework import counter_for, rating
+from tests.staff_admin.casework import counter_for, own_rating_page, rating
 from tests.staff_admin.conftest import PASSWORD, World, csrf_token, signed_in
+from tests.staff_admin.scoring_jobs import run_jobs
+
+pytestmark = pytest.mark.slow  # property-based: hundreds of requests
 
 # The database keeps what each example did, so a failing example cannot be replayed smaller: report the
 # first failure as it happened instead of shrinking.
@@ -51,9 +58,9 @@ STAFF_FUZZ = settings(
 FORMULA = '=HYPERLINK("http://evil.example","klik")'
 
 
-def stored_nul(db: Session) -> list[str]:
-    """Every text column of every table that holds a NUL byte: there must be none (PostgreSQL could
-    not even store one, and nobody means one). Checked in Python: SQLite's LIKE stops at a NUL."""
+def _stored(db: Session, bad: Callable[[str, str, str], bool]) -> list[str]:
+    """Every text column (table.column) of every table holding a value `bad(table, column, value)`.
+    Checked in Python: SQLite's LIKE stops at a NUL."""
     db.expire_all()
     found = []
     for table in Base.metadata.sorted_tables:
@@ -62,9 +69,40 @@ def stored_nul(db: Session) -> list[str]:
             continue
         for row in db.execute(select(*columns)):
             found.extend(
-                f"{table.name}.{c.name}" for c, v in zip(columns, row, strict=True) if v and "\x00" in v
+                f"{table.name}.{c.name}"
+                for c, v in zip(columns, row, strict=True)
+                if v and bad(table.name, c.name, v)
             )
     return sorted(set(found))
+
+
+def stored_nul(db: Session) -> list[str]:
+    """Columns holding a NUL byte: there must be none (PostgreSQL could not even store one, and
+    nobody means one)."""
+    return _stored(db, lambda _table, _column, value: "\x00" in value)
+
+
+# One-line text people type or import: no tab or line break either (portal.kernel.text).
+SINGLE_LINE_COLUMNS = {
+    ("units", "code"),
+    ("units", "name"),
+    ("employees", "name"),
+    ("employees", "nip"),
+    ("counters", "name"),
+    ("counters", "timezone"),
+    ("users", "username"),
+    ("users", "display_name"),
+    ("periods", "label"),
+}
+
+
+def stored_control_characters(db: Session) -> list[str]:
+    """Columns holding a control character their kind of text does not allow: none in names and
+    codes, only tab and line breaks in multi-line text (comments, notes, reasons)."""
+    return _stored(
+        db,
+        lambda table, column, value: has_control_character(value, (table, column) not in SINGLE_LINE_COLUMNS),
+    )
 
 
 def assert_clean_answer(response, what: object) -> None:
@@ -104,10 +142,9 @@ def stage(client: TestClient, db: Session, world: World, clock: FakeClock) -> St
     contested = rating(db, counter, world.officer, clock() - timedelta(hours=2), overall=1, comment=SCRIPT)
     assert Citizen(client, counter.public_token).rate("1", comment=SCRIPT + " " + FORMULA).status_code == 303
     client.cookies.clear()
+    clock.advance(days=7)  # the officer sees the week's ratings once it is over
     signed_in(client, "officer")
-    _post_page_form(
-        client, f"/admin/me/ratings/{contested.id}", "/admin/me/ratings/", reason="Bukan saya " + SCRIPT
-    )
+    _post_page_form(client, own_rating_page(contested), "/admin/me/ratings/", reason="Bukan saya " + SCRIPT)
     client.cookies.clear()
     signed_in(client, "hr")
     _post_page_form(client, "/admin/periods/", "/admin/periods", period="2026-03")
@@ -171,7 +208,7 @@ def _page_path(template: str, stage: Stage) -> str:
         officer=stage.world.officer.id,
         head_b=stage.head_b_user_id,
         case=stage.case_id,
-        rating=stage.rating_id,
+        rating=rating_reference(TEST_SECRET, stage.rating_id),
     )
 
 
@@ -545,7 +582,7 @@ def test_every_formula_start_in_a_comment_is_neutralised_in_the_ratings_export(
 
 
 def test_an_imported_formula_name_is_neutralised_in_the_hr_exports(
-    client: TestClient, db: Session, world: World, clock: FakeClock
+    client: TestClient, db: Session, world: World, clock: FakeClock, engine, settings: Settings
 ) -> None:
     """A name that came in through the HR import form is neutralised in the CSV and XLSX exports."""
     signed_in(client, "hr")
@@ -574,6 +611,7 @@ def test_an_imported_formula_name_is_neutralised_in_the_hr_exports(
         form = next(f for f in forms_on(client.get(page).text) if f.action.endswith(action))
         data = {name: options[0] if options else "" for name, options in form.fields.items()}
         assert client.post(form.action, data=data, follow_redirects=False).status_code == 303
+        run_jobs(engine, settings, clock)  # "score" queued a job; the worker process runs it
         period_page = client.get("/admin/periods/").text
     export_link = next(
         part.split('"')[0] for part in period_page.split('href="')[1:] if part.split('"')[0].endswith(".csv")

@@ -26,13 +26,13 @@ FORMULA = '=HYPERLINK("http://evil.example","klik")'
 
 
 @pytest.fixture
-def closed(client: TestClient, db: Session, world: World) -> ScoringPeriod:
+def closed(client: TestClient, db: Session, world: World, engine, settings, clock) -> ScoringPeriod:
     march_ratings(db, world)
     db.get(Employee, world.colleague.id).name = FORMULA
     db.get(Unit, world.unit_b.id).name = "+Dinas Beta"
     db.commit()
     signed_in(client, "hr")
-    return closed_period(client, db)
+    return closed_period(client, db, engine, settings, clock)
 
 
 def csv_rows(client: TestClient, period_id: int) -> tuple[bytes, list[dict[str, str]]]:
@@ -186,12 +186,12 @@ def test_it_uses_one_language_for_every_enumeration(client: TestClient, closed: 
 
 
 def test_it_exports_the_local_day_of_closing(
-    client: TestClient, db: Session, world: World, clock: FakeClock
+    client: TestClient, db: Session, world: World, engine, settings, clock: FakeClock
 ) -> None:
     """Closed at 20:00 UTC on 31 March, which is 03:00 on 1 April in Jakarta."""
     march_ratings(db, world)
     clock.set(datetime(2026, 3, 31, 20, 0, tzinfo=UTC))
     signed_in(client, "hr")
-    period = closed_period(client, db)
+    period = closed_period(client, db, engine, settings, clock)
     _, rows = csv_rows(client, period.id)
     assert {row["closed_at"] for row in rows} == {"2026-04-01"}

@@ -2,7 +2,7 @@
 
 - shared helpers come from staff_admin.kit, which imports no staff sub-package;
 - the foundation (access, auth, audit, models) imports neither the kit nor any sub-package;
-- a sub-package imports no sibling's modules, but for the two dependencies named in SIBLING_ARROWS;
+- a sub-package imports no sibling's modules, but for the dependencies named in SIBLING_ARROWS;
 - no import circle among staff_admin's modules (imports inside functions count: a circle hidden in a
   function still breaks when the modules load in another order);
 - every route module imports on its own, in a fresh interpreter.
@@ -23,6 +23,8 @@ FOUNDATION = {f"staff_admin.{name}" for name in ("access", "auth", "audit", "mod
 SIBLING_ARROWS = {
     ("dashboard", "complaints"),  # the dashboard shows the overdue complaint count
     ("public", "dashboard"),  # the public page shows the dashboard's stored unit results
+    ("periods", "jobs"),  # the periods page queues scoring jobs and shows their progress
+    ("dashboard", "jobs"),  # the dashboard's "score again", its job's progress and stale figures
     ("periods", "review"),  # closing a period counts its pending reviews and open appeals
 }
 

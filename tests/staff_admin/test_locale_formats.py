@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from litestar.testing import TestClient
@@ -95,9 +96,10 @@ def test_the_ratings_browser_writes_local_times_per_language(
     assert f'<time datetime="2026-03-02T11:00+08:00">Mar 2, 2026, 11:00{NNBSP}AM +0800</time>' in english
 
 
-def test_the_officer_view_writes_scores_and_times_per_language(
-    client: TestClient, world: World, rated: Rated
+def test_the_officer_view_writes_scores_and_days_per_language(
+    client: TestClient, world: World, rated: Rated, clock: FakeClock
 ) -> None:
+    clock.set(datetime(2026, 4, 1, 2, 0, tzinfo=UTC))  # March is over: all its ratings are shown
     browser = signed_in(client, "officer")
     indonesian = browser.get("/admin/me", params={"lang": "id"}).text
     english = browser.get("/admin/me", params={"lang": "en"}).text
@@ -107,9 +109,13 @@ def test_the_officer_view_writes_scores_and_times_per_language(
     assert scores_id and scores_en
     assert re.search(r"<td>\d+,\d\d</td>\s*<td>\d+,\d\d – \d+,\d\d</td>", scores_id.group(1))
     assert re.search(r"<td>\d+\.\d\d</td>\s*<td>\d+\.\d\d – \d+\.\d\d</td>", scores_en.group(1))
-    # the first honest rating: Monday 2 March 2026, 09:00 in Jakarta
-    assert "2 Mar 2026 09.00</a>" in indonesian
-    assert f"Mar 2, 2026, 9:00{NNBSP}AM</a>" in english
+    # An officer sees days and weeks, never times (staff_admin.review.unlinkable): the first honest
+    # ratings (four a day from Monday 2 March 2026) fold into their week; the eight of Wednesday
+    # 18 March make a day of their own.
+    groups_id = re.findall(r"<h3 [^>]*>(.*?)</h3>", indonesian)
+    groups_en = re.findall(r"<h3 [^>]*>(.*?)</h3>", english)
+    assert "minggu mulai 2 Mar 2026" in groups_id and "18 Mar 2026" in groups_id
+    assert "week of Mar 2, 2026" in groups_en and "Mar 18, 2026" in groups_en
 
 
 def test_the_review_queue_writes_times_per_language(client: TestClient, world: World, rated: Rated) -> None:
@@ -129,8 +135,8 @@ def test_the_periods_page_writes_dates_per_language(client: TestClient, world: W
     created = browser.post("/admin/periods/", data={"_csrf_token": token, "period": "2026-Q1"})
     assert created.status_code == 200  # followed back to the list
 
-    assert "<td>1 Jan 2026 – 31 Mar 2026</td>" in browser.get("/admin/periods/", params={"lang": "id"}).text
-    assert "<td>Jan 1, 2026 – Mar 31, 2026</td>" in browser.get("/admin/periods/", params={"lang": "en"}).text
+    assert ">1 Jan 2026 – 31 Mar 2026</td>" in browser.get("/admin/periods/", params={"lang": "id"}).text
+    assert ">Jan 1, 2026 – Mar 31, 2026</td>" in browser.get("/admin/periods/", params={"lang": "en"}).text
 
 
 def test_exports_stay_machine_readable_whatever_the_language(

@@ -20,6 +20,7 @@ from staff_admin.review.models import Appeal
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import World, csrf_token, signed_in
 from tests.staff_admin.hr_data import MONDAY_9_WIB, march_ratings
+from tests.staff_admin.scoring_jobs import run_jobs
 from tests.staff_admin.test_periods_lifecycle import open_period, post
 
 
@@ -30,7 +31,7 @@ def fact(html: str, name: str) -> str:
 
 
 @pytest.fixture
-def scored(client: TestClient, db: Session, world: World) -> ScoringPeriod:
+def scored(client: TestClient, db: Session, world: World, engine, settings, clock) -> ScoringPeriod:
     """March scored: 56 ratings, a burst of 8 excluded and waiting for review, the colleague in B
     with too few ratings; one open appeal and one open complaint on March ratings, and a closed
     complaint and an appeal from February, which do not count."""
@@ -38,6 +39,7 @@ def scored(client: TestClient, db: Session, world: World) -> ScoringPeriod:
     signed_in(client, "hr")
     period = open_period(client, db)
     assert post(client, f"/admin/periods/{period.id}/score").status_code == 303
+    assert run_jobs(engine, settings, clock) == {"done": 1}  # the worker runs the queued job
     march = db.scalars(select(Rating).where(Rating.device_hash == "citizen-0-0")).one()
     february = Rating(
         submission_key="feb",

@@ -1,5 +1,7 @@
 """Periods go open -> scored -> closed; closing freezes the results and records who, when and
-with which input and detector; re-scoring (web or command line) and new ratings change nothing."""
+with which input and detector; re-scoring (web or command line) and new ratings change nothing.
+"Score" queues a job; these tests then run `rating-portal worker --once` (or a worker on the test's
+clock) as a server's worker process would."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from staff_admin.models import AuditEntry, User
 from staff_admin.periods.models import ScoringPeriod
 from tests.staff_admin.conftest import PERSONAS, World, csrf_token, signed_in
 from tests.staff_admin.hr_data import march_ratings, more_march_ratings
+from tests.staff_admin.scoring_jobs import run_jobs, worker_command
 
 
 def post(client: TestClient, path: str, data: dict | None = None):
@@ -27,11 +30,12 @@ def open_period(client: TestClient, db: Session, text: str = "2026-03") -> Scori
     return db.scalars(select(ScoringPeriod).order_by(ScoringPeriod.id.desc())).first()
 
 
-def closed_period(client: TestClient, db: Session) -> ScoringPeriod:
-    """Opened, scored and closed by the signed-in HR member; the detector's flags are still waiting
-    for review, so the close is an override with a reason."""
+def closed_period(client: TestClient, db: Session, engine, settings, clock) -> ScoringPeriod:
+    """Opened, scored (the worker runs the queued job) and closed by the signed-in HR member; the
+    detector's flags are still waiting for review, so the close is an override with a reason."""
     period = open_period(client, db)
     assert post(client, f"/admin/periods/{period.id}/score").status_code == 303
+    assert run_jobs(engine, settings, clock) == {"done": 1}
     closing = {"confirm": "yes", "override": "yes", "note": "reviews follow next month"}
     assert post(client, f"/admin/periods/{period.id}/close", closing).status_code == 303
     db.expire_all()
@@ -67,11 +71,17 @@ def test_it_explains_a_period_it_cannot_read_in_both_languages(client: TestClien
 
 
 def test_it_scores_and_closes_a_period_with_its_provenance(
-    client: TestClient, db: Session, world: World
+    client: TestClient, db: Session, world: World, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     march_ratings(db, world)
     signed_in(client, "hr")
-    period = closed_period(client, db)
+    period = open_period(client, db)
+    assert post(client, f"/admin/periods/{period.id}/score").status_code == 303
+    assert worker_command(monkeypatch, settings) == 0
+    closing = {"confirm": "yes", "override": "yes", "note": "reviews follow next month"}
+    assert post(client, f"/admin/periods/{period.id}/close", closing).status_code == 303
+    db.expire_all()
+    period = db.get(ScoringPeriod, period.id)
     run = db.scalars(select(ScoringRun).where(ScoringRun.period_key == period.key)).one()
     hr_id = db.scalar(select(User.id).where(User.username == "hr"))
     assert (period.status, period.scoring_run_id, period.closed_by_user_id) == ("closed", run.id, hr_id)
@@ -79,6 +89,8 @@ def test_it_scores_and_closes_a_period_with_its_provenance(
     assert period.closed_at is not None
     actions = set(db.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "period")))
     assert actions == {"period.create", "period.score", "period.close"}
+    score = db.scalars(select(AuditEntry).where(AuditEntry.action == "period.score")).one()
+    assert score.actor_user_id == hr_id  # the worker's run is recorded as the person who asked
     page = client.get("/admin/periods/?lang=en").text
     assert "Closed by User hr" in page and run.input_hash[:12] in page
     closing = db.scalars(select(AuditEntry).where(AuditEntry.action == "period.close")).one()
@@ -86,13 +98,16 @@ def test_it_scores_and_closes_a_period_with_its_provenance(
     assert closing.note == "reviews follow next month" and closing.after["snapshot_rows"] == 2
 
 
-def test_it_asks_for_confirmation_before_closing(client: TestClient, db: Session, world: World) -> None:
+def test_it_asks_for_confirmation_before_closing(
+    client: TestClient, db: Session, world: World, engine, settings, clock
+) -> None:
     march_ratings(db, world)
     signed_in(client, "admin")
     period = open_period(client, db)
     closing = {"confirm": "yes", "override": "yes", "note": "x"}
     assert post(client, f"/admin/periods/{period.id}/close", closing).status_code == 422  # not scored
     post(client, f"/admin/periods/{period.id}/score")
+    run_jobs(engine, settings, clock)
     response = post(client, f"/admin/periods/{period.id}/close?lang=en", {"override": "yes", "note": "x"})
     assert response.status_code == 422 and "Tick the box" in response.text
     db.expire_all()
@@ -100,11 +115,11 @@ def test_it_asks_for_confirmation_before_closing(client: TestClient, db: Session
 
 
 def test_it_keeps_closed_results_when_ratings_arrive_and_scoring_runs_again(
-    client: TestClient, db: Session, world: World
+    client: TestClient, db: Session, world: World, engine, settings, clock
 ) -> None:
     counter_a, _ = march_ratings(db, world)
     signed_in(client, "hr")
-    period = closed_period(client, db)
+    period = closed_period(client, db, engine, settings, clock)
     frozen = db.scalars(select(OfficerResult).where(OfficerResult.run_id == period.scoring_run_id)).all()
     before = sorted((r.employee_id, r.n_ratings, r.score) for r in frozen)
 
@@ -117,11 +132,18 @@ def test_it_keeps_closed_results_when_ratings_arrive_and_scoring_runs_again(
 
 
 def test_it_refuses_to_rescore_a_closed_period_from_the_command_line(
-    client: TestClient, db: Session, world: World, settings, monkeypatch: pytest.MonkeyPatch, capsys
+    client: TestClient,
+    db: Session,
+    world: World,
+    engine,
+    settings,
+    clock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,
 ) -> None:
     counter_a, _ = march_ratings(db, world)
     signed_in(client, "hr")
-    period = closed_period(client, db)
+    period = closed_period(client, db, engine, settings, clock)
     more_march_ratings(db, counter_a, world.officer)
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SECRET_KEY", settings.secret_key)

@@ -5,16 +5,16 @@ keep their number across decisions and re-scoring. `period_snapshot_rows`: the n
 officers as they were at closing, which its export shows. Periods closed before this revision get
 their rows from today's names (the best there is).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010_review_incidents
+Revises: 0009_scoring_jobs
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010_review_incidents"
+down_revision = "0009_scoring_jobs"
 branch_labels = None
 depends_on = None
 
