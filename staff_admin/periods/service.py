@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
@@ -108,6 +108,15 @@ def list_periods(session: Session, principal: Principal, timezone: str = "UTC") 
         )
         for period, closed_by in rows
     ]
+
+
+def to_do(session: Session, principal: Principal, today: date) -> tuple[int, int]:
+    """(to score, to close): periods that have ended but were never scored, and scored ones that have
+    ended but are not closed yet (the home page's to-do for HR)."""
+    require_role(principal, ADMIN, HR)
+    ended = select(ScoringPeriod.status, func.count()).where(ScoringPeriod.end_date < today)
+    counts = {status: n for status, n in session.execute(ended.group_by(ScoringPeriod.status))}
+    return counts.get("open", 0), counts.get("scored", 0)
 
 
 def get_period(session: Session, principal: Principal, period_id: int) -> ScoringPeriod:

@@ -327,6 +327,18 @@ def appeals_page(session: Session, principal: Principal, language: str, tz: str)
     return [_appeal_view(appeal, rating, name, language, tz) for appeal, rating, name in rows]
 
 
+def open_count(session: Session, principal: Principal) -> int:
+    """Appeals waiting for a decision: in the principal's units for a unit head, HR or admin; an
+    officer's own (the home page's to-do)."""
+    if principal.role == OFFICER:
+        mine = Appeal.employee_id == _own_employee(principal)
+    else:
+        require_role(principal, ADMIN, HR, UNIT_HEAD)
+        mine = unit_scope(principal, Appeal.unit_id)
+    waiting = select(func.count()).select_from(Appeal).where(Appeal.status == "open", mine)
+    return session.scalar(waiting) or 0
+
+
 def decide_appeal(
     session: Session, principal: Principal, now: datetime, appeal_id: int, outcome: str, note: str | None
 ) -> Appeal:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_, parse_id
@@ -103,19 +103,29 @@ def _can_review(principal: Principal) -> None:
     require_role(principal, ADMIN, HR, UNIT_HEAD)
 
 
+def _waiting(principal: Principal) -> tuple[ColumnElement[bool], ...]:
+    """A rating waits for review while the detector excluded or marked it and nobody has decided."""
+    return (
+        or_(Rating.excluded.is_(True), Rating.reasons != ""),
+        Rating.id.not_in(select(RatingDecision.rating_id)),
+        unit_scope(principal, Rating.unit_id),
+    )
+
+
+def waiting_count(session: Session, principal: Principal) -> int:
+    """How many ratings wait in the principal's review queue (the home page's to-do)."""
+    _can_review(principal)
+    return session.scalar(select(func.count()).select_from(Rating).where(*_waiting(principal))) or 0
+
+
 def review_queue(session: Session, principal: Principal, language: str, timezone: str) -> QueuePage:
     _can_review(principal)
-    decided = select(RatingDecision.rating_id)
     rows = session.execute(
         select(Rating, Counter.name, Employee.name, Unit.name)
         .join(Counter, Counter.id == Rating.counter_id)
         .join(Unit, Unit.id == Rating.unit_id)
         .outerjoin(Employee, Employee.id == Rating.employee_id)
-        .where(
-            or_(Rating.excluded.is_(True), Rating.reasons != ""),
-            Rating.id.not_in(decided),
-            unit_scope(principal, Rating.unit_id),
-        )
+        .where(*_waiting(principal))
         .order_by(Rating.submitted_at, Rating.id)
         .limit(QUEUE_LIMIT)
     ).all()

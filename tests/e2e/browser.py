@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -107,10 +107,6 @@ class LiveServer:
         return text if "Traceback" in text or " ERROR" in text else ""
 
 
-def month(day: date) -> str:
-    return f"{day:%Y-%m}"
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -135,8 +131,8 @@ def _wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float
 def demo_server(var: Path, **extra_env: str) -> Iterator[LiveServer]:
     """The production server (`uvicorn app:create_app --factory`) on a free loopback port, on a new
     SQLite database in `var` that the command line migrates and fills with the demo city
-    (`rating-portal db upgrade`, `demo-data`, `demo-users`, `score` of the months with the demo's
-    attacks), with `rating-portal worker` running the scoring jobs queued from the staff pages.
+    (`rating-portal db upgrade`, `demo-data`, `demo-users`, `demo-casework`, as `make run` does),
+    with `rating-portal worker` running the scoring jobs queued from the staff pages.
     `extra_env` adds settings (KIOSK_STEP_SECONDS=...)."""
     from app import create_app
 
@@ -180,8 +176,9 @@ def demo_server(var: Path, **extra_env: str) -> Iterator[LiveServer]:
     try:
         run_cli(env, "demo-data")
         logins = run_cli(env, "demo-users")
-        # The demo's attacks lie 10 to 70 days back: score those months so the review queue has incidents.
-        run_cli(env, "score", "--period", f"{month(today - timedelta(days=75))}..{month(today)}")
+        # As `make run`: the last three months and this one scored (the demo's attacks, 10 to 70 days
+        # back, give the review queue its incidents), complaint cases and an appeal.
+        run_cli(env, "demo-casework")
         passwords = dict(re.findall(r"^\s+\S+\s+(\S+)\s+password: (\S+)", logins, re.MULTILINE))
         _wait_until_up(base_url + "/publik", server, log)
         yield LiveServer(base_url, settings, env, passwords, today, engine, create_app(settings), log)
