@@ -53,6 +53,7 @@ class OfficerFigure:
     score: float | None
     score_low: float | None
     score_high: float | None
+    score_adjusted: float | None  # for channel and counter mix; None on runs before it existed
     n_ratings: int
     n_excluded: int
     n_used: int
@@ -156,6 +157,7 @@ def officer_table(session: Session, run: ChosenRun, unit_id: int) -> OfficerTabl
                 score=result.score,
                 score_low=result.score_low,
                 score_high=result.score_high,
+                score_adjusted=result.score_adjusted,
                 n_ratings=result.n_ratings,
                 n_excluded=result.n_excluded,
                 n_used=result.n_used,
