@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from hmac import compare_digest
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -289,16 +290,22 @@ def may_sign_in(user: User, employee_active: bool | None) -> bool:
     return user.active and (user.employee_id is None or bool(employee_active))
 
 
+def credential_with_user(session: Session, model: type, hash_column: Any, token_hash: str) -> Any:
+    """A stored credential (a session, a reset link) found by its hash, with its user and whether that
+    user's employee record is active: what `may_sign_in` needs. None when there is no such credential."""
+    return session.execute(
+        select(model, User, Employee.active)
+        .join(User, User.id == model.user_id)
+        .outerjoin(Employee, Employee.id == User.employee_id)
+        .where(hash_column == token_hash)
+    ).first()
+
+
 def authenticate(session: Session, settings: Settings, now: datetime, token: str | None) -> Principal:
     """The principal behind a session cookie; an expired session is deleted on sight."""
     if not token:
         raise NotAuthenticated()
-    row = session.execute(
-        select(StaffSession, User, Employee.active)
-        .join(User, User.id == StaffSession.user_id)
-        .outerjoin(Employee, Employee.id == User.employee_id)
-        .where(StaffSession.id_hash == session_hash(settings, token))
-    ).first()
+    row = credential_with_user(session, StaffSession, StaffSession.id_hash, session_hash(settings, token))
     if row is None:
         raise NotAuthenticated()
     staff_session, user, employee_active = row.tuple()

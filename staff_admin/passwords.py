@@ -15,7 +15,6 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
-from portal.kernel.models import Employee
 from portal.kernel.security import keyed_hash
 from portal.kernel.settings import Settings
 from staff_admin import audit
@@ -24,6 +23,7 @@ from staff_admin.auth import (
     LoginThrottled,
     account_key,
     check_current_password,
+    credential_with_user,
     end_user_sessions,
     hash_password,
     may_sign_in,
@@ -213,12 +213,8 @@ def issue_reset_link_for_username(
 def _link(session: Session, settings: Settings, token: str, now: datetime) -> tuple[PasswordResetToken, User]:
     if not token or len(token) > MAX_TOKEN_CHARS:
         raise LinkNotValid()
-    row = session.execute(
-        select(PasswordResetToken, User, Employee.active)
-        .join(User, User.id == PasswordResetToken.user_id)
-        .outerjoin(Employee, Employee.id == User.employee_id)
-        .where(PasswordResetToken.token_hash == _token_hash(settings, token))
-    ).first()
+    token_hash = _token_hash(settings, token)
+    row = credential_with_user(session, PasswordResetToken, PasswordResetToken.token_hash, token_hash)
     if row is None:
         raise LinkNotValid()
     link, user, employee_active = row.tuple()

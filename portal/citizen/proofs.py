@@ -84,16 +84,22 @@ def register_kiosk(
     return RegisteredKiosk(device.id, credential, f"/kiosk/{credential}")
 
 
-def revoke_kiosk(session: Session, now: datetime, device_id: int) -> bool:
-    """Stops a screen at once; True if it was active. Revoking twice is harmless."""
-    device = session.get(KioskDevice, device_id)
-    if device is None:
-        raise NotFound(f"no kiosk device {device_id}")
-    if device.revoked_at is not None:
+def _revoke(
+    session: Session, model: type[KioskDevice] | type[ApiKey], key: int, what: str, now: datetime
+) -> bool:
+    """Stops a credential at once; True if it was active. Revoking twice is harmless."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"no {what} {key}")
+    if row.revoked_at is not None:
         return False
-    device.revoked_at = now
+    row.revoked_at = now
     session.commit()
     return True
+
+
+def revoke_kiosk(session: Session, now: datetime, device_id: int) -> bool:
+    return _revoke(session, KioskDevice, device_id, "kiosk device", now)
 
 
 def list_kiosks(session: Session, unit_id: int | None = None) -> list[KioskDevice]:
@@ -181,14 +187,7 @@ def create_api_key(
 
 
 def revoke_api_key(session: Session, now: datetime, key_id: int) -> bool:
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise NotFound(f"no API key {key_id}")
-    if key.revoked_at is not None:
-        return False
-    key.revoked_at = now
-    session.commit()
-    return True
+    return _revoke(session, ApiKey, key_id, "API key", now)
 
 
 def list_api_keys(session: Session, unit_id: int | None = None) -> list[ApiKey]:

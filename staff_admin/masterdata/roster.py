@@ -89,7 +89,7 @@ def _require(principal: Principal) -> None:
     require_role(principal, ADMIN, HR, UNIT_HEAD)
 
 
-def _counter(session: Session, principal: Principal, counter_id: int) -> Counter:
+def counter_in_scope(session: Session, principal: Principal, counter_id: int) -> Counter:
     _require(principal)
     counter = get_or_404(session, Counter, counter_id)
     require_unit(principal, counter.unit_id)
@@ -113,7 +113,7 @@ def roster_page(
     page = RosterPage(_counter_options(session, principal))
     if counter_id is None:
         return page
-    counter = _counter(session, principal, counter_id)
+    counter = counter_in_scope(session, principal, counter_id)
     zone = ZoneInfo(counter.timezone)
     today = week or datetime.now(zone).date()
     start = today - timedelta(days=today.weekday())
@@ -174,7 +174,7 @@ def _times(counter: Counter, values: dict[str, str], problems: list[Problem], ro
     return starts_at, ends_at, f"{day.isoformat()} {start:%H:%M}-{end:%H:%M}"
 
 
-def _overlaps(session: Session, counter_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+def overlaps(session: Session, counter_id: int, starts_at: datetime, ends_at: datetime) -> bool:
     clash = session.scalar(
         select(DutyShift.id).where(
             DutyShift.counter_id == counter_id, DutyShift.starts_at < ends_at, DutyShift.ends_at > starts_at
@@ -185,7 +185,7 @@ def _overlaps(session: Session, counter_id: int, starts_at: datetime, ends_at: d
 
 def add_shift(session: Session, principal: Principal, form: dict, now: datetime) -> int:
     values = {k: str(form.get(k, "")).strip() for k in ("counter_id", "employee_id", "date", "start", "end")}
-    counter = _counter(session, principal, parse_id(values["counter_id"]) or 0)
+    counter = counter_in_scope(session, principal, parse_id(values["counter_id"]) or 0)
     problems: list[Problem] = []
     employee = (
         session.get(Employee, employee_id) if (employee_id := parse_id(values["employee_id"])) else None
@@ -193,7 +193,7 @@ def add_shift(session: Session, principal: Principal, form: dict, now: datetime)
     if employee is None or employee.unit_id != counter.unit_id or not employee.active:
         problems.append(Problem("employee_id", N_("Choose an active officer of the counter's unit.")))
     times = _times(counter, values, problems, None)
-    if times and _overlaps(session, counter.id, times[0], times[1]):
+    if times and overlaps(session, counter.id, times[0], times[1]):
         problems.append(Problem("start", N_("Another shift at this counter overlaps this time.")))
     if problems:
         raise Invalid(*problems, values=values)
@@ -210,7 +210,7 @@ def remove_shift(session: Session, principal: Principal, shift_id: int, now: dat
     """Returns the counter and local day of the removed shift, to show its week again."""
     _require(principal)
     shift = get_or_404(session, DutyShift, shift_id)
-    counter = _counter(session, principal, shift.counter_id)
+    counter = counter_in_scope(session, principal, shift.counter_id)
     before = {"counter_id": counter.id, "employee_id": shift.employee_id, "starts_at": shift.starts_at,
               "ends_at": shift.ends_at}  # fmt: skip
     day = shift.starts_at.astimezone(ZoneInfo(counter.timezone)).date()
@@ -271,7 +271,7 @@ def check_roster_file(
             mine.append(Problem("nip", str(error), row=row.number))
         times = _times(counter, row.values, mine, row.number) if counter else None
         if times and not mine:
-            clash = _overlaps(session, counter.id, times[0], times[1]) or any(
+            clash = overlaps(session, counter.id, times[0], times[1]) or any(
                 p.counter_id == counter.id and p.starts_at < times[1] and p.ends_at > times[0]
                 for p in planned
             )

@@ -20,7 +20,7 @@ from staff_admin.access import Principal
 from staff_admin.kit.inputs import DAY_RANGE, DAY_RANGE_PARAMS
 from staff_admin.kit.problems import Invalid, Problem, invalid
 from staff_admin.kit.records import all_or_nothing
-from staff_admin.masterdata.roster import _counter, _overlaps  # the roster's own checks
+from staff_admin.masterdata.roster import counter_in_scope, overlaps  # the roster's own checks
 
 MAX_REPEAT_WEEKS = 12
 OVERLAP = N_("Another shift at this counter overlaps this time.")
@@ -57,7 +57,7 @@ def copy_last_week(
     session: Session, principal: Principal, counter_id: int, week: date, now: datetime
 ) -> CopyReport:
     """The previous week's shifts into the week of `week`."""
-    counter = _counter(session, principal, counter_id)
+    counter = counter_in_scope(session, principal, counter_id)
     target = monday(week)
     return _copy(session, principal, counter, monday(target - timedelta(days=7)), [target], now)
 
@@ -66,7 +66,7 @@ def repeat_week(
     session: Session, principal: Principal, counter_id: int, week: date, weeks: str, now: datetime
 ) -> CopyReport:
     """The shifts of the week of `week` into each of the next `weeks` (1..MAX_REPEAT_WEEKS) weeks."""
-    counter = _counter(session, principal, counter_id)
+    counter = counter_in_scope(session, principal, counter_id)
     count = int(weeks) if weeks.strip().isdigit() and len(weeks.strip()) <= 2 else 0
     if not 1 <= count <= MAX_REPEAT_WEEKS:
         raise invalid("weeks", N_("Choose from 1 to %(n)s weeks."), n=MAX_REPEAT_WEEKS)
@@ -107,7 +107,7 @@ def _copy(
                 reason = None
                 if not employee.active or employee.unit_id != counter.unit_id:
                     reason = OFFICER_GONE
-                elif _overlaps(session, counter.id, starts_at, ends_at):  # autoflush: the new ones count
+                elif overlaps(session, counter.id, starts_at, ends_at):  # autoflush: the new ones count
                     reason = OVERLAP
                 row = CopiedShift(day, f"{start:%H:%M}", f"{end:%H:%M}", employee.name, reason)
                 (report.skipped if reason else report.copied).append(row)
