@@ -27,6 +27,7 @@ run: $(STAMP)
 	$(BIN)/rating-portal db upgrade
 	$(BIN)/rating-portal demo-data
 	$(BIN)/rating-portal demo-users
+	$(BIN)/rating-portal demo-casework
 	$(BIN)/rating-portal worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/rating-portal serve

@@ -3,10 +3,10 @@
     python bench/screenshots.py [--out docs/screenshots]      # or: make screenshots
 
 Serves the demo city as the browser tests do (a new SQLite database in a temporary folder, filled by
-`rating-portal db upgrade`, `demo-data`, `demo-users` and `score`; uvicorn on a free loopback port) and
-photographs it with Debian's headless Chromium through Playwright (no downloaded browser). Citizen
-pages in Indonesian, the language a citizen gets by default, on a 360 px phone; staff pages in English
-on a desktop screen. Needs `apt-get install chromium`.
+`rating-portal db upgrade`, `demo-data`, `demo-users` and `demo-casework`; uvicorn on a free loopback
+port) and photographs it with Debian's headless Chromium through Playwright (no downloaded browser).
+Citizen pages in Indonesian, the language a citizen gets by default, on a 360 px phone; staff pages in
+English on a desktop screen, and the dashboard once more on a phone. Needs `apt-get install chromium`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,12 +39,17 @@ PRINTED_URL = "https://ikm.kota-contoh.example"  # printed on the poster instead
 DESK = {"viewport": {"width": 1280, "height": 860}, "locale": "en-US"}
 
 
+def last_month(today: date) -> str:
+    return f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"
+
+
 def shoot(browser, live: LiveServer, out: Path) -> list[Path]:
     written: list[Path] = []
 
-    def save(page, name: str, **options) -> None:
+    def save(target, name: str, **options) -> None:
+        """`target`: a page (its viewport, or full_page=True) or a locator (that element)."""
         path = out / f"{name}.png"
-        page.screenshot(path=str(path), animations="disabled", caret="hide", **options)
+        target.screenshot(path=str(path), animations="disabled", caret="hide", **options)
         written.append(path)
         print(f"  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
 
@@ -81,15 +86,44 @@ def shoot(browser, live: LiveServer, out: Path) -> list[Path]:
     save(kiosk, "kiosk")
     kiosk.context.close()
 
+    hr = browser.new_context(base_url=live.base_url, **DESK).new_page()
+    sign_in(hr, live, "hr")
+    hr.set_viewport_size({"width": 1280, "height": 640})  # the to-do list, then the units
+    save(hr, "home-todo")
+    hr.context.close()
+
+    # Last month: a whole scored month (the demo also scores the current month so far).
+    dashboard = live.path("staff:dashboard") + f"?period={last_month(live.today)}"
     head = browser.new_context(base_url=live.base_url, **DESK).new_page()
     sign_in(head, live, "kepala.dukcapil")
-    head.set_viewport_size({"width": 1280, "height": 1100})  # down to the monthly chart
-    head.goto(live.path("staff:dashboard"))
+    head.set_viewport_size({"width": 1280, "height": 1100})
+    head.goto(dashboard)
     save(head, "dashboard")
-    head.set_viewport_size(DESK["viewport"])
+    save(head.locator("#elements"), "dashboard-elements")  # the SKM report per element
+    save(head.locator("#officers"), "dashboard-officers")  # who needs attention first
+    head.set_viewport_size({"width": 1280, "height": 1200})  # the first incident: evidence, effect, form
     head.goto(live.path("review:queue"))
     save(head, "review-queue")
     head.context.close()
+    head_phone = browser.new_context(base_url=live.base_url, **{**PHONE_2X, "locale": "en-US"}).new_page()
+    sign_in(head_phone, live, "kepala.dukcapil")
+    head_phone.goto(live.path("review:queue"))
+    head_phone.locator("section.incident").first.evaluate("section => section.scrollIntoView()")
+    save(head_phone, "review-queue-phone")
+    head_phone.context.close()
+
+    hr = browser.new_context(base_url=live.base_url, **DESK).new_page()
+    sign_in(hr, live, "hr")
+    hr.set_viewport_size({"width": 1280, "height": 1100})
+    hr.goto(live.path("staff:period_closing", period_id=live.scored_period()))
+    save(hr, "period-close")
+    hr.context.close()
+
+    pocket = browser.new_context(base_url=live.base_url, **{**PHONE_2X, "locale": "en-US"}).new_page()
+    sign_in(pocket, live, "kepala.dukcapil")
+    pocket.goto(dashboard + "#officers")  # the officer table as cards, one per officer
+    save(pocket, "dashboard-phone")
+    pocket.context.close()
 
     officer = browser.new_context(base_url=live.base_url, **DESK).new_page()
     sign_in(officer, live, "petugas")

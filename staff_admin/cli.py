@@ -1,5 +1,6 @@
 """Commands of the staff side: create-user, demo-users (first-run admin and demo personas), reset-link
-(a password reset link for a user who forgot, when no admin can sign in to issue one)."""
+(a password reset link for a user who forgot, when no admin can sign in to issue one) and
+demo-casework (the staff side of the demo: scored periods, complaint cases, an appeal)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Litestar
 
+from portal.kernel.clock import utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.settings import Settings
 from staff_admin.models import ROLES
@@ -38,6 +40,11 @@ def register(commands: argparse._SubParsersAction, create_app: AppFactory) -> No
         "demo-users", help="first-run admin plus demo HR, unit head and officer accounts; prints new logins"
     )
     demo.set_defaults(handler=_demo_users)
+    casework = commands.add_parser(
+        "demo-casework",
+        help="after demo-data and demo-users: recent months scored, complaint cases and an appeal",
+    )
+    casework.set_defaults(handler=_demo_casework)
 
     reset = commands.add_parser(
         "reset-link",
@@ -114,3 +121,14 @@ def _reset_link(args: argparse.Namespace, settings: Settings, create_app: AppFac
     until = link.expires_at.astimezone(ZoneInfo(settings.period_timezone))
     print(f"It works once, until {until:%Y-%m-%d %H:%M %z}; setting the password ends the user's sessions.")
     return 0
+
+
+def _demo_casework(_args: argparse.Namespace, settings: Settings) -> int:
+    from staff_admin.demo import load_demo_casework  # scoring (numpy) loads for this command only
+
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        summary = load_demo_casework(session, settings, utc_now)
+    engine.dispose()
+    print(summary)
+    return 0 if not isinstance(summary, str) else 2

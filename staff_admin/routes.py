@@ -10,6 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from portal.citizen.followup import local_date
 from portal.citizen.forms import N_
 from portal.kernel.hardening import request_address
 from portal.kernel.web import render
@@ -88,7 +89,7 @@ class StaffController(StaffArea):
 
     @get("/", name="staff:home", sync_to_thread=True)
     def home(self, request: Request, staff: StaffDep) -> Template:
-        page = service.home(staff.db, staff.principal)
+        page = service.home(staff.db, staff.principal, local_date(staff.now(), staff.timezone))
         return staff_page(request, "home.html", staff.principal, page=page)
 
     @get("/units/{unit_id:int}", name="staff:unit", sync_to_thread=True)

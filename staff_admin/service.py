@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from staff_admin.access import (
     unit_scope,
 )
 from staff_admin.kit.records import get_or_404
+from staff_admin.todo import TodoItem, todo_list
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,12 @@ class HomePage:
     display_name: str
     username: str
     role: str
+    todo: list[TodoItem]
     units: list[UnitRow]
+
+    @property
+    def nothing_waits(self) -> bool:
+        return not any(item.count for item in self.todo)
 
 
 @dataclass(frozen=True)
@@ -71,11 +78,13 @@ def visible_units(session: Session, principal: Principal) -> list[UnitRow]:
     return _tree([row.tuple() for row in rows])
 
 
-def home(session: Session, principal: Principal) -> HomePage:
+def home(session: Session, principal: Principal, today: date) -> HomePage:
+    """The to-do list of the principal's role (staff_admin.todo), then the units they may open."""
     return HomePage(
         display_name=principal.display_name,
         username=principal.username,
         role=principal.role,
+        todo=todo_list(session, principal, today),
         units=[] if principal.role not in (ADMIN, HR, UNIT_HEAD) else visible_units(session, principal),
     )
 

@@ -4,7 +4,7 @@ there is no compile step to forget; English msgids, Indonesian is the default la
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache, lru_cache
 from io import BytesIO
@@ -79,6 +79,11 @@ def format_datetime(language: str, value: datetime | None, zone: bool = False) -
     if zone:
         text += " " + babel_format_time(value, "z", locale=language)
     return text
+
+
+def format_time(language: str, value: time | None) -> str:
+    """A time of day to the minute (id 22.05 / en 10:05 PM); "" for a missing one."""
+    return "" if value is None else babel_format_time(value, "short", locale=language)
 
 
 def parse_accept_language(header: str | None) -> list[str]:
@@ -171,10 +176,16 @@ def _datetime_filter(context: Context, value: datetime | None, zone: bool = Fals
     return format_datetime(_context_language(context), value, zone)
 
 
+@pass_context
+def _time_filter(context: Context, value: time | None) -> str:
+    return format_time(_context_language(context), value)
+
+
 def install_i18n(environment: Environment) -> None:
     """Jinja's i18n extension with callables that read the language of the page being rendered, and
     the filters that print numbers and dates in that language: {{ unit.ikm | decimal }} (88,31 or
-    88.31), {{ count | number }}, {{ day | date }} or {{ day | date("long") }}, {{ moment | datetime }}.
+    88.31), {{ count | number }}, {{ day | date }} or {{ day | date("long") }}, {{ moment | datetime }},
+    {{ clock | time }} (a time of day).
     Templates print every number and date through them; exports and the API stay machine formats."""
     environment.add_extension("jinja2.ext.i18n")
     environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
@@ -182,6 +193,7 @@ def install_i18n(environment: Environment) -> None:
     environment.filters["number"] = _number_filter
     environment.filters["date"] = _date_filter
     environment.filters["datetime"] = _datetime_filter
+    environment.filters["time"] = _time_filter
     # For bilingual pages (posters): {{ gettext_in("en", "Rate our service") }}
     environment.globals["gettext_in"] = gettext
     environment.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -1,5 +1,10 @@
 """Demo data: a small city with nested units, 15 counters, 45 officers, rosters and six months of
-ratings, with a few obvious attacks mixed in for the scoring module to find. Idempotent."""
+ratings, with a few obvious attacks mixed in for the scoring module to find. Idempotent.
+
+Every date is relative to the day it is loaded: the ratings run up to yesterday, and the roster from
+six months back to eight weeks ahead, so the rating form names the officer on duty for weeks after a
+`make run`. (The staff side of the demo, scored periods, complaint cases and an appeal, comes from
+`rating-portal demo-casework`: staff_admin.demo.)"""
 
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ from portal.kernel.settings import Settings
 
 ROOT_CODE = "KOTA"
 TIMEZONE = "Asia/Jakarta"
-DAYS = 182
+DAYS = 182  # of ratings, up to yesterday
+ROSTER_DAYS_AHEAD = 56  # the roster also covers today and the next eight weeks
 
 SATURDAY_MORNINGS: OpeningHours = {**STANDARD_OFFICE_HOURS, "5": [["08:00", "12:00"]]}
 # (code, name, parent code, counters)
@@ -180,7 +186,7 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
         )
         ratings.append({**row, **columns})
 
-    for offset in range(DAYS, 0, -1):
+    for offset in range(DAYS, -ROSTER_DAYS_AHEAD - 1, -1):
         day = today - timedelta(days=offset)
         for counter in counters:
             intervals = counter.opening_hours.get(str(day.weekday()), [])
@@ -197,6 +203,8 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
             shifts.append(
                 {"employee_id": afternoon.id, "counter_id": counter.id, "starts_at": noon, "ends_at": closes}
             )
+            if offset <= 0:  # today and the weeks ahead: on the roster, not rated yet
+                continue
             for _ in range(rng.randint(2, 10)):
                 minute = int(min(max(rng.gauss(150, 90), 0), 419))  # busiest mid-morning
                 moment = opens + timedelta(minutes=minute, seconds=rng.randint(0, 59))

@@ -160,6 +160,19 @@ def overdue_count(
     )
 
 
+def waiting_counts(session: Session, principal: Principal, today: date) -> tuple[int, int]:
+    """(new, overdue): cases nobody has started on, and open cases past their due date, in the
+    principal's units (the home page's to-do)."""
+    _can_work(principal)
+    new, overdue = session.execute(
+        select(
+            func.count().filter(ComplaintCase.status == "new"),
+            func.count().filter(ComplaintCase.due_on < today),
+        ).where(ComplaintCase.status.in_(OPEN_STATUSES), unit_scope(principal, ComplaintCase.unit_id))
+    ).one()
+    return new or 0, overdue or 0
+
+
 def transition(
     session: Session, principal: Principal, now: datetime, case_id: int, action: str, text: str | None
 ) -> ComplaintCase:

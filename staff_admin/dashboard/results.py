@@ -5,7 +5,7 @@ pass the unit scope (a WHERE clause), so the public page and a unit head see wha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
@@ -44,6 +44,8 @@ class ChosenRun:
     end: date
     timezone: str
     detector_version: str
+    scored_at: datetime  # when the run finished: ratings sent later are not in its results
+    min_ratings: int | None  # the officers' minimum of usable ratings the run applied
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def choose_run(session: Session, period_text: str | None) -> ChosenRun | PeriodP
         end=run.period_end,
         timezone=run.timezone,
         detector_version=run.detector_version,
+        scored_at=run.finished_at,
+        min_ratings=(run.params or {}).get("min_ratings"),
     )
 
 

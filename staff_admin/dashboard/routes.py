@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
+from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
 from portal.citizen.followup import local_date
@@ -15,6 +17,8 @@ from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, PeriodQuery, StaffDep, StaffRequest, UnitQuery
 from staff_admin.kit.pages import form_text, redirect_to
 from staff_admin.kit.problems import Invalid
+
+CounterQuery = Annotated[str | None, QueryParameter(name="counter")]
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -28,9 +32,15 @@ def _browse_page(request: Request, staff: StaffRequest) -> Template:
 
 
 def _dashboard_page(
-    request: Request, staff: StaffRequest, period: str | None, unit: str | None, failed: Invalid | None = None
+    request: Request,
+    staff: StaffRequest,
+    period: str | None,
+    unit: str | None,
+    failed: Invalid | None = None,
+    counter: str | None = None,
 ) -> Template:
-    page = dashboard(staff.db, staff.principal, period, unit or None, local_date(staff.now(), staff.timezone))
+    today = local_date(staff.now(), staff.timezone)
+    page = dashboard(staff.db, staff.principal, period, unit or None, today, counter)
     status = 422 if failed else page.problem.status if page.problem else 200
     context = {"page": page, "principal": staff.principal, "problems": failed.problems if failed else []}
     return render(request, "staff_admin/dashboard/dashboard.html", context, status)
@@ -41,9 +51,14 @@ class DashboardController(StaffArea):
 
     @get("/", name="staff:dashboard", sync_to_thread=True)
     def show(
-        self, request: Request, staff: StaffDep, period: PeriodQuery = None, unit: UnitQuery = None
+        self,
+        request: Request,
+        staff: StaffDep,
+        period: PeriodQuery = None,
+        unit: UnitQuery = None,
+        counter: CounterQuery = None,
     ) -> Template:
-        return _dashboard_page(request, staff, period, unit)
+        return _dashboard_page(request, staff, period, unit, counter=counter)
 
     @post("/score", name="staff:dashboard_score", sync_to_thread=True, status_code=303)
     def score(self, request: Request, data: FormData, staff: StaffDep) -> Response:

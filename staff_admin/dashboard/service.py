@@ -1,23 +1,26 @@
-"""The unit dashboard: a scored period's unit figures, and for one unit its monthly IKM trend, the
-distribution of overall ratings, its officers' results and the number of flagged ratings.
+"""The unit dashboard: a scored period's unit figures (with a city-wide row for HR and admin), and for
+one unit what to act on: its SKM report per element (the weakest first; for one counter on request),
+its counters, its officers sorted by concern, the monthly IKM trend and the overall ratings.
 
-Unit and officer figures come from the stored results of the period's ScoringRun; the trend is
-computed live from the ratings not excluded, month by month in the run's time zone, with the
+Unit and officer figures come from the stored results of the period's ScoringRun; counter figures,
+the officers' U6/U7 and the city row from the ratings that run kept (staff_admin.dashboard.kept); the
+trend is computed live from the ratings not excluded, month by month in the run's time zone, with the
 regulation's formula (scoring.skm.ikm_from_sums)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_, parse_id
-from portal.kernel.models import SKM_ELEMENTS, Employee, Rating, Unit
-from scoring.db.models import OfficerResult, UnitResult
+from portal.kernel.models import SKM_ELEMENTS, Counter, Rating, Unit
+from scoring.db.models import NRR_COLUMNS, UnitResult
 from scoring.periods import Period, PeriodError, parse_period
-from scoring.skm import ikm_from_sums
+from scoring.skm import grade, ikm_from_sums
 from staff_admin.access import (
     ADMIN,
     HR,
@@ -29,8 +32,11 @@ from staff_admin.access import (
     unit_scope,
 )
 from staff_admin.complaints.service import overdue_count
-from staff_admin.dashboard.charts import BarChart, LineChart, bar_chart, line_chart
-from staff_admin.dashboard.labels import CATEGORY_NAMES
+from staff_admin.dashboard.charts import BarChart, LineChart, MonthValue, bar_chart, line_chart
+from staff_admin.dashboard.elements import ElementReport, element_report
+from staff_admin.dashboard.kept import Sums, kept_sums, total
+from staff_admin.dashboard.labels import MUTU_NAMES
+from staff_admin.dashboard.officers import OfficerTable, officer_table
 from staff_admin.dashboard.results import (
     ChosenRun,
     PeriodOption,
@@ -49,20 +55,27 @@ TREND_MONTHS = 12
 
 
 @dataclass(frozen=True)
-class OfficerFigure:
-    employee_id: int
-    name: str
-    nip: str
-    score: float | None
-    score_low: float | None
-    score_high: float | None
-    score_adjusted: float | None  # for channel and counter mix; None on runs before it existed
-    n_ratings: int
-    n_excluded: int
+class KeptFigure:
+    """IKM, grade, volume and share of 1-2 ratings of a group of kept ratings (a counter, the city)."""
+
     n_used: int
-    sufficient: bool
-    category: str
-    category_name: str  # msgid
+    ikm: Decimal | None
+    mutu: str
+    mutu_name: str  # msgid
+    low_share: float | None  # percentage of 1-2 overall ratings
+
+    @classmethod
+    def of(cls, sums: Sums) -> KeptFigure:
+        ikm = sums.ikm
+        mutu = "" if ikm is None else grade(ikm).letter
+        return cls(sums.n_used, ikm, mutu, MUTU_NAMES.get(mutu, ""), sums.low_share)
+
+
+@dataclass(frozen=True)
+class CounterFigure:
+    counter_id: int
+    name: str
+    figure: KeptFigure
 
 
 @dataclass(frozen=True)
@@ -70,9 +83,11 @@ class FocusUnit:
     unit_id: int
     name: str
     figure: UnitFigure | None  # None when the unit had no ratings in the period
+    elements: ElementReport | None  # of the unit, or of the chosen counter
+    counters: list[CounterFigure]  # the lowest IKM first; counters without ratings last
+    officers: OfficerTable
     trend: LineChart
     distribution: BarChart
-    officers: list[OfficerFigure]
     flagged: int  # ratings excluded in the period
 
 
@@ -84,24 +99,39 @@ class DashboardPage:
     units: list[UnitFigure]
     focus: FocusUnit | None
     overdue_complaints: int = 0
+    low_shares: dict[int, float | None] | None = None  # unit id -> share of 1-2 ratings
+    city: KeptFigure | None = None  # every unit together, for HR and admin
     themes: list[ThemeFigure] = field(default_factory=list)  # of the focused unit
     stale: Staleness | None = None  # ratings or decisions that arrived since the run
     job: JobView | None = None  # the period's newest scoring job
     may_score: bool = False  # HR and admins may queue a new scoring of the period
 
 
+def _id(text: str | None, what: str) -> int | None:
+    if not text:
+        return None
+    identifier = parse_id(text)
+    if identifier is None:
+        raise NotFound(f"{what} {text[:20]!r}")
+    return identifier
+
+
 def dashboard(
-    session: Session, principal: Principal, period_text: str | None, unit_text: str | None, today: date
+    session: Session,
+    principal: Principal,
+    period_text: str | None,
+    unit_text: str | None,
+    today: date,
+    counter_text: str | None = None,
 ) -> DashboardPage:
-    """Admin and HR see every unit, a unit head their own and its sub-units; officers may not.
-    A unit outside the principal's scope, or not a unit id at all, is a 404."""
+    """Admin and HR see every unit (and the city-wide row), a unit head their own and its sub-units;
+    officers may not. A unit outside the principal's scope, a counter outside the unit shown, or
+    something that is not an id at all, is a 404."""
     require_role(principal, ADMIN, HR, UNIT_HEAD)
-    unit_id = None
-    if unit_text:
-        unit_id = parse_id(unit_text)
-        if unit_id is None:
-            raise NotFound(f"unit {unit_text[:20]!r}")
+    unit_id = _id(unit_text, "unit")
+    if unit_id is not None:
         require_unit(principal, unit_id)
+    counter_id = _id(counter_text, "counter")
     periods = scored_periods(session)
     overdue = overdue_count(session, principal, today)
     chosen = choose_run(session, period_text)
@@ -110,12 +140,26 @@ def dashboard(
     units = unit_figures(session, chosen.run_id, unit_scope(principal, UnitResult.unit_id))
     if unit_id is None:
         unit_id = _default_unit(principal, units)
-    focus = None if unit_id is None else _focus(session, chosen, unit_id, units)
+    if counter_id is not None and (unit_id is None or not _counter_in(session, counter_id, unit_id)):
+        raise NotFound(f"counter {counter_id}")
+    per_unit = kept_sums(session, chosen, Rating.unit_id, unit_scope(principal, Rating.unit_id))
+    focus = None if unit_id is None else _focus(session, chosen, unit_id, units, counter_id)
     themes = [] if focus is None else unit_themes(session, principal, chosen.run_id, focus.unit_id)
     job = latest_jobs(session, principal, [chosen.key], chosen.timezone).get(chosen.key)
     stale = staleness(session, chosen.key, unit_scope(principal, Rating.unit_id))
     return DashboardPage(
-        periods, chosen, None, units, focus, overdue, themes, stale, job, may_score(principal)
+        periods,
+        chosen,
+        None,
+        units,
+        focus,
+        overdue,
+        low_shares={unit: sums.low_share for unit, sums in per_unit.items()},
+        city=KeptFigure.of(total(per_unit.values())) if principal.sees_all_units else None,
+        themes=themes,
+        stale=stale,
+        job=job,
+        may_score=may_score(principal),
     )
 
 
@@ -135,7 +179,13 @@ def _default_unit(principal: Principal, units: list[UnitFigure]) -> int | None:
     return units[0].unit_id if units else None
 
 
-def _focus(session: Session, run: ChosenRun, unit_id: int, units: list[UnitFigure]) -> FocusUnit:
+def _counter_in(session: Session, counter_id: int, unit_id: int) -> bool:
+    return session.scalar(select(Counter.unit_id).where(Counter.id == counter_id)) == unit_id
+
+
+def _focus(
+    session: Session, run: ChosenRun, unit_id: int, units: list[UnitFigure], counter_id: int | None
+) -> FocusUnit:
     name = session.scalar(select(Unit.name).where(Unit.id == unit_id)) or ""
     period = Period(run.start, run.end, run.label)
     start, end = period.bounds(run.timezone)
@@ -149,15 +199,54 @@ def _focus(session: Session, run: ChosenRun, unit_id: int, units: list[UnitFigur
         )
     }
     flagged = session.scalar(select(func.count()).where(in_period, Rating.excluded.is_(True))) or 0
+    counters = counter_figures(session, run, unit_id)
     return FocusUnit(
         unit_id=unit_id,
         name=name,
         figure=next((u for u in units if u.unit_id == unit_id), None),
+        elements=_elements(session, run, unit_id, name, counters, counter_id),
+        counters=[figure for figure, _sums in counters],
+        officers=officer_table(session, run, unit_id),
         trend=line_chart(monthly_ikm(session, unit_id, period.end, run.timezone)),
         distribution=bar_chart([(str(score), counts.get(score, 0)) for score in (1, 2, 3, 4)]),
-        officers=officer_figures(session, run.run_id, unit_id),
         flagged=flagged,
     )
+
+
+def _elements(
+    session: Session,
+    run: ChosenRun,
+    unit_id: int,
+    unit_name: str,
+    counters: list[tuple[CounterFigure, Sums]],
+    counter_id: int | None,
+) -> ElementReport | None:
+    """The unit's stored NRRs, or the chosen counter's from its kept ratings."""
+    if counter_id is not None:
+        figure, sums = next(pair for pair in counters if pair[0].counter_id == counter_id)
+        return element_report(figure.name, counter_id, sums.nrrs(), sums.n_used)
+    result = session.scalar(
+        select(UnitResult).where(UnitResult.run_id == run.run_id, UnitResult.unit_id == unit_id)
+    )
+    if result is None:
+        return None
+    nrrs = [getattr(result, column) for column in NRR_COLUMNS]
+    return element_report(unit_name, None, nrrs, result.n_used)
+
+
+def counter_figures(session: Session, run: ChosenRun, unit_id: int) -> list[tuple[CounterFigure, Sums]]:
+    """Each counter of the unit with its kept ratings: the lowest IKM first, then those without one."""
+    sums = kept_sums(session, run, Rating.counter_id, Rating.unit_id == unit_id)
+    counters = session.execute(
+        select(Counter.id, Counter.name, Counter.active).where(Counter.unit_id == unit_id)
+    ).all()
+    figures = []
+    for counter_id, name, active in counters:
+        if active or counter_id in sums:
+            kept = sums.get(counter_id, Sums.empty())
+            figures.append((CounterFigure(counter_id, name, KeptFigure.of(kept)), kept))
+    figures.sort(key=lambda pair: (pair[0].figure.ikm is None, pair[0].figure.ikm or 0, pair[0].name))
+    return figures
 
 
 def trend_months(last_day: date, months: int = TREND_MONTHS) -> list[Period]:
@@ -172,10 +261,10 @@ def trend_months(last_day: date, months: int = TREND_MONTHS) -> list[Period]:
     return periods[::-1]
 
 
-def monthly_ikm(
-    session: Session, unit_id: int, last_day: date, timezone: str
-) -> list[tuple[str, float | None]]:
-    """(YYYY-MM, IKM or None) for the trend months: one query, months told apart by CASE ranges."""
+def monthly_ikm(session: Session, unit_id: int, last_day: date, timezone: str) -> list[MonthValue]:
+    """The IKM and the number of ratings not excluded for the trend months, one query, months told
+    apart by CASE ranges. Months before the unit's first rating are left out (a new unit's line
+    starts where its ratings do); an empty month after that stays, marked as having no ratings."""
     months = trend_months(last_day)
     bounds = [month.bounds(timezone) for month in months]
     month_index = case(
@@ -198,40 +287,16 @@ def monthly_ikm(
     rows = session.execute(
         select(
             monthly.c.month,
+            func.count(),
             *(func.coalesce(func.sum(column), 0) for column in elements),
             *(func.count(column) for column in elements),
         ).group_by(monthly.c.month)
     )
-    values: dict[int, float | None] = {}
+    values: dict[int, tuple[float | None, int]] = {}
     width = len(elements)
-    for index, *numbers in rows:
+    for index, ratings, *numbers in rows:
         ikm = ikm_from_sums([int(n) for n in numbers[:width]], [int(n) for n in numbers[width:]])
-        values[int(index)] = None if ikm is None else float(ikm)
-    return [(month.label, values.get(i)) for i, month in enumerate(months)]
-
-
-def officer_figures(session: Session, run_id: int, unit_id: int) -> list[OfficerFigure]:
-    rows = session.execute(
-        select(OfficerResult, Employee.name, Employee.nip)
-        .join(Employee, Employee.id == OfficerResult.employee_id)
-        .where(OfficerResult.run_id == run_id, OfficerResult.unit_id == unit_id)
-        .order_by(Employee.name, Employee.id)
-    )
-    return [
-        OfficerFigure(
-            employee_id=result.employee_id,
-            name=name,
-            nip=nip,
-            score=result.score,
-            score_low=result.score_low,
-            score_high=result.score_high,
-            score_adjusted=result.score_adjusted,
-            n_ratings=result.n_ratings,
-            n_excluded=result.n_excluded,
-            n_used=result.n_used,
-            sufficient=result.sufficient,
-            category=result.category,
-            category_name=CATEGORY_NAMES.get(result.category, result.category),
-        )
-        for result, name, nip in rows
-    ]
+        values[int(index)] = (None if ikm is None else float(ikm), int(ratings))
+    series = [MonthValue(month.start, *values.get(i, (None, 0))) for i, month in enumerate(months)]
+    first = next((i for i, item in enumerate(series) if item.ratings), len(series) - 1)
+    return series[first:]

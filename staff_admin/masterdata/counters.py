@@ -17,6 +17,7 @@ from portal.kernel.models import Counter, Unit, new_public_token
 from staff_admin import audit
 from staff_admin.access import ADMIN, UNIT_HEAD, Principal, require_role, require_unit, unit_scope
 from staff_admin.kit.inputs import control_character_problems
+from staff_admin.kit.listing import local_time
 from staff_admin.kit.problems import Invalid, Problem, invalid
 from staff_admin.kit.records import create_or_update, get_or_404
 from staff_admin.service import UnitRow, visible_units
@@ -51,7 +52,7 @@ class CounterForm:
     values: dict[str, str]
     units: list[UnitRow]
     token: str | None
-    token_rotated_at: datetime | None
+    token_rotated_at: datetime | None  # in the counter's time zone
     weekdays: tuple[str, ...] = WEEKDAYS
 
 
@@ -96,7 +97,9 @@ def counter_form(session: Session, principal: Principal, counter_id: int | None)
         "active": "yes" if counter.active else "",
     }
     values |= {f"hours_{day}": hours_text(counter.opening_hours.get(str(day), [])) for day in range(7)}
-    return CounterForm(counter.id, values, units, counter.public_token, counter.token_rotated_at)
+    rotated = counter.token_rotated_at
+    rotated_local = local_time(rotated, counter.timezone) if rotated else None  # as its opening hours
+    return CounterForm(counter.id, values, units, counter.public_token, rotated_local)
 
 
 def _parse_hours(values: dict[str, str], problems: list[Problem]) -> dict:

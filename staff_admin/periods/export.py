@@ -1,13 +1,15 @@
 """The HR export of a closed period: one row per officer, as CSV (UTF-8 with BOM, ISO dates) or
 XLSX (real date cells, number formats, bold frozen header).
 
-Exclusions are one readable cell, "burst: 3; sabotage: 1" (reason codes as in the staff area and
-flags.csv), beside the total: each excluded rating is counted once, under its first excluding reason
-(or "manual" when a reviewer excluded it), so the counts add up to excluded_total; a rating can carry
-several reasons, which flags.csv and the review queue show. score_adjusted is the score adjusted for
-channel and counter mix (docs/scoring.md); skp_category is decided on the score SKP_SCORE names.
-Officers below the minimum of usable ratings are exported with sufficient = no, category
-"insufficient" and no score or interval: never a bare number.
+Names, NIPs and units come from the snapshot taken when the period closed (period_snapshot_rows), the
+figures from the frozen run: renaming or moving someone later changes nothing in a closed period's file.
+Enumerations are Indonesian codes, like the SKP categories they carry: `sufficient` is `ya` or
+`tidak`; an officer below the minimum of usable ratings has `tidak`, category `belum_cukup_penilaian`
+and no score or interval, never a bare number. Exclusions are one readable cell, "burst: 3; sabotage: 1"
+(the detector's reason codes, identifiers shared with flags.csv), beside the total: each excluded
+rating is counted once, under its first excluding reason (or "manual" when a reviewer excluded it), so
+the counts add up to excluded_total. score_adjusted is the score adjusted for channel and counter mix
+(docs/scoring.md); skp_category is decided on the score SKP_SCORE names.
 Text cells starting with = + - @ (or tab, CR) get a leading single quote (staff_admin.kit.exports),
 so nothing a person typed into a name can run as a spreadsheet formula."""
 
@@ -25,11 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from portal.citizen.forms import N_
-from portal.kernel.models import Employee, Unit
 from scoring.db.models import OfficerResult, UnitResult
 from staff_admin.access import Principal
 from staff_admin.kit.exports import neutralise
+from staff_admin.kit.listing import local_time
 from staff_admin.kit.problems import invalid
+from staff_admin.periods.models import PeriodSnapshotRow
 from staff_admin.periods.service import get_period
 
 COLUMNS = (
@@ -58,6 +61,10 @@ COLUMNS = (
 )
 DECIMAL_COLUMNS = frozenset({"score", "score_low", "score_high", "score_adjusted", "unit_ikm"})
 DATE_COLUMNS = frozenset({"period_start", "period_end", "closed_at"})
+SUFFICIENT = {True: "ya", False: "tidak"}
+# The SKP categories as scoring.aggregate names them, with the one English code made Indonesian.
+INSUFFICIENT = "belum_cukup_penilaian"
+SKP_CATEGORIES = ("di_atas_ekspektasi", "sesuai_ekspektasi", "di_bawah_ekspektasi", INSUFFICIENT)
 
 
 @dataclass(frozen=True)
@@ -74,31 +81,43 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def period_export(session: Session, principal: Principal, period_id: int) -> Export:
+def _category(result: OfficerResult) -> str:
+    if not result.sufficient or result.category not in SKP_CATEGORIES:
+        return INSUFFICIENT
+    return result.category
+
+
+def period_export(session: Session, principal: Principal, period_id: int, timezone: str) -> Export:
+    """The rows of a closed period's export; `timezone` gives the local day it was closed."""
     period = get_period(session, principal, period_id)  # HR and admin only
     if period.status != "closed" or period.scoring_run_id is None:
         raise invalid("", N_("Only a closed period can be exported. Score and close the period first."))
     unit_result = aliased(UnitResult)
+    snapshot = PeriodSnapshotRow
     rows = session.execute(
         select(
             OfficerResult,
-            Employee.nip,
-            Employee.name,
-            Unit.code,
-            Unit.name,
+            snapshot.nip,
+            snapshot.name,
+            snapshot.unit_code,
+            snapshot.unit_name,
             unit_result.ikm,
             unit_result.mutu,
         )
-        .join(Employee, Employee.id == OfficerResult.employee_id)
-        .join(Unit, Unit.id == OfficerResult.unit_id)
+        .join(
+            snapshot,
+            (snapshot.period_id == period.id)
+            & (snapshot.employee_id == OfficerResult.employee_id)
+            & (snapshot.unit_id == OfficerResult.unit_id),
+        )
         .outerjoin(
             unit_result,
             (unit_result.run_id == OfficerResult.run_id) & (unit_result.unit_id == OfficerResult.unit_id),
         )
         .where(OfficerResult.run_id == period.scoring_run_id)
-        .order_by(Unit.code, Employee.name, Employee.nip)
+        .order_by(snapshot.unit_code, snapshot.name, snapshot.nip)
     ).all()
-    closed_on = period.closed_at.date() if period.closed_at else None
+    closed_on = local_time(period.closed_at, timezone).date() if period.closed_at else None
     out = []
     for result, nip, name, unit_code, unit_name, unit_ikm, unit_grade in rows:
         sufficient = bool(result.sufficient)
@@ -119,8 +138,8 @@ def period_export(session: Session, principal: Principal, period_id: int) -> Exp
                 "score_low": _round(result.score_low) if sufficient else None,
                 "score_high": _round(result.score_high) if sufficient else None,
                 "score_adjusted": _round(result.score_adjusted) if sufficient else None,
-                "sufficient": "yes" if sufficient else "no",
-                "skp_category": result.category if sufficient else "insufficient",
+                "sufficient": SUFFICIENT[sufficient],
+                "skp_category": _category(result),
                 "unit_ikm": _round(unit_ikm),
                 "unit_grade": unit_grade,
                 "detector_version": period.detector_version,

@@ -3,13 +3,15 @@
 Closing pins the period's scoring run (`scoring_run_id`, a foreign key that refuses the run's
 deletion) and records its provenance; from then on the scoring shell refuses to replace that run
 (see `staff_admin.periods.service.refuse_closed`), so later ratings or re-scoring cannot change it.
+Closing also keeps who the officers were (`period_snapshot_rows`): the export of a closed period
+shows names, NIPs and units as they stood that day, whatever is renamed or moved later.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.kernel.db import Base
@@ -40,3 +42,20 @@ class ScoringPeriod(Base):
     detector_version: Mapped[str | None] = mapped_column(String(32))
     closed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PeriodSnapshotRow(Base):
+    """One officer of a closed period's run as they were when the period closed: the export joins
+    the frozen results to these rows, never to today's employees and units."""
+
+    __tablename__ = "period_snapshot_rows"
+    __table_args__ = (Index("ix_period_snapshot_rows_period", "period_id", "employee_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    nip: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    unit_name: Mapped[str] = mapped_column(String(200))

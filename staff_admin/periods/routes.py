@@ -1,4 +1,5 @@
-"""Pages for HR and admins: periods (create, score, close), the HR export and the HR import."""
+"""Pages for HR and admins: periods (create, score, close after a summary), the HR export and the HR
+import."""
 
 from __future__ import annotations
 
@@ -11,16 +12,34 @@ from staff_admin.kit import upload
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, PrincipalDep, StaffDep, StaffRequest
 from staff_admin.kit.exports import XLSX_MEDIA_TYPE
-from staff_admin.kit.pages import redirect_to, staff_page
+from staff_admin.kit.pages import form_text, redirect_to, staff_page
 from staff_admin.kit.problems import Invalid
 from staff_admin.kit.samples import sample_download
-from staff_admin.periods import export, hr_import, service
+from staff_admin.periods import closing, export, hr_import, service
 
 
 def _periods_page(request: Request, staff: StaffRequest, failed: Invalid | None = None) -> Template:
     periods = service.list_periods(staff.db, staff.principal, staff.timezone)
     values = failed.values if failed else {}
-    return staff_page(request, "periods/list.html", staff.principal, failed, periods=periods, values=values)
+    closed = request.query_params.get("closed", "")
+    just_closed = next((p for p in periods if str(p.id) == closed and p.status == "closed"), None)
+    return staff_page(
+        request,
+        "periods/list.html",
+        staff.principal,
+        failed,
+        periods=periods,
+        values=values,
+        closed=just_closed,
+    )
+
+
+def _closing_page(
+    request: Request, staff: StaffRequest, period_id: int, failed: Invalid | None = None
+) -> Template:
+    summary = closing.close_summary(staff.db, staff.principal, period_id, staff.timezone)
+    values = failed.values if failed else {}
+    return staff_page(request, "periods/close.html", staff.principal, failed, summary=summary, values=values)
 
 
 class PeriodsController(StaffArea):
@@ -48,18 +67,30 @@ class PeriodsController(StaffArea):
             return _periods_page(request, staff, failed)
         return redirect_to(request, "staff:periods")
 
+    @get("/{period_id:int}/close", name="staff:period_closing", sync_to_thread=True)
+    def close_page(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Template:
+        return _closing_page(request, staff, period_id)
+
     @post("/{period_id:int}/close", name="staff:period_close", sync_to_thread=True, status_code=303)
     def close(self, request: Request, period_id: FromPath[int], data: FormData, staff: StaffDep) -> Response:
-        confirmed = data.get("confirm") == "yes"
+        choices = {"confirmed": data.get("confirm") == "yes", "override": data.get("override") == "yes"}
         try:
-            service.close(staff.db, staff.principal, period_id, confirmed, staff.now())
+            closing.close(
+                staff.db,
+                staff.principal,
+                period_id,
+                staff.now(),
+                staff.timezone,
+                **choices,
+                note=form_text(data, "note"),
+            )
         except Invalid as failed:
-            return _periods_page(request, staff, failed)
-        return redirect_to(request, "staff:periods")
+            return _closing_page(request, staff, period_id, failed)
+        return redirect_to(request, "staff:periods", f"?closed={period_id}")
 
     def _export(self, request: Request, staff: StaffRequest, period_id: int, fmt: str) -> Response:
         try:
-            result = export.period_export(staff.db, staff.principal, period_id)
+            result = export.period_export(staff.db, staff.principal, period_id, staff.timezone)
         except Invalid as failed:
             return _periods_page(request, staff, failed)
         if fmt == "csv":

@@ -1,6 +1,6 @@
-"""Scoring periods: open -> scored -> closed. Closing freezes the period's scoring run: the freeze
-check registered here makes `scoring.db.store.score_period` refuse to replace it, from the web and from
-`rating-portal score` alike."""
+"""Scoring periods: open -> scored -> closed. Closing (staff_admin.periods.closing) freezes the
+period's scoring run: the freeze check registered here makes `scoring.db.store.score_period` refuse to
+replace it, from the web and from `rating-portal score` alike."""
 
 from __future__ import annotations
 
@@ -8,20 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
 from scoring.db import freeze
-from scoring.db.models import ScoringRun
 from scoring.periods import FIRST_DAY, LAST_DAY, Period, PeriodError, PeriodOutOfRange, parse_period
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, Principal, require_role
 from staff_admin.jobs import hooks
 from staff_admin.jobs.freshness import Staleness, staleness
-from staff_admin.jobs.models import ACTIVE_STATES, ScoringJob
 from staff_admin.jobs.service import JobView, latest_jobs, queue_scoring
 from staff_admin.kit.inputs import PERIOD_RANGE, PERIOD_RANGE_PARAMS
+from staff_admin.kit.listing import local_time
 from staff_admin.kit.problems import invalid
 from staff_admin.kit.records import get_or_404
 from staff_admin.models import User
@@ -39,7 +38,7 @@ class PeriodRow:
     start: date
     end: date
     status: str
-    scored_at: datetime | None
+    scored_at: datetime | None  # local, like closed_at
     input_hash: str | None
     detector_version: str | None
     closed_by: str | None
@@ -69,8 +68,20 @@ def refuse_closed(session: Session, period_key: str) -> None:
 freeze.register(refuse_closed)
 
 
+def period_row(session: Session, period: ScoringPeriod, timezone: str) -> PeriodRow:
+    """The period for a page, its moments in the office's time zone."""
+    closed_by = None
+    if period.closed_by_user_id is not None:
+        closed_by = session.scalar(select(User.display_name).where(User.id == period.closed_by_user_id))
+    return _row(period, closed_by, timezone)
+
+
 def _row(
-    period: ScoringPeriod, closed_by: str | None, job: JobView | None, stale: Staleness | None
+    period: ScoringPeriod,
+    closed_by: str | None,
+    timezone: str,
+    job: JobView | None = None,
+    stale: Staleness | None = None,
 ) -> PeriodRow:
     return PeriodRow(
         id=period.id,
@@ -79,17 +90,17 @@ def _row(
         start=period.start_date,
         end=period.end_date,
         status=period.status,
-        scored_at=period.scored_at,
+        scored_at=local_time(period.scored_at, timezone) if period.scored_at else None,
         input_hash=period.input_hash,
         detector_version=period.detector_version,
         closed_by=closed_by,
-        closed_at=period.closed_at,
+        closed_at=local_time(period.closed_at, timezone) if period.closed_at else None,
         job=job,
         stale=stale,
     )
 
 
-def list_periods(session: Session, principal: Principal, timezone: str = "UTC") -> list[PeriodRow]:
+def list_periods(session: Session, principal: Principal, timezone: str) -> list[PeriodRow]:
     """Every period, newest first, with its newest scoring job (times in `timezone`) and, unless
     closed, what arrived since its stored run."""
     require_role(principal, ADMIN, HR)
@@ -103,11 +114,21 @@ def list_periods(session: Session, principal: Principal, timezone: str = "UTC") 
         _row(
             period,
             closed_by,
+            timezone,
             jobs.get(period.key),
             None if period.status == "closed" else staleness(session, period.key),
         )
         for period, closed_by in rows
     ]
+
+
+def to_do(session: Session, principal: Principal, today: date) -> tuple[int, int]:
+    """(to score, to close): periods that have ended but were never scored, and scored ones that have
+    ended but are not closed yet (the home page's to-do for HR)."""
+    require_role(principal, ADMIN, HR)
+    ended = select(ScoringPeriod.status, func.count()).where(ScoringPeriod.end_date < today)
+    counts = {status: n for status, n in session.execute(ended.group_by(ScoringPeriod.status))}
+    return counts.get("open", 0), counts.get("scored", 0)
 
 
 def get_period(session: Session, principal: Principal, period_id: int) -> ScoringPeriod:
@@ -176,31 +197,3 @@ def record_scored(
 
 
 hooks.when_scored(record_scored)
-
-
-def close(session: Session, principal: Principal, period_id: int, confirmed: bool, now: datetime) -> None:
-    period = get_period(session, principal, period_id)
-    if period.status == "closed":
-        raise invalid("", N_("This period is closed already."))
-    if period.status != "scored":
-        raise invalid("", N_("Score the period before closing it."))
-    if not confirmed:
-        raise invalid("confirm", N_("Tick the box to confirm that you want to close this period."))
-    run = session.scalar(select(ScoringRun).where(ScoringRun.period_key == period.key))
-    if run is None:
-        raise invalid("", N_("Score the period before closing it."))
-    if session.scalar(
-        select(ScoringJob.id).where(ScoringJob.period_key == period.key, ScoringJob.state.in_(ACTIVE_STATES))
-    ):
-        raise invalid("", N_("This period is being scored; close it once the scoring job has finished."))
-    period.status = "closed"
-    period.scoring_run_id, period.input_hash, period.detector_version = (
-        run.id,
-        run.input_hash,
-        run.detector_version,
-    )
-    period.closed_by_user_id, period.closed_at = principal.user_id, now
-    after = {"status": "closed", "scoring_run_id": run.id, "input_hash": run.input_hash}
-    after["detector_version"] = run.detector_version
-    audit.record(session, principal, "period.close", "period", period.id, {"status": "scored"}, after, at=now)
-    session.commit()

@@ -20,9 +20,10 @@ from staff_admin import audit
 from staff_admin.access import ADMIN, HR, OFFICER, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
 from staff_admin.kit.listing import local_time
 from staff_admin.kit.notes import DecisionRefused, required_note
+from staff_admin.kit.reasons import Reason, explain, reason_codes
 from staff_admin.kit.records import all_or_nothing
 from staff_admin.review.models import Appeal
-from staff_admin.review.service import Reason, explain, reason_codes, record_decision
+from staff_admin.review.service import record_decision
 from staff_admin.review.unlinkable import (
     MIN_RATINGS_PER_DAY,
     When,
@@ -77,6 +78,7 @@ class OwnAppeal:
     reason: str
     status: str
     decision_note: str | None
+    decided_on: date | None = None  # the day of the unit head's ruling
 
 
 @dataclass(frozen=True)
@@ -177,11 +179,17 @@ def _own_rating(
     when = when_for_day(day, that_day or 0)
     if not when.is_over(today):  # not on the officer's page yet either
         raise NotFound(f"rating reference {reference!r}")
-    return _to_own(rating, counter, when, _latest_appeals(session, [rating_id]), language, secret_key)
+    return _to_own(rating, counter, when, _latest_appeals(session, [rating_id]), language, secret_key, tz)
 
 
 def _to_own(
-    rating: Rating, counter: str, when: When, appeals: dict[int, Appeal], language: str, secret_key: str
+    rating: Rating,
+    counter: str,
+    when: When,
+    appeals: dict[int, Appeal],
+    language: str,
+    secret_key: str,
+    tz: str,
 ) -> OwnRating:
     appeal = appeals.get(rating.id)
     return OwnRating(
@@ -192,8 +200,13 @@ def _to_own(
         comment=rating.comment,
         excluded=rating.excluded,
         reasons=explain(reason_codes(rating.reasons), language),
-        appeal=OwnAppeal(appeal.kind, appeal.reason, appeal.status, appeal.decision_note) if appeal else None,
+        appeal=_own_appeal(appeal, tz) if appeal else None,
     )
+
+
+def _own_appeal(appeal: Appeal, tz: str) -> OwnAppeal:
+    decided_on = local_time(appeal.decided_at, tz).date() if appeal.decided_at else None
+    return OwnAppeal(appeal.kind, appeal.reason, appeal.status, appeal.decision_note, decided_on)
 
 
 def _groups(
@@ -230,7 +243,7 @@ def _groups(
     by_group: dict[When, list[OwnRating]] = {when: [] for when in shown}
     for rating, counter in rows:
         when = whens[rating.id]
-        by_group[when].append(_to_own(rating, counter, when, appeals, language, secret_key))
+        by_group[when].append(_to_own(rating, counter, when, appeals, language, secret_key, tz))
     return [RatingGroup(when, sorted(group, key=lambda r: r.reference)) for when, group in by_group.items()]
 
 
@@ -290,11 +303,13 @@ def contest(
     rating_id = _rating_id(session, employee_id, reference, secret_key)
     rating = session.get_one(Rating, rating_id)
     text = required_note(reason, N_("Please explain why you contest this rating."))
-    already = session.scalar(
-        select(Appeal.id).where(Appeal.rating_id == rating_id, Appeal.status == "open").limit(1)
-    )
-    if already is not None:
+    # One appeal per rating: while it is open the unit head has not decided yet; once decided, the
+    # ruling is final (the officer sees it where the form was).
+    earlier = set(session.scalars(select(Appeal.status).where(Appeal.rating_id == rating_id)))
+    if "open" in earlier:
         raise DecisionRefused(N_("This rating is already contested; the unit head has not decided yet."))
+    if earlier:
+        raise DecisionRefused(N_("The unit head has ruled on this rating; it cannot be contested again."))
     appeal = Appeal(
         rating_id=rating.id,
         employee_id=employee_id,
@@ -325,6 +340,18 @@ def appeals_page(session: Session, principal: Principal, language: str, tz: str)
         .limit(RATINGS_SHOWN)
     ).all()
     return [_appeal_view(appeal, rating, name, language, tz) for appeal, rating, name in rows]
+
+
+def open_count(session: Session, principal: Principal) -> int:
+    """Appeals waiting for a decision: in the principal's units for a unit head, HR or admin; an
+    officer's own (the home page's to-do)."""
+    if principal.role == OFFICER:
+        mine = Appeal.employee_id == _own_employee(principal)
+    else:
+        require_role(principal, ADMIN, HR, UNIT_HEAD)
+        mine = unit_scope(principal, Appeal.unit_id)
+    waiting = select(func.count()).select_from(Appeal).where(Appeal.status == "open", mine)
+    return session.scalar(waiting) or 0
 
 
 def decide_appeal(

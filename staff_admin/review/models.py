@@ -1,4 +1,5 @@
-"""Appeals: an officer contests a rating (or the flag on it); the unit head decides."""
+"""Appeals (an officer contests a rating or the flag on it; the unit head decides) and the review
+queue's incidents (flagged ratings grouped under a number that stays)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,38 @@ class Appeal(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_user_id: Mapped[int | None] = mapped_column(Integer)
     decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class ReviewIncident(Base):
+    """One thing that happened (a phone stuffing one officer's ratings, a script's night at a counter),
+    as the review queue shows it: its id is the incident's number, kept across decisions and re-scoring
+    (staff_admin.review.incidents numbers the flagged ratings the first time the queue meets them)."""
+
+    __tablename__ = "review_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    # The incident's earliest rating: two requests numbering the same ratings at once cannot both
+    # create it (the second one's insert fails and it reads the first one's numbers).
+    first_rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IncidentRating(Base):
+    """Which incident a flagged rating belongs to; a rating belongs to one incident, for good."""
+
+    __tablename__ = "review_incident_ratings"
+
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("review_incidents.id"), index=True)
+
+
+class IncidentKey(Base):
+    """A key that ties flagged ratings together (staff_admin.review.incidents, e.g. one device and
+    one officer), and the incident it names: a rating flagged later with that key joins it."""
+
+    __tablename__ = "review_incident_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("review_incidents.id"), index=True)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from portal.citizen.forms import parse_id
+from scoring.db.cli import scoring_params
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
 from staff_admin.kit.notes import DecisionRefused
@@ -13,9 +17,37 @@ from staff_admin.kit.pages import form_text, redirect_to, staff_page
 from staff_admin.review import appeals, service
 
 
-def _queue(request: Request, staff: StaffRequest, refused: DecisionRefused | None = None) -> Template:
-    page = service.review_queue(staff.db, staff.principal, request.state.language, staff.timezone)
-    return staff_page(request, "review/queue.html", staff.principal, refused, page=page)
+@dataclass(frozen=True)
+class Done:
+    """The confirmation after a decision, carried by the redirect's query (numbers only)."""
+
+    incidents: list[int]
+    confirmed: int
+    restored: int
+
+
+def _count(raw: str) -> int | None:
+    return 0 if raw == "0" else parse_id(raw)
+
+
+def _done(request: Request) -> Done | None:
+    query = request.query_params
+    numbers = [n for n in map(parse_id, query.get("incident", "").split(",")) if n is not None]
+    confirmed, restored = _count(query.get("confirmed", "")), _count(query.get("restored", ""))
+    if confirmed is None or restored is None:
+        return None
+    return Done(numbers, confirmed, restored)
+
+
+def _queue(
+    request: Request, staff: StaffRequest, page: int = 1, refused: DecisionRefused | None = None
+) -> Template:
+    params = scoring_params(staff.portal.settings)
+    queue = service.review_queue(
+        staff.db, staff.principal, request.state.language, staff.timezone, staff.now(), params, page
+    )
+    done = None if refused else _done(request)
+    return staff_page(request, "review/queue.html", staff.principal, refused, page=queue, done=done)
 
 
 def _rating_page(
@@ -37,18 +69,21 @@ class ReviewController(StaffArea):
     path = "/admin/review"
 
     @get("/", name="review:queue", sync_to_thread=True)
-    def queue(self, request: Request, staff: StaffDep) -> Template:
-        return _queue(request, staff)
+    def queue(self, request: Request, staff: StaffDep, page: FromQuery[int] = 1) -> Template:
+        return _queue(request, staff, page)
 
     @post("/decide", name="review:decide", sync_to_thread=True, status_code=303)
     def decide(self, request: Request, data: FormData, staff: StaffDep) -> Response:
-        ids = service.parse_ids(data.get("rating_id"))
+        ids, opposite = service.parse_ids(data.get("rating_id")), service.parse_ids(data.get("opposite"))
         action, note = form_text(data, "action"), form_text(data, "note")
+        page = parse_id(form_text(data, "page")) or 1
         try:
-            service.decide(staff.db, staff.principal, staff.now(), ids, action, note)
+            done = service.decide(staff.db, staff.principal, staff.now(), ids, action, note, opposite)
         except DecisionRefused as refused:
-            return _queue(request, staff, refused)
-        return redirect_to(request, "review:queue")
+            return _queue(request, staff, page, refused)
+        numbers = ",".join(map(str, done.incidents))
+        query = f"?page={page}&incident={numbers}&confirmed={done.confirmed}&restored={done.restored}"
+        return redirect_to(request, "review:queue", query)
 
 
 class OfficerController(StaffArea):

@@ -1,45 +1,35 @@
-"""The review queue: ratings the detector excluded or marked, grouped into incidents, and the unit
-head's decisions on them (confirm the exclusion, or restore the rating).
-
-Grouping rule (one incident = one thing that happened), on the rating's first reason code:
-- burst, slow_stuffing, repeat_visits, bot_speed, bot_off_hours: same code + same device (device
-  hash) in the same unit; a rating without a device hash is an incident of its own;
-- device_rotation: same code + same officer + same network + same local day;
-- sabotage: same code + same officer;
-- officer_anomaly, brigade, rating_surge (and any other code): same code + same officer + same ISO
-  week.
-A rating is pending while no manual decision exists for it; a decision takes it out of the queue.
+"""The review queue: ratings the detector excluded or marked, grouped into numbered incidents
+(staff_admin.review.incidents), each with its evidence in plain words and what a decision would do to
+the officer's score (staff_admin.review.effect); and the decisions (confirm the exclusion, or restore
+the rating), one per incident with exceptions, each rating's decision stored and audited.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter as Tally
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_, parse_id
 from portal.kernel.models import Counter, Employee, Rating, Unit
 from scoring.db.models import RatingDecision
-from scoring.reasons import REASON_ORDER, REASONS
+from scoring.params import ScoringParams
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
-from staff_admin.kit.listing import local_time
+from staff_admin.kit.listing import Paging, local_time, paging
 from staff_admin.kit.notes import DecisionRefused, required_note
+from staff_admin.kit.reasons import MANUAL, Reason, explain, reason_codes
 from staff_admin.kit.records import all_or_nothing
+from staff_admin.review.effect import Effect, Question, effects
+from staff_admin.review.incidents import number_incidents, pending
+from staff_admin.review.models import IncidentRating
 
 DECISIONS = {"confirm": "exclude", "restore": "include"}
-QUEUE_LIMIT = 2000
-DEVICE_CODES = frozenset({"burst", "slow_stuffing", "repeat_visits", "bot_speed", "bot_off_hours"})
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    text: str
+PAGE_SIZE = 10  # incidents per page
+MINUTES_PER_DAY = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -55,10 +45,39 @@ class QueueRating:
 
 
 @dataclass(frozen=True)
-class Incident:
-    key: str
+class ReasonCount:
     reason: Reason
+    ratings: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the incident's waiting ratings have in common, for a person to judge."""
+
+    ratings: int
+    excluded: int  # of those, excluded now (the rest still count, marked for review)
+    devices: int  # distinct devices (a rating without one counts as its own)
+    networks: int
+    first: datetime  # local
+    last: datetime
+    days: int  # distinct local days
+    span_minutes: int
+    earliest: time  # the times of day, as the shortest stretch of the clock holding them all
+    latest: time
+    outside_hours: int  # submitted outside the counter's opening hours
+
+
+@dataclass(frozen=True)
+class Incident:
+    number: int
     unit: str
+    officer: str | None  # the one officer rated, or None
+    officers: int  # how many officers its ratings went to (0: nobody was on duty)
+    counters: list[str]
+    reasons: list[ReasonCount]
+    evidence: Evidence
+    effect: Effect | None
+    decided_before: int  # ratings of this incident decided already
     ratings: list[QueueRating]
 
     @property
@@ -69,84 +88,190 @@ class Incident:
 @dataclass(frozen=True)
 class QueuePage:
     incidents: list[Incident]
-    pending: int
+    pending: int  # ratings waiting, in the principal's units
+    total: int  # incidents waiting
+    paging: Paging
 
 
-def reason_codes(text: str | None) -> list[str]:
-    codes = [c for c in (text or "").split(";") if c]
-    return sorted(codes, key=lambda c: REASON_ORDER.index(c) if c in REASON_ORDER else len(REASON_ORDER))
+@dataclass(frozen=True)
+class Decided:
+    """What one decision did, for the confirmation message."""
 
-
-def explain(codes: Iterable[str], language: str) -> list[Reason]:
-    """Plain-language reasons; an unknown code is shown as is rather than hidden."""
-    lang = language if language in ("id", "en") else "id"
-    return [Reason(code, REASONS.get(code, {}).get(lang, code)) for code in codes]
-
-
-def incident_key(rating: Rating, timezone: str) -> str:
-    """The grouping rule documented at the top of this module, as a string key."""
-    codes = reason_codes(rating.reasons) or ["manual"]
-    code = codes[0]
-    local = rating.submitted_at.astimezone(ZoneInfo(timezone))
-    if code in DEVICE_CODES:
-        who = f"device:{rating.device_hash}" if rating.device_hash else f"rating:{rating.id}"
-        return f"{rating.unit_id}|{code}|{who}"
-    if code == "device_rotation":
-        return f"{rating.unit_id}|{code}|{rating.employee_id}|{rating.network_hash}|{local.date()}"
-    if code == "sabotage":
-        return f"{rating.unit_id}|{code}|{rating.employee_id}"
-    year, week, _ = local.isocalendar()
-    return f"{rating.unit_id}|{code}|{rating.employee_id}|{year}-W{week:02d}"
+    incidents: list[int]
+    confirmed: int
+    restored: int
 
 
 def _can_review(principal: Principal) -> None:
     require_role(principal, ADMIN, HR, UNIT_HEAD)
 
 
-def review_queue(session: Session, principal: Principal, language: str, timezone: str) -> QueuePage:
+def clock_window(times: list[time]) -> tuple[time, time]:
+    """The shortest stretch of the 24-hour clock holding every time, as (from, to): 22:10 and 01:05
+    give (22:10, 01:05), not (01:05, 22:10)."""
+    minutes = sorted({t.hour * 60 + t.minute for t in times})
+    gaps = [
+        ((minutes[(i + 1) % len(minutes)] - m) % MINUTES_PER_DAY or MINUTES_PER_DAY, i)
+        for i, m in enumerate(minutes)
+    ]
+    _, widest = max(gaps)
+    start, end = minutes[(widest + 1) % len(minutes)], minutes[widest]
+    return time(start // 60, start % 60), time(end // 60, end % 60)
+
+
+def evidence(ratings: list[Rating], timezone: str) -> Evidence:
+    local = [local_time(r.submitted_at, timezone) for r in ratings]
+    earliest, latest = clock_window([moment.time() for moment in local])
+    first, last = min(local), max(local)
+    return Evidence(
+        ratings=len(ratings),
+        excluded=sum(r.excluded for r in ratings),
+        devices=len({r.device_hash or f"rating:{r.id}" for r in ratings}),
+        networks=len({r.network_hash for r in ratings if r.network_hash}),
+        first=first,
+        last=last,
+        days=len({moment.date() for moment in local}),
+        span_minutes=int((last - first).total_seconds() // 60),
+        earliest=earliest,
+        latest=latest,
+        outside_hours=sum(bool(r.outside_hours) for r in ratings),
+    )
+
+
+def _reason_counts(ratings: list[Rating], language: str) -> list[ReasonCount]:
+    tally: Tally[str] = Tally()
+    for rating in ratings:
+        tally.update(reason_codes(rating.reasons) or [MANUAL])
+    order = reason_codes(";".join(tally))
+    return [ReasonCount(reason, tally[reason.code]) for reason in explain(order, language)]
+
+
+def _waiting_incidents(principal: Principal):
+    return (
+        select(IncidentRating.incident_id)
+        .join(Rating, Rating.id == IncidentRating.rating_id)
+        .where(pending(), unit_scope(principal, Rating.unit_id))
+        .distinct()
+    )
+
+
+def waiting_count(session: Session, principal: Principal) -> int:
+    """How many ratings wait in the principal's review queue (the home page's to-do)."""
     _can_review(principal)
-    decided = select(RatingDecision.rating_id)
+    return (
+        session.scalar(
+            select(func.count()).select_from(Rating).where(pending(), unit_scope(principal, Rating.unit_id))
+        )
+        or 0
+    )
+
+
+def review_queue(
+    session: Session,
+    principal: Principal,
+    language: str,
+    timezone: str,
+    now: datetime,
+    params: ScoringParams,
+    page: int = 1,
+) -> QueuePage:
+    """One page of the incidents waiting in the principal's units, oldest number first."""
+    _can_review(principal)
+    number_incidents(session, principal, timezone, now)
+    waiting = _waiting_incidents(principal).subquery()
+    total = session.scalar(select(func.count()).select_from(waiting)) or 0
+    shown = paging(total, page, PAGE_SIZE)
+    numbers = list(
+        session.scalars(
+            select(waiting.c.incident_id)
+            .order_by(waiting.c.incident_id)
+            .offset(shown.offset)
+            .limit(shown.size)
+        )
+    )
+    pending_ratings = session.scalar(  # every waiting rating has its number now: count those
+        select(func.count())
+        .select_from(IncidentRating)
+        .join(Rating, Rating.id == IncidentRating.rating_id)
+        .where(pending(), unit_scope(principal, Rating.unit_id))
+    )
     rows = session.execute(
-        select(Rating, Counter.name, Employee.name, Unit.name)
+        select(IncidentRating.incident_id, Rating, Counter.name, Employee.name, Unit.name)
+        .join(Rating, Rating.id == IncidentRating.rating_id)
         .join(Counter, Counter.id == Rating.counter_id)
         .join(Unit, Unit.id == Rating.unit_id)
         .outerjoin(Employee, Employee.id == Rating.employee_id)
-        .where(
-            or_(Rating.excluded.is_(True), Rating.reasons != ""),
-            Rating.id.not_in(decided),
-            unit_scope(principal, Rating.unit_id),
-        )
+        .where(IncidentRating.incident_id.in_(numbers), pending())
         .order_by(Rating.submitted_at, Rating.id)
-        .limit(QUEUE_LIMIT)
     ).all()
-    groups: dict[str, list[tuple[Rating, str, str | None, str]]] = {}
-    for row in rows:
-        groups.setdefault(incident_key(row[0], timezone), []).append(row.tuple())
-    incidents = []
-    for key, members in groups.items():
-        first = members[0][0]
-        codes = reason_codes(first.reasons)
-        incidents.append(
-            Incident(
-                key=key,
-                reason=explain(codes[:1], language)[0] if codes else Reason("manual", ""),
-                unit=members[0][3],
-                ratings=[
-                    QueueRating(
-                        id=rating.id,
-                        submitted=local_time(rating.submitted_at, timezone),
-                        counter=counter,
-                        officer=officer,
-                        overall=rating.overall,
-                        comment=rating.comment,
-                        excluded=rating.excluded,
-                        reasons=explain(reason_codes(rating.reasons), language),
-                    )
-                    for rating, counter, officer, _unit in members
-                ],
+    decided_before = dict(
+        session.execute(
+            select(IncidentRating.incident_id, func.count())
+            .join(Rating, Rating.id == IncidentRating.rating_id)
+            .where(IncidentRating.incident_id.in_(numbers), ~pending())
+            .group_by(IncidentRating.incident_id)
+        ).all()
+    )
+    members: dict[int, list[tuple[Rating, str, str | None, str]]] = {number: [] for number in numbers}
+    for number, rating, counter, officer, unit in rows:
+        members[number].append((rating, counter, officer, unit))
+    questions = [_question(number, group, timezone) for number, group in members.items() if group]
+    found = effects(session, questions, params, timezone) if questions else {}
+    incidents = [
+        _incident(number, group, found.get(number), decided_before.get(number, 0), language, timezone)
+        for number, group in members.items()
+        if group
+    ]
+    return QueuePage(incidents, pending_ratings or 0, total, shown)
+
+
+def _question(number: int, group: list[tuple[Rating, str, str | None, str]], timezone: str) -> Question:
+    ratings = [rating for rating, *_ in group]
+    officers = {r.employee_id for r in ratings}
+    return Question(
+        incident_id=number,
+        unit_id=ratings[0].unit_id,
+        employee_id=officers.pop() if len(officers) == 1 else None,
+        first_day=local_time(ratings[0].submitted_at, timezone).date(),
+        rating_ids=frozenset(r.id for r in ratings),
+    )
+
+
+def _incident(
+    number: int,
+    group: list[tuple[Rating, str, str | None, str]],
+    effect: Effect | None,
+    decided_before: int,
+    language: str,
+    timezone: str,
+) -> Incident:
+    ratings = [rating for rating, *_ in group]
+    officers = {rating.employee_id: officer for rating, _, officer, _ in group}  # None: nobody on duty
+    attributed = [name for employee_id, name in officers.items() if employee_id is not None]
+    return Incident(
+        number=number,
+        unit=group[0][3],
+        officer=attributed[0] if len(officers) == 1 and attributed else None,
+        officers=len(attributed),
+        counters=sorted({counter for _, counter, _, _ in group}),
+        reasons=_reason_counts(ratings, language),
+        evidence=evidence(ratings, timezone),
+        effect=effect,
+        decided_before=decided_before,
+        ratings=[
+            QueueRating(
+                id=rating.id,
+                submitted=local_time(rating.submitted_at, timezone),
+                counter=counter,
+                officer=officer,
+                overall=rating.overall,
+                comment=rating.comment,
+                excluded=rating.excluded,
+                reasons=explain(reason_codes(rating.reasons), language),
             )
-        )
-    return QueuePage(incidents=incidents, pending=len(rows))
+            for rating, counter, officer, _unit in group
+        ],
+    )
 
 
 def record_decision(
@@ -186,20 +311,35 @@ def decide(
     rating_ids: list[int],
     action: str,
     note: str | None,
-) -> int:
-    """Confirms or restores one rating or a whole incident; returns how many were decided.
-    Every id must be a rating the principal may review, or nothing is written (404)."""
+    opposite: list[int] | None = None,
+) -> Decided:
+    """Confirms or restores the ratings (a whole incident, or one rating), but gives the ratings in
+    `opposite` (the incident's exceptions) the other decision, all with the one note. Every id must be
+    a rating the principal may review, or nothing is written (404)."""
     _can_review(principal)
     decision = DECISIONS.get(action)
     if decision is None or not rating_ids:
         raise DecisionRefused(N_("Please choose what to do with the ratings."))
     text = required_note(note)
+    exceptions = set(opposite or ())
+    if not exceptions <= set(rating_ids):
+        raise DecisionRefused(N_("An exception must be one of the incident's ratings."))
     ratings = session.scalars(
         select(Rating).where(Rating.id.in_(rating_ids), unit_scope(principal, Rating.unit_id))
     ).all()
     if len(ratings) != len(set(rating_ids)):
         raise NotFound("rating outside the principal's units")
+    other = "include" if decision == "exclude" else "exclude"
+    numbers = sorted(
+        set(
+            session.scalars(
+                select(IncidentRating.incident_id).where(IncidentRating.rating_id.in_(rating_ids))
+            )
+        )
+    )
+    chosen = {rating.id: other if rating.id in exceptions else decision for rating in ratings}
     with all_or_nothing(session):
         for rating in sorted(ratings, key=lambda r: r.id):
-            record_decision(session, principal, now, rating, decision, text)
-    return len(ratings)
+            record_decision(session, principal, now, rating, chosen[rating.id], text)
+    excluded = sum(made == "exclude" for made in chosen.values())
+    return Decided(numbers, confirmed=excluded, restored=len(chosen) - excluded)

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -101,14 +101,35 @@ class LiveServer:
             ).all()
             return counters[index]
 
+    def scored_period(self) -> int:
+        """HR's period (status scored, as if scored on the periods page) for the run `demo_server`
+        made: its close page shows the whole summary, with the demo's attacks waiting for review."""
+        from scoring.db.models import ScoringRun
+        from staff_admin.periods.models import ScoringPeriod
+
+        with self.db() as db:
+            run = db.scalars(select(ScoringRun).order_by(ScoringRun.id)).first()
+            period = db.scalars(select(ScoringPeriod).where(ScoringPeriod.key == run.period_key)).first()
+            if period is None:
+                period = ScoringPeriod(
+                    key=run.period_key,
+                    label=run.period_label,
+                    start_date=run.period_start,
+                    end_date=run.period_end,
+                    status="scored",
+                    created_at=run.finished_at,
+                    scored_at=run.finished_at,
+                    input_hash=run.input_hash,
+                    detector_version=run.detector_version,
+                )
+                db.add(period)
+                db.commit()
+            return period.id
+
     def logged_errors(self) -> str:
         """The server's log, if it holds a traceback or an error line; else ''."""
         text = self.log.read_text()
         return text if "Traceback" in text or " ERROR" in text else ""
-
-
-def month(day: date) -> str:
-    return f"{day:%Y-%m}"
 
 
 def _free_port() -> int:
@@ -135,8 +156,8 @@ def _wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float
 def demo_server(var: Path, **extra_env: str) -> Iterator[LiveServer]:
     """The production server (`uvicorn app:create_app --factory`) on a free loopback port, on a new
     SQLite database in `var` that the command line migrates and fills with the demo city
-    (`rating-portal db upgrade`, `demo-data`, `demo-users`, `score` of the months with the demo's
-    attacks), with `rating-portal worker` running the scoring jobs queued from the staff pages.
+    (`rating-portal db upgrade`, `demo-data`, `demo-users`, `demo-casework`, as `make run` does),
+    with `rating-portal worker` running the scoring jobs queued from the staff pages.
     `extra_env` adds settings (KIOSK_STEP_SECONDS=...)."""
     from app import create_app
 
@@ -180,8 +201,9 @@ def demo_server(var: Path, **extra_env: str) -> Iterator[LiveServer]:
     try:
         run_cli(env, "demo-data")
         logins = run_cli(env, "demo-users")
-        # The demo's attacks lie 10 to 70 days back: score those months so the review queue has incidents.
-        run_cli(env, "score", "--period", f"{month(today - timedelta(days=75))}..{month(today)}")
+        # As `make run`: the last three months and this one scored (the demo's attacks, 10 to 70 days
+        # back, give the review queue its incidents), complaint cases and an appeal.
+        run_cli(env, "demo-casework")
         passwords = dict(re.findall(r"^\s+\S+\s+(\S+)\s+password: (\S+)", logins, re.MULTILINE))
         _wait_until_up(base_url + "/publik", server, log)
         yield LiveServer(base_url, settings, env, passwords, today, engine, create_app(settings), log)

@@ -2,8 +2,9 @@
 
 The server is the production one, `uvicorn app:create_app --factory`, started once for this package on a
 free loopback port, on a fresh SQLite database that the real command line migrates and fills with the
-demo city (`rating-portal db upgrade`, `demo-data`, `demo-users`, `score`). One browser serves every test;
-each test opens its own browser contexts (a phone, a staff desk), so cookies never leak between tests.
+demo city (`rating-portal db upgrade`, `demo-data`, `demo-users`, `demo-casework`). One browser serves
+every test; each test opens its own browser contexts (a phone, a staff desk), so cookies never leak
+between tests.
 
 SQLite only, on purpose: these tests check what a person sees and does in a browser, not the database;
 every database behaviour is tested on SQLite and PostgreSQL by the HTTP tests beside this folder.

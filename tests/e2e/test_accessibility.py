@@ -165,6 +165,7 @@ def ids(live: LiveServer) -> dict[str, int | str]:
             "employee": officer.employee_id,
             "user": officer.id,
             "officer_rating": rating_reference(live.settings.secret_key, rating.id),
+            "period": live.scored_period(),
         }
 
 
@@ -291,9 +292,16 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:login": ("anonymous", route("staff:login")),
     "staff:login (failed)": ("anonymous", _login_failed),
     "staff:home": ("admin", route("staff:home")),
+    "staff:home (HR to-do)": ("hr", route("staff:home")),
+    "staff:home (unit head to-do)": ("kepala.dukcapil", route("staff:home")),
+    "staff:home (officer)": ("petugas", route("staff:home")),
     "staff:unit": ("admin", route("staff:unit", unit_id="unit")),
     "staff:dashboard": ("kepala.dukcapil", route("staff:dashboard")),
     "staff:dashboard (all units)": ("admin", route("staff:dashboard")),
+    "staff:dashboard (one counter's elements)": (
+        "kepala.dukcapil",
+        lambda page, live, ids: page.goto(live.path("staff:dashboard") + f"?counter={ids['counter']}"),
+    ),
     "staff:ratings": ("kepala.dukcapil", route("staff:ratings")),
     "staff:ratings (bad filter)": ("admin", route("staff:ratings", "?overall=9")),
     "staff:masterdata": ("admin", route("staff:masterdata")),
@@ -329,6 +337,11 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff:hr_import (preview with problems)": ("hr", _import_preview),
     "staff:hr_import (preview with updates)": ("hr", _import_update_preview),
     "review:queue": ("kepala.dukcapil", route("review:queue")),
+    "review:queue (exceptions open)": (
+        "kepala.dukcapil",
+        lambda page, live, ids: (route("review:queue")(page, live, ids), open_details(page)),
+    ),
+    "staff:period_closing": ("hr", route("staff:period_closing", period_id="period")),
     "appeals:list": ("kepala.dukcapil", route("appeals:list")),
     "me:home": ("petugas", route("me:home")),
     "me:rating": ("petugas", route("me:rating", reference="officer_rating")),
@@ -339,9 +352,15 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "staff not found": ("admin", lambda page, live, _ids: page.goto("/admin/units/999999")),
     # The pages with wide tables, on a unit head's phone.
     "staff:dashboard (phone)": ("kepala.dukcapil@phone", route("staff:dashboard")),
+    "staff:dashboard (all units, phone)": ("hr@phone", route("staff:dashboard")),
+    "staff:home (phone)": ("kepala.dukcapil@phone", route("staff:home")),
+    "complaints:list (phone)": ("kepala.dukcapil@phone", route("complaints:list", "?show=all")),
+    "audit:list (phone)": ("hr@phone", route("audit:list")),
+    "me:home (phone)": ("petugas@phone", route("me:home")),
     "staff:ratings (phone)": ("kepala.dukcapil@phone", route("staff:ratings")),
     "review:queue (phone)": ("kepala.dukcapil@phone", route("review:queue")),
     "staff:period_bias_audit (phone)": ("hr@phone", _bias_audit),
+    "staff:period_closing (phone)": ("hr@phone", route("staff:period_closing", period_id="period")),
 }
 
 

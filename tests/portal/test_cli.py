@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter as Tally
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +13,13 @@ from sqlalchemy.orm import Session
 from app import main
 from portal.kernel.models import Counter, DutyShift, Employee, Rating, Unit
 from portal.kernel.nip import is_valid_nip
+
+
+def _weekday_morning(day: date) -> datetime:
+    """10:00 in Jakarta on `day`, or on the Monday after it when it falls on a weekend."""
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(10), ZoneInfo("Asia/Jakarta"))
 
 
 @pytest.fixture
@@ -40,6 +49,14 @@ def test_it_loads_realistic_demo_data_once(db: Session, capsys: pytest.CaptureFi
     per_device = Tally(db.scalars(select(Rating.device_hash)))
     assert per_device.most_common(1)[0][1] >= 20
     assert db.scalar(select(func.count(Rating.id)).where(Rating.outside_hours.is_(True))) >= 30
+
+    # Dated from the day it is loaded: the roster names an officer at every counter two weeks ahead.
+    assert last.date() >= date.today() - timedelta(days=2)
+    ahead = _weekday_morning(date.today() + timedelta(days=14))
+    on_duty = db.scalars(
+        select(DutyShift.counter_id).where(DutyShift.starts_at <= ahead, DutyShift.ends_at > ahead)
+    ).all()
+    assert set(on_duty) == set(db.scalars(select(Counter.id)))
 
     assert main(["demo-data"]) == 0
     assert "already loaded" in capsys.readouterr().out

@@ -70,3 +70,53 @@ def test_it_leaves_room_on_rating_pages_for_scoring_in_place_on_postgresql() -> 
         assert options == ["fillfactor=50"]
     finally:
         drop_postgres_database(server, url)
+
+
+def test_it_keeps_the_names_of_periods_closed_before_snapshots_existed(empty_database_url: str) -> None:
+    """The revision that adds period_snapshot_rows fills them for periods closed before it, from the
+    names of the day (the export of a closed period reads only the snapshot)."""
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    (snapshots,) = [r for r in script.walk_revisions() if "closing_snapshot" in r.path]
+    migrate.upgrade(empty_database_url, snapshots.down_revision)
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:
+        march = {
+            "key": "2026-03-01..2026-03-31",
+            "label": "2026-03",
+            "start": "2026-03-01",
+            "end": "2026-03-31",
+        }
+        at = {"at": "2026-04-01 00:00:00"}
+        for statement, values in (
+            ("INSERT INTO units (id, code, name) VALUES (1, 'U1', 'Dinas Satu')", {}),
+            (
+                "INSERT INTO employees (id, nip, name, unit_id, active) "
+                "VALUES (1, '198503122010012001', 'Sari', 1, true)",
+                {},
+            ),
+            (
+                "INSERT INTO scoring_runs (id, period_key, period_label, period_start, period_end, timezone, "
+                "detector_version, input_hash, n_ratings, params, started_at, finished_at) "
+                "VALUES (1, :key, :label, :start, :end, 'Asia/Jakarta', 'v', 'h', 1, '{}', :at, :at)",
+                march | at,
+            ),
+            (
+                "INSERT INTO officer_results (run_id, employee_id, unit_id, n_ratings, n_excluded, n_used, "
+                "excluded_by_reason, sufficient, category) "
+                "VALUES (1, 1, 1, 1, 0, 1, '{}', false, 'insufficient')",
+                {},
+            ),
+            (
+                "INSERT INTO periods (key, label, start_date, end_date, status, created_at, scoring_run_id) "
+                "VALUES (:key, :label, :start, :end, 'closed', :at, 1)",
+                march | at,
+            ),
+        ):
+            connection.execute(text(statement), values)
+    migrate.upgrade(empty_database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT nip, name, unit_code, unit_name FROM period_snapshot_rows")
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("198503122010012001", "Sari", "U1", "Dinas Satu")]

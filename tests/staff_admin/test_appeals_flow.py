@@ -200,3 +200,40 @@ def test_it_opens_the_appeals_list_for_deciders_only(
 def test_it_sends_anonymous_visitors_to_sign_in(client: TestClient, world: World) -> None:
     for path in ("/admin/me", "/admin/appeals"):
         assert client.get(path, follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("outcome", "words"), [("uphold", "Your appeal was upheld"), ("reject", "Your appeal was rejected")]
+)
+def test_an_appeal_ends_with_the_ruling_shown_where_the_form_was(
+    client: TestClient, db: Session, world: World, own: dict[str, Rating], outcome: str, words: str
+) -> None:
+    """Seen: after the unit head ruled, the contest form reappeared at once and the officer could
+    contest the same rating again."""
+    counted = own["counted"]
+    signed_in(client, "officer")
+    assert post_form(client, own_rating_page(counted), {"reason": "a neighbour"}).status_code == 303
+    appeal = db.scalar(select(Appeal))
+    client.cookies.clear()
+    signed_in(client, "head_a")
+    ruled = post_form(client, f"/admin/appeals/{appeal.id}", {"outcome": outcome, "note": "looked at it"})
+    assert ruled.status_code == 303
+
+    client.cookies.clear()
+    signed_in(client, "officer")
+    page = client.get(own_rating_page(counted) + "?lang=en").text
+    assert 'id="ruling"' in page and words in page and "looked at it" in page
+    assert 'name="reason"' not in page and "cannot be contested again" in page
+    again = post_form(client, own_rating_page(counted) + "?lang=en", {"reason": "once more"})
+    assert again.status_code == 422 and "The unit head has ruled on this rating" in again.text
+    assert db.scalars(select(Appeal)).all() == [appeal]
+    assert "Keputusan kepala unit" in client.get(own_rating_page(counted) + "?lang=id").text
+
+
+def test_an_open_appeal_shows_no_form_and_no_ruling(
+    client: TestClient, db: Session, world: World, own: dict[str, Rating]
+) -> None:
+    signed_in(client, "officer")
+    post_form(client, own_rating_page(own["flagged"]), {"reason": "real"})
+    page = client.get(own_rating_page(own["flagged"]) + "?lang=en").text
+    assert "Waiting for the unit head" in page and 'name="reason"' not in page and 'id="ruling"' not in page

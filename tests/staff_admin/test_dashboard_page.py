@@ -4,6 +4,7 @@ figures of the stored scoring run, the live monthly trend, the charts and their 
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 
 import pytest
 from litestar.testing import TestClient
@@ -11,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from portal.kernel.settings import Settings
 from scoring.skm import sample_target
-from staff_admin.dashboard.charts import line_chart
+from staff_admin.dashboard.charts import MonthValue, line_chart
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import World, signed_in
-from tests.staff_admin.dashboard_world import DISTINCTIVE_OFFICER, Rated, rate, score
+from tests.staff_admin.dashboard_world import DISTINCTIVE_OFFICER, Rated, add_rating, rate, score
 
 DASHBOARD = "/admin/dashboard"
 
@@ -22,9 +23,14 @@ DASHBOARD = "/admin/dashboard"
 @pytest.fixture
 def rated(db: Session, world: World, settings: Settings, clock: FakeClock) -> Rated:
     rated = rate(db, world)
+    clock.set(datetime(2026, 4, 1, 3, 0, tzinfo=UTC))  # March is over when it is scored
     summary = score(db, settings, clock)
     assert summary.excluded_by_reason == {"burst": 8}
     return rated
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
 def _row(html: str, name: str) -> str:
@@ -77,9 +83,9 @@ def test_it_answers_404_when_a_unit_head_guesses_another_unit(
 def test_it_shows_the_stored_unit_figures_of_the_latest_run(client: TestClient, world: World, rated) -> None:
     html = signed_in(client, "hr").get(DASHBOARD, params={"lang": "en"}).text
 
-    assert _row(html, "Dinas Alpha") == f"83.75 B (Good) 40 / {sample_target(48)} below target"
-    assert _row(html, "Dinas Beta") == f"50.00 D (Not Good) 5 / {sample_target(5)} target met"
-    assert _row(html, "Seksi Alpha Satu") == f"100.00 A (Very Good) 4 / {sample_target(4)} target met"
+    assert _row(html, "Dinas Alpha") == f"83.75 B (Good) 40 / {sample_target(48)} below target 0.0%"
+    assert _row(html, "Dinas Beta") == f"50.00 D (Not Good) 5 / {sample_target(5)} target met 100.0%"
+    assert _row(html, "Seksi Alpha Satu") == f"100.00 A (Very Good) 4 / {sample_target(4)} target met 0.0%"
 
 
 def test_it_focuses_a_unit_head_on_their_own_unit(client: TestClient, world: World, rated: Rated) -> None:
@@ -91,25 +97,47 @@ def test_it_focuses_a_unit_head_on_their_own_unit(client: TestClient, world: Wor
 
 
 def test_it_draws_the_monthly_trend_from_the_ratings_not_excluded(
-    client: TestClient, world: World, rated: Rated
+    client: TestClient, db: Session, world: World, rated: Rated
 ) -> None:
+    # One rating in December 2025: January 2026 is then an empty month between ratings.
+    add_rating(db, rated.counter_a, world.officer, datetime(2025, 12, 10, 3, tzinfo=UTC), 4, "december")
+    db.commit()
+
     html = signed_in(client, "head_a").get(DASHBOARD, params={"lang": "en"}).text
 
     trend = re.search(r"<caption>Monthly IKM of Dinas Alpha</caption>(.*?)</table>", html, re.S)
     assert trend
-    months = dict(
-        re.findall(r'<th scope="row">(\d{4}-\d{2})</th><td class="num">([^<]+)</td>', trend.group(1))
-    )
-    assert list(months) == [f"2025-{m:02d}" for m in range(4, 13)] + ["2026-01", "2026-02", "2026-03"]
-    assert months["2026-02"] == "100.00"
-    assert months["2026-03"] == "83.75"  # the 8 burst ratings of all 4s are left out
-    assert months["2025-12"] == "–"
+    months = {
+        month: _text(cells)
+        for month, cells in re.findall(r'<th scope="row">(\w+ \d{4})</th>(.*?)</tr>', trend.group(1), re.S)
+    }
+    # Months before the unit's first rating are left out; the empty month between is marked.
+    assert months == {
+        "December 2025": "100.00 1",
+        "January 2026": "no ratings",
+        "February 2026": "100.00 3",
+        "March 2026": "83.75 40",  # the 8 burst ratings of all 4s are left out
+    }
     assert (
-        '<svg class="chart"' in html and '<title id="trend-title">Monthly IKM of Dinas Alpha</title>' in html
+        '<svg class="chart"' in html
+        and '<title id="trend-chart-title">Monthly IKM of Dinas Alpha</title>' in html
     )
-    expected = line_chart([(m, None if v == "–" else float(v)) for m, v in months.items()])
+    expected = line_chart(
+        [
+            MonthValue(date(2025, 12, 1), 100.0, 1),
+            MonthValue(date(2026, 1, 1), None, 0),
+            MonthValue(date(2026, 2, 1), 100.0, 3),
+            MonthValue(date(2026, 3, 1), 83.75, 40),
+        ]
+    )
     for segment in expected.segments:
         assert f'points="{segment}"' in html
+    empty = expected.points[1]
+    marker = f'<circle class="empty" cx="{empty.x}" cy="{expected.plot_bottom}" r="3.5">'
+    assert marker + "<title>January 2026: no ratings" in html
+    assert (
+        ">Dec</text>" in html and ">2025</text>" in html and ">2026</text>" in html
+    )  # the years under the months
 
 
 def test_it_counts_the_overall_ratings_not_excluded(client: TestClient, world: World, rated: Rated) -> None:
@@ -124,24 +152,25 @@ def test_it_counts_the_overall_ratings_not_excluded(client: TestClient, world: W
     assert cells == [("1", "0", "0.0"), ("2", "0", "0.0"), ("3", "26", "65.0"), ("4", "14", "35.0")]
 
 
-def test_it_lists_officers_with_interval_and_marks_insufficient(
+def test_it_lists_officers_with_interval_and_quietly_those_without_enough_ratings(
     client: TestClient, world: World, rated: Rated
 ) -> None:
     browser = signed_in(client, "hr")
     alpha = browser.get(DASHBOARD, params={"lang": "en", "unit": world.unit_a.id}).text
     beta = browser.get(DASHBOARD, params={"lang": "en", "unit": world.unit_b.id}).text
 
-    sari = re.search(r"Sari Petugas</a></th>(.*?)</tr>", alpha, re.S)
+    sari = re.search(rf'<tr id="officer-{world.officer.id}">(.*?)</tr>', alpha, re.S)
     assert sari and world.officer.nip in sari.group(1)
     assert re.search(
-        r'<td class="num">\d+\.\d\d</td>\s*<td class="num">\[\d+\.\d\d–\d+\.\d\d\]</td>'
-        r'\s*<td class="num">\d+\.\d\d</td>',  # then the score adjusted for channel and counter
+        r'\d+\.\d\d <span class="code">\[\d+\.\d\d–\d+\.\d\d\]</span></td>'
+        r'\s*<td class="num" [^>]*>\d+\.\d\d</td>',  # then the score adjusted for channel and counter
         sari.group(1),
     )
     assert "Adjusted for channel and counter" in alpha
     assert "Ratings used" in alpha and '>40 <span class="code">(8 excluded)</span>' in sari.group(1)
-    budi = re.search(r"Budi Rekan</a></th>(.*?)</tr>", beta, re.S)
-    assert budi and "insufficient" in budi.group(1) and "Not enough ratings" in budi.group(1)
+    assert "first scored period" in sari.group(1)  # no earlier period was scored
+    budi = re.search(rf'<li id="officer-{world.colleague.id}">(.*?)</li>', beta, re.S)
+    assert budi and _text(budi.group(1)) == "Budi Rekan : 5 usable ratings, 25 more needed"
     assert not re.search(r"\d+\.\d\d", budi.group(1))  # no bare number for an insufficient score
 
 

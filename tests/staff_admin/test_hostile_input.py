@@ -377,6 +377,7 @@ ID_PATHS = [
     ("POST", "/admin/users/{}/deactivate"),
     ("POST", "/admin/roster/shifts/{}/delete"),
     ("POST", "/admin/periods/{}/score"),
+    ("GET", "/admin/periods/{}/close"),
     ("POST", "/admin/periods/{}/close"),
     ("GET", "/admin/periods/{}/export.csv"),
     ("GET", "/admin/periods/{}/export.xlsx"),
@@ -604,8 +605,12 @@ def test_an_imported_formula_name_is_neutralised_in_the_hr_exports(
     rating(db, counter_for(db, world, "a"), imported, clock(), overall=4)  # so the export has their row
     _post_page_form(client, "/admin/periods/", "/admin/periods", period="2026-03")
     period_page = client.get("/admin/periods/").text
-    for action in ("score", "close"):
-        form = next(f for f in forms_on(period_page) if f.action.endswith("/" + action))
+    for page, action in (("/admin/periods/", "/score"), (None, "/close")):
+        if page is None:  # closing starts from its own page, behind the list's "Close period…" link
+            page = next(
+                p.split('"')[0] for p in period_page.split('href="')[1:] if p.split('"')[0].endswith(action)
+            )
+        form = next(f for f in forms_on(client.get(page).text) if f.action.endswith(action))
         data = {name: options[0] if options else "" for name, options in form.fields.items()}
         assert client.post(form.action, data=data, follow_redirects=False).status_code == 303
         run_jobs(engine, settings, clock)  # "score" queued a job; the worker process runs it

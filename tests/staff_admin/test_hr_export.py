@@ -1,11 +1,12 @@
 """The HR export of a closed period: one row per officer with provenance, as CSV (UTF-8 BOM, ISO
-dates) and XLSX (real dates and numbers, bold frozen header), with formulas neutralised."""
+dates) and XLSX (real dates and numbers, bold frozen header), with formulas neutralised; names, NIPs
+and units as they were at closing; enumerations in one language (Indonesian codes)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from litestar.testing import TestClient
@@ -14,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from portal.kernel.models import Employee, Unit
 from staff_admin.kit.exports import neutralise
-from staff_admin.periods.export import COLUMNS
+from staff_admin.periods.export import COLUMNS, SKP_CATEGORIES
 from staff_admin.periods.models import ScoringPeriod
+from tests.conftest import FakeClock
 from tests.staff_admin.conftest import World, csrf_token, signed_in
 from tests.staff_admin.hr_data import march_ratings
 from tests.staff_admin.test_periods_lifecycle import closed_period, open_period
@@ -51,7 +53,7 @@ def test_it_exports_one_csv_row_per_officer_with_provenance(
     officer = by_nip[world.officer.nip]
     assert (officer["ratings_received"], officer["excluded_total"], officer["used"]) == ("53", "8", "45")
     assert officer["excluded_by_reason"] == "burst: 8"
-    assert officer["sufficient"] == "yes" and officer["skp_category"] != "insufficient"
+    assert officer["sufficient"] == "ya" and officer["skp_category"] in SKP_CATEGORIES[:3]
     assert float(officer["score_low"]) <= float(officer["score"]) <= float(officer["score_high"])
     assert float(officer["score_adjusted"]) == pytest.approx(float(officer["score"]), abs=0.01)  # one counter
     assert officer["unit_ikm"] and officer["unit_grade"] in "ABCD"
@@ -70,7 +72,7 @@ def test_it_exports_insufficient_officers_without_a_bare_score(
 ) -> None:
     _, rows = csv_rows(client, closed.id)
     colleague = next(row for row in rows if row["nip"] == world.colleague.nip)
-    assert colleague["sufficient"] == "no" and colleague["skp_category"] == "insufficient"
+    assert colleague["sufficient"] == "tidak" and colleague["skp_category"] == "belum_cukup_penilaian"
     assert colleague["score"] == colleague["score_low"] == colleague["score_high"] == ""
 
 
@@ -156,3 +158,41 @@ def test_no_export_may_be_cached(client: TestClient, closed: ScoringPeriod) -> N
         assert response.headers["cache-control"] == "no-store", path
     for page in ("/admin/", "/admin/periods/", "/admin/ratings?period=2026-03"):
         assert client.get(page).headers["cache-control"] == "no-store", page
+
+
+def test_it_exports_names_nips_and_units_as_they_were_at_closing(
+    client: TestClient, db: Session, closed: ScoringPeriod, world: World
+) -> None:
+    """Seen: renaming an officer after closing changed the closed period's export."""
+    _, before = csv_rows(client, closed.id)
+    nip, unit_code = world.officer.nip, world.unit_a.code
+    officer = db.get(Employee, world.officer.id)  # the same object as world.officer
+    officer.name, officer.nip, officer.unit_id = "Sari Renamed", "198503122010012999", world.unit_b.id
+    db.get(Unit, world.unit_a.id).name, db.get(Unit, world.unit_a.id).code = "Dinas Baru", "NEW"
+    db.commit()
+    _, after = csv_rows(client, closed.id)
+    assert after == before
+    row = next(r for r in after if r["nip"] == nip)
+    assert (row["name"], row["unit_code"], row["unit_name"]) == ("Sari Petugas", unit_code, "Dinas Alpha")
+    response = client.get(f"/admin/periods/{closed.id}/export.xlsx")
+    names = [row[1].value for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2)]
+    assert "Sari Petugas" in names and "Sari Renamed" not in names
+
+
+def test_it_uses_one_language_for_every_enumeration(client: TestClient, closed: ScoringPeriod) -> None:
+    _, rows = csv_rows(client, closed.id)
+    assert {row["sufficient"] for row in rows} == {"ya", "tidak"}
+    assert {row["skp_category"] for row in rows} <= set(SKP_CATEGORIES)
+    assert "insufficient" not in SKP_CATEGORIES and all(row["unit_grade"] in "ABCD" for row in rows)
+
+
+def test_it_exports_the_local_day_of_closing(
+    client: TestClient, db: Session, world: World, engine, settings, clock: FakeClock
+) -> None:
+    """Closed at 20:00 UTC on 31 March, which is 03:00 on 1 April in Jakarta."""
+    march_ratings(db, world)
+    clock.set(datetime(2026, 3, 31, 20, 0, tzinfo=UTC))
+    signed_in(client, "hr")
+    period = closed_period(client, db, engine, settings, clock)
+    _, rows = csv_rows(client, period.id)
+    assert {row["closed_at"] for row in rows} == {"2026-04-01"}

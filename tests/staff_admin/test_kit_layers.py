@@ -27,6 +27,7 @@ SIBLING_ARROWS = {
     ("dashboard", "jobs"),  # the dashboard's "score again", its job's progress and stale figures
     ("audit_bias", "periods"),  # the bias audit page is per scoring period
     ("audit_bias", "dashboard"),  # and names categories with the dashboard's labels
+    ("periods", "review"),  # closing a period counts its pending reviews and open appeals
 }
 
 

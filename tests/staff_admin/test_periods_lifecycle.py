@@ -31,10 +31,13 @@ def open_period(client: TestClient, db: Session, text: str = "2026-03") -> Scori
 
 
 def closed_period(client: TestClient, db: Session, engine, settings, clock) -> ScoringPeriod:
+    """Opened, scored (the worker runs the queued job) and closed by the signed-in HR member; the
+    detector's flags are still waiting for review, so the close is an override with a reason."""
     period = open_period(client, db)
     assert post(client, f"/admin/periods/{period.id}/score").status_code == 303
     assert run_jobs(engine, settings, clock) == {"done": 1}
-    assert post(client, f"/admin/periods/{period.id}/close", {"confirm": "yes"}).status_code == 303
+    closing = {"confirm": "yes", "override": "yes", "note": "reviews follow next month"}
+    assert post(client, f"/admin/periods/{period.id}/close", closing).status_code == 303
     db.expire_all()
     return db.get(ScoringPeriod, period.id)
 
@@ -75,7 +78,8 @@ def test_it_scores_and_closes_a_period_with_its_provenance(
     period = open_period(client, db)
     assert post(client, f"/admin/periods/{period.id}/score").status_code == 303
     assert worker_command(monkeypatch, settings) == 0
-    assert post(client, f"/admin/periods/{period.id}/close", {"confirm": "yes"}).status_code == 303
+    closing = {"confirm": "yes", "override": "yes", "note": "reviews follow next month"}
+    assert post(client, f"/admin/periods/{period.id}/close", closing).status_code == 303
     db.expire_all()
     period = db.get(ScoringPeriod, period.id)
     run = db.scalars(select(ScoringRun).where(ScoringRun.period_key == period.key)).one()
@@ -89,6 +93,9 @@ def test_it_scores_and_closes_a_period_with_its_provenance(
     assert score.actor_user_id == hr_id  # the worker's run is recorded as the person who asked
     page = client.get("/admin/periods/?lang=en").text
     assert "Closed by User hr" in page and run.input_hash[:12] in page
+    closing = db.scalars(select(AuditEntry).where(AuditEntry.action == "period.close")).one()
+    assert closing.after["override"] is True and closing.after["pending_reviews"] == 8
+    assert closing.note == "reviews follow next month" and closing.after["snapshot_rows"] == 2
 
 
 def test_it_asks_for_confirmation_before_closing(
@@ -97,12 +104,11 @@ def test_it_asks_for_confirmation_before_closing(
     march_ratings(db, world)
     signed_in(client, "admin")
     period = open_period(client, db)
-    assert (
-        post(client, f"/admin/periods/{period.id}/close", {"confirm": "yes"}).status_code == 422
-    )  # not scored
+    closing = {"confirm": "yes", "override": "yes", "note": "x"}
+    assert post(client, f"/admin/periods/{period.id}/close", closing).status_code == 422  # not scored
     post(client, f"/admin/periods/{period.id}/score")
     run_jobs(engine, settings, clock)
-    response = post(client, f"/admin/periods/{period.id}/close?lang=en")
+    response = post(client, f"/admin/periods/{period.id}/close?lang=en", {"override": "yes", "note": "x"})
     assert response.status_code == 422 and "Tick the box" in response.text
     db.expire_all()
     assert db.get(ScoringPeriod, period.id).status == "scored"

@@ -246,7 +246,8 @@ def test_the_job_status_sends_anonymous_visitors_to_sign_in(client: TestClient, 
 def test_it_refuses_to_queue_a_closed_or_unreadable_period_from_the_dashboard(
     client: TestClient, db: Session, scored: Scored
 ) -> None:
-    assert post(client, f"/admin/periods/{scored.period.id}/close", {"confirm": "yes"}).status_code == 303
+    closing = {"confirm": "yes", "override": "yes", "note": "the burst waits for review"}
+    assert post(client, f"/admin/periods/{scored.period.id}/close", closing).status_code == 303
     closed = post(client, "/admin/dashboard/score?lang=en", {"period": "2026-03"})
     assert closed.status_code == 422 and "This period is closed; its results are frozen." in closed.text
     unreadable = post(client, "/admin/dashboard/score?lang=en", {"period": "last spring"})
