@@ -16,6 +16,7 @@ PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 .PHONY: run test test-fast lint format audit messages bench-submit bench-scoring bench-browser screenshots clean
 
 $(STAMP): pyproject.toml
+	bash .ci/system-libs
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
