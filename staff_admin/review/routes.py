@@ -14,7 +14,7 @@ from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
 from staff_admin.kit.notes import DecisionRefused
 from staff_admin.kit.pages import form_text, redirect_to, staff_page
-from staff_admin.review import appeals, service
+from staff_admin.review import appeals, own, service
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _rating_page(
     request: Request, staff: StaffRequest, reference: str, refused: DecisionRefused | None = None
 ) -> Template:
     language, secret = request.state.language, staff.portal.settings.secret_key
-    rating = appeals.own_rating(
+    rating = own.own_rating(
         staff.db, staff.principal, reference, language, staff.timezone, secret, staff.now()
     )
     return staff_page(request, "review/my_rating.html", staff.principal, refused, rating=rating)
@@ -90,10 +90,14 @@ class OfficerController(StaffArea):
     path = "/admin/me"
 
     @get("/", name="me:home", sync_to_thread=True)
-    def home(self, request: Request, staff: StaffDep) -> Template:
+    def home(
+        self, request: Request, staff: StaffDep, month: FromQuery[str | None] = None, page: FromQuery[int] = 1
+    ) -> Template:
         language, secret = request.state.language, staff.portal.settings.secret_key
-        page = appeals.officer_page(staff.db, staff.principal, language, staff.timezone, secret, staff.now())
-        return staff_page(request, "review/me.html", staff.principal, page=page)
+        view = own.officer_page(
+            staff.db, staff.principal, language, staff.timezone, secret, staff.now(), month, page
+        )
+        return staff_page(request, "review/me.html", staff.principal, page=view)
 
     # A rating is named by its opaque reference (staff_admin.review.unlinkable), never by its id.
     @get("/ratings/{reference:str}", name="me:rating", sync_to_thread=True)

@@ -1,0 +1,335 @@
+"""The officer's own view: scores per period, the ratings they received by day or week (paged, by
+month), and their per-question averages against their unit's.
+
+The officer sees their ratings by day or week, never their time, id or order (review.unlinkable);
+a rating's page and a contest name it by an opaque reference. The averages cover whole days that are
+over and need as many counted ratings as a day shown on its own, for the same reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.citizen.forms import N_
+from portal.kernel.models import Counter, Employee, Rating
+from portal.kernel.questionnaire import SKM_QUESTIONS
+from scoring.db.models import OfficerResult, ScoringRun
+from staff_admin.access import OFFICER, NotFound, Principal, require_role
+from staff_admin.kit.listing import Paging, local_time, paging
+from staff_admin.kit.reasons import Reason, explain, reason_codes
+from staff_admin.review.models import Appeal
+from staff_admin.review.unlinkable import (
+    MIN_RATINGS_PER_DAY,
+    When,
+    looks_like_reference,
+    newest_first,
+    rating_reference,
+    when_for_day,
+    when_for_days,
+)
+
+GROUPS_PER_PAGE = 15
+QUESTION_TITLES = [("overall", N_("Overall rating"))] + [(q.element, q.title) for q in SKM_QUESTIONS]
+
+
+CATEGORY_WORDS = {
+    "di_atas_ekspektasi": N_("Above expectations"),
+    "sesuai_ekspektasi": N_("Meets expectations"),
+    "di_bawah_ekspektasi": N_("Below expectations"),
+    "insufficient": N_("Not enough ratings for a score"),
+}
+
+
+@dataclass(frozen=True)
+class PeriodScore:
+    period: str
+    score: float | None
+    low: float | None
+    high: float | None
+    n_used: int
+    n_excluded: int
+    sufficient: bool
+    category: str  # msgid
+
+
+@dataclass(frozen=True)
+class OwnAppeal:
+    """An officer's own appeal, without the rating's id or time."""
+
+    kind: str
+    reason: str
+    status: str
+    decision_note: str | None
+    decided_on: date | None = None  # the day of the unit head's ruling
+
+
+@dataclass(frozen=True)
+class OwnRating:
+    reference: str  # opaque: neither the rating's id nor its time
+    when: When  # its day, or its week when the day holds few ratings
+    counter: str
+    overall: int
+    comment: str | None
+    excluded: bool
+    reasons: list[Reason]
+    appeal: OwnAppeal | None
+
+
+@dataclass(frozen=True)
+class RatingGroup:
+    when: When
+    ratings: list[OwnRating]  # in the order of their references, which says nothing of time
+
+
+@dataclass(frozen=True)
+class QuestionAverage:
+    element: str  # "overall", "u1".."u9"
+    title: str  # msgid
+    mine: float | None
+    unit: float | None
+
+
+@dataclass(frozen=True)
+class OfficerPage:
+    name: str
+    scores: list[PeriodScore]
+    groups: list[RatingGroup]  # this page of the chosen month's groups, newest first
+    paging: Paging
+    months: list[str]  # "YYYY-MM" that hold shown groups, newest first
+    month: str | None  # the filter; None: every month
+    questions_month: str | None  # the month of the averages below (the filter, else the latest)
+    questions: list[QuestionAverage]  # empty: too few ratings that month to show averages
+    questions_used: int  # the officer's counted ratings behind the averages
+    min_per_day: int = MIN_RATINGS_PER_DAY
+
+
+def own_employee(principal: Principal) -> int:
+    require_role(principal, OFFICER)
+    if principal.employee_id is None:
+        raise NotFound("no employee record")
+    return principal.employee_id
+
+
+def latest_appeals(session: Session, rating_ids: list[int]) -> dict[int, Appeal]:
+    latest: dict[int, Appeal] = {}
+    if rating_ids:
+        for appeal in session.scalars(
+            select(Appeal).where(Appeal.rating_id.in_(rating_ids)).order_by(Appeal.id)
+        ):
+            latest[appeal.rating_id] = appeal
+    return latest
+
+
+def own_rating_id(session: Session, employee_id: int, reference: str, secret_key: str) -> int:
+    """The officer's own rating behind a reference; any other reference is "not found"."""
+    if looks_like_reference(reference):
+        for rating_id in session.scalars(select(Rating.id).where(Rating.employee_id == employee_id)):
+            if rating_reference(secret_key, rating_id) == reference:
+                return rating_id
+    raise NotFound(f"rating reference {reference[:20]!r}")
+
+
+def _own_rating(
+    session: Session,
+    principal: Principal,
+    reference: str,
+    language: str,
+    tz: str,
+    secret_key: str,
+    today: date,
+) -> OwnRating:
+    employee_id = own_employee(principal)
+    rating_id = own_rating_id(session, employee_id, reference, secret_key)
+    rating, counter = session.execute(
+        select(Rating, Counter.name)
+        .join(Counter, Counter.id == Rating.counter_id)
+        .where(Rating.id == rating_id)
+    ).one()
+    zone = ZoneInfo(tz)
+    day = rating.submitted_at.astimezone(zone).date()
+    that_day = session.scalar(
+        select(func.count())
+        .select_from(Rating)
+        .where(
+            Rating.employee_id == employee_id,
+            Rating.submitted_at >= datetime.combine(day, time(0), zone),
+            Rating.submitted_at < datetime.combine(day + timedelta(days=1), time(0), zone),
+        )
+    )
+    when = when_for_day(day, that_day or 0)
+    if not when.is_over(today):  # not on the officer's page yet either
+        raise NotFound(f"rating reference {reference!r}")
+    return _to_own(rating, counter, when, latest_appeals(session, [rating_id]), language, secret_key, tz)
+
+
+def _to_own(
+    rating: Rating,
+    counter: str,
+    when: When,
+    appeals: dict[int, Appeal],
+    language: str,
+    secret_key: str,
+    tz: str,
+) -> OwnRating:
+    appeal = appeals.get(rating.id)
+    return OwnRating(
+        reference=rating_reference(secret_key, rating.id),
+        when=when,
+        counter=counter,
+        overall=rating.overall,
+        comment=rating.comment,
+        excluded=rating.excluded,
+        reasons=explain(reason_codes(rating.reasons), language),
+        appeal=_own_appeal(appeal, tz) if appeal else None,
+    )
+
+
+def _own_appeal(appeal: Appeal, tz: str) -> OwnAppeal:
+    decided_on = local_time(appeal.decided_at, tz).date() if appeal.decided_at else None
+    return OwnAppeal(appeal.kind, appeal.reason, appeal.status, appeal.decision_note, decided_on)
+
+
+def own_rating(
+    session: Session,
+    principal: Principal,
+    reference: str,
+    language: str,
+    tz: str,
+    secret_key: str,
+    now: datetime,
+) -> OwnRating:
+    """One of the officer's own ratings by its reference, once its group is over; any other
+    reference is "not found"."""
+    today = local_time(now, tz).date()
+    return _own_rating(session, principal, reference, language, tz, secret_key, today)
+
+
+def _month(when: When) -> str:
+    return when.first_day.strftime("%Y-%m")
+
+
+def _over_groups(session: Session, employee_id: int, tz: str, today: date) -> dict[When, list[int]]:
+    """Every group of the officer's ratings whose day or week is over, with its rating ids."""
+    zone = ZoneInfo(tz)
+    days = {
+        rating_id: submitted_at.astimezone(zone).date()
+        for rating_id, submitted_at in session.execute(
+            select(Rating.id, Rating.submitted_at).where(Rating.employee_id == employee_id)
+        )
+    }
+    members: dict[When, list[int]] = {}
+    for rating_id, when in when_for_days(days).items():
+        if when.is_over(today):
+            members.setdefault(when, []).append(rating_id)
+    return members
+
+
+def _groups(
+    session: Session, members: dict[When, list[int]], language: str, tz: str, secret_key: str
+) -> list[RatingGroup]:
+    whens = {rating_id: when for when, ids in members.items() for rating_id in ids}
+    rows = session.execute(
+        select(Rating, Counter.name)
+        .join(Counter, Counter.id == Rating.counter_id)
+        .where(Rating.id.in_(list(whens)))
+    ).all()
+    appeals = latest_appeals(session, list(whens))
+    by_group: dict[When, list[OwnRating]] = {when: [] for when in members}
+    for rating, counter in rows:
+        when = whens[rating.id]
+        by_group[when].append(_to_own(rating, counter, when, appeals, language, secret_key, tz))
+    return [RatingGroup(when, sorted(group, key=lambda r: r.reference)) for when, group in by_group.items()]
+
+
+def _averages(session: Session, where: list) -> tuple[list[float | None], int]:
+    columns = [Rating.overall] + [getattr(Rating, element) for element, _ in QUESTION_TITLES[1:]]
+    row = session.execute(
+        select(func.count(), *(func.avg(column) for column in columns)).where(
+            Rating.excluded.is_(False), *where
+        )
+    ).one()
+    return [None if value is None else float(value) for value in row[1:]], row[0]
+
+
+def _question_averages(
+    session: Session, employee_id: int, month: str, tz: str, today: date
+) -> tuple[list[QuestionAverage], int]:
+    """The officer's and their unit's mean answers over the month's whole days that are over."""
+    zone = ZoneInfo(tz)
+    first = date.fromisoformat(month + "-01")
+    after = min((first + timedelta(days=32)).replace(day=1), today)
+    span = [
+        Rating.submitted_at >= datetime.combine(first, time(0), zone),
+        Rating.submitted_at < datetime.combine(after, time(0), zone),
+    ]
+    mine, used = _averages(session, [Rating.employee_id == employee_id, *span])
+    if used < MIN_RATINGS_PER_DAY:
+        return [], used
+    units = select(Rating.unit_id).where(Rating.employee_id == employee_id, *span).distinct()
+    unit, _ = _averages(session, [Rating.unit_id.in_(units), *span])
+    rows = [
+        QuestionAverage(element, title, own, whole)
+        for (element, title), own, whole in zip(QUESTION_TITLES, mine, unit, strict=True)
+    ]
+    return rows, used
+
+
+def officer_page(
+    session: Session,
+    principal: Principal,
+    language: str,
+    tz: str,
+    secret_key: str,
+    now: datetime,
+    month: str | None = None,
+    page: int = 1,
+) -> OfficerPage:
+    """`now` decides which groups are over (their day or week ended in `tz`); `month` ("YYYY-MM")
+    narrows the ratings to one month, `page` pages through its groups, newest first."""
+    employee_id = own_employee(principal)
+    today = local_time(now, tz).date()
+    results = session.execute(
+        select(OfficerResult, ScoringRun.period_label)
+        .join(ScoringRun, ScoringRun.id == OfficerResult.run_id)
+        .where(OfficerResult.employee_id == employee_id)
+        .order_by(ScoringRun.period_start.desc(), ScoringRun.period_end)
+    ).all()
+    scores = [
+        PeriodScore(
+            period=label,
+            score=result.score,
+            low=result.score_low,
+            high=result.score_high,
+            n_used=result.n_used,
+            n_excluded=result.n_excluded,
+            sufficient=result.sufficient,
+            category=CATEGORY_WORDS.get(result.category, result.category),
+        )
+        for result, label in results
+    ]
+    members = _over_groups(session, employee_id, tz, today)
+    months = sorted({_month(when) for when in members}, reverse=True)
+    month = month if month in months else None
+    chosen = newest_first(when for when in members if month is None or _month(when) == month)
+    shown = paging(len(chosen), page, GROUPS_PER_PAGE)
+    on_page = {when: members[when] for when in chosen[shown.offset : shown.offset + shown.size]}
+    questions_month = month or (months[0] if months else None)
+    questions, used = (
+        _question_averages(session, employee_id, questions_month, tz, today) if questions_month else ([], 0)
+    )
+    name = session.scalar(select(Employee.name).where(Employee.id == employee_id)) or principal.display_name
+    return OfficerPage(
+        name=name,
+        scores=scores,
+        groups=_groups(session, on_page, language, tz, secret_key),
+        paging=shown,
+        months=months,
+        month=month,
+        questions_month=questions_month,
+        questions=questions,
+        questions_used=used,
+    )
