@@ -77,6 +77,7 @@ class ScoringParams:
     # this share of the wave (else the wave is only marked for review)
     brigade_share_floor: float = 0.01  # no value is ever taken as impossible for an officer
     brigade_prior_weight: float = 20.0  # the unit's share counts as this many ratings in that share
+    brigade_companion_hours: float = 48.0  # a wave phone's other ratings of the value this close join it
     # rating_surge (review only): the same test with weaker evidence
     surge_min_ratings: int = 5
     surge_volume_ratio: float = 1.3

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 # Bump when a rule, a default threshold or a reason code changes, so stored flags can be traced to the
 # detector that produced them.
-DETECTOR_VERSION = "2026.2"
+DETECTOR_VERSION = "2026.3"
 
 # Order matters only for output: reasons are always listed in this order. The bit of a code is its index.
 REASON_ORDER: tuple[str, ...] = (

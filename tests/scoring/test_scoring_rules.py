@@ -410,3 +410,35 @@ def test_it_accepts_integer_ids_and_treats_them_as_strings():
 
     assert next(iter(result.flags)).rating_id == "7"
     assert result.officers[0]["employee_id"] == "19800101"
+
+
+def _marked(result) -> set[str]:
+    return {rid for rid, reasons in reasons_by_id(result).items() if "rating_surge" in reasons}
+
+
+def test_it_marks_a_wave_phone_that_rated_the_officer_twice_while_the_wave_lasted():
+    # three friends caught as sabotage (three 1s each), and a fourth who gave only two
+    caught = [
+        rating(device_hash=f"friend{k}", overall=1, submitted_at=at(7, 10 + k, 10 * j))
+        for k in range(3)
+        for j in range(3)
+    ]
+    # ... spread so that no one- or two-day window holds three of the wave's uncaught 1s
+    twice = [rating(device_hash="friend3", overall=1, submitted_at=at(7, 15)), rating(
+        device_hash="friend3", overall=1, submitted_at=at(9, 10))]  # fmt: skip
+    once = [rating(device_hash="passer-by", overall=1, submitted_at=at(8, 11))]
+    later = [rating(device_hash="regular", overall=1, submitted_at=at(day, 11)) for day in (12, 13)]
+
+    result = score(ordinary_days(range(0, 14)) + caught + twice + once + later)
+
+    assert {r["rating_id"] for r in caught} <= excluded_ids(result)
+    assert _marked(result) == {r["rating_id"] for r in twice}  # counted until a person decides
+    assert not excluded_ids(result) & {r["rating_id"] for r in twice + once + later}
+
+
+def test_it_leaves_a_citizen_who_rates_twice_without_any_wave_alone():
+    twice = [rating(device_hash="back-again", overall=1, submitted_at=at(7, hour)) for hour in (9, 15)]
+
+    result = score(ordinary_days(range(0, 14)) + twice)
+
+    assert not (_marked(result) | excluded_ids(result)) & {r["rating_id"] for r in twice}
