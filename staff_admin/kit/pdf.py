@@ -3,25 +3,36 @@
 The document may load only our own static files (stylesheets, the logo): any other URL, on the
 network or on disk, is refused, so text that reached a report can never make the server fetch
 something. The PDF carries real text (searchable, copyable), not an image of the page.
+
+WeasyPrint loads Pango and HarfBuzz (system libraries, installed by .ci/system-libs from `make`); it
+is imported on first use, so that the rest of the app runs where they are missing and only the PDF
+download says what to install.
 """
 
 from __future__ import annotations
 
 import mimetypes
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
-
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from portal.kernel.settings import REPO_ROOT
 
 STATIC_DIR = REPO_ROOT / "static"
 STATIC_PREFIX = "/static/"
+MISSING_LIBRARIES = (
+    "PDF needs the Pango and HarfBuzz libraries: "
+    "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+)
 
 
 class PdfResourceRefused(ValueError):
     """A document asked for something outside static/."""
+
+
+class PdfUnavailable(RuntimeError):
+    """The system libraries WeasyPrint needs are missing."""
 
 
 def static_file(url: str) -> Path:
@@ -35,13 +46,25 @@ def static_file(url: str) -> Path:
     return target
 
 
-class StaticOnly(URLFetcher):
-    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
-        target = static_file(url)
-        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": kind})
+@cache
+def _weasyprint() -> tuple[Any, Any]:
+    """WeasyPrint's HTML class and a fetcher that serves only static/."""
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except OSError as missing:  # Pango or HarfBuzz not installed
+        raise PdfUnavailable(MISSING_LIBRARIES) from missing
+
+    class StaticOnly(URLFetcher):
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            target = static_file(url)
+            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": kind})
+
+    return HTML, StaticOnly
 
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a rendered page; `/static/...` links resolve to files in static/."""
-    return HTML(string=html, base_url="file:///", url_fetcher=StaticOnly()).write_pdf()
+    document, fetcher = _weasyprint()
+    return document(string=html, base_url="file:///", url_fetcher=fetcher()).write_pdf()
