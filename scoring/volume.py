@@ -272,13 +272,18 @@ def brigades(
 def _within(key: np.ndarray, ts: np.ndarray, of_key: np.ndarray, of_ts: np.ndarray, seconds: float):
     """Per (key, ts): whether a row of (of_key, of_ts) has the same key at most `seconds` away
     (itself included when it is one of them)."""
-    order = np.lexsort((of_ts, of_key))
-    of_key, of_ts = of_key[order], of_ts[order]
-    near = np.zeros(len(key), dtype=bool)
-    low, high = np.searchsorted(of_key, key), np.searchsorted(of_key, key, side="right")
-    for i in np.flatnonzero(high > low):
-        near[i] = np.abs(of_ts[low[i] : high[i]] - ts[i]).min() <= seconds
-    return near
+    if len(key) == 0 or len(of_key) == 0:
+        return np.zeros(len(key), dtype=bool)
+    # one sorted line: each key's moments far apart from the next key's, so only same-key rows meet
+    _, rank = np.unique(np.concatenate([key, of_key]), return_inverse=True)
+    start = min(int(ts.min()), int(of_ts.min()))
+    spread = np.int64(1 << 40)  # seconds, far more than any period holds
+    query = rank[: len(key)].astype(np.int64) * spread + (ts - start)
+    line = np.sort(rank[len(key) :].astype(np.int64) * spread + (of_ts - start))
+    at = np.searchsorted(line, query)
+    before = line[np.maximum(at - 1, 0)]
+    after = line[np.minimum(at, len(line) - 1)]
+    return (np.abs(query - before) <= seconds) | (np.abs(after - query) <= seconds)
 
 
 def _wave_phones(
