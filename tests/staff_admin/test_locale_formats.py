@@ -104,8 +104,8 @@ def test_the_officer_view_writes_scores_and_days_per_language(
     indonesian = browser.get("/admin/me", params={"lang": "id"}).text
     english = browser.get("/admin/me", params={"lang": "en"}).text
 
-    scores_id = re.search(r'<table id="scores">(.*?)</table>', indonesian, re.S)
-    scores_en = re.search(r'<table id="scores">(.*?)</table>', english, re.S)
+    scores_id = re.search(r'<table id="scores"[^>]*>(.*?)</table>', indonesian, re.S)
+    scores_en = re.search(r'<table id="scores"[^>]*>(.*?)</table>', english, re.S)
     assert scores_id and scores_en
     assert re.search(r"<td>\d+,\d\d</td>\s*<td>\d+,\d\d – \d+,\d\d</td>", scores_id.group(1))
     assert re.search(r"<td>\d+\.\d\d</td>\s*<td>\d+\.\d\d – \d+\.\d\d</td>", scores_en.group(1))

@@ -51,7 +51,7 @@ def _group_headings(page: str) -> list[str]:
 
 def _cell(page: str, element: str) -> list[str]:
     row = next(r for r in page.split("<tr>") if f"<td>{element} " in r)
-    return [cell.strip() for cell in re.findall(r"<td>([^<]*)</td>", row)[1:]]
+    return [cell.strip() for cell in re.findall(r"<td class=\"num\">([^<]*)</td>", row)]
 
 
 @pytest.fixture
