@@ -40,7 +40,7 @@ class FollowUpAction(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     period_key: Mapped[str] = mapped_column(String(32))  # scoring.periods.Period.key
-    period_label: Mapped[str] = mapped_column(String(32))
+    period_label: Mapped[str] = mapped_column(String(64))
     element: Mapped[str] = mapped_column(String(2))  # "u1".."u9"
     action: Mapped[str] = mapped_column(Text)
     responsible: Mapped[str] = mapped_column(String(200))
@@ -62,7 +62,7 @@ class PublishedReport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     period_key: Mapped[str] = mapped_column(String(32))
-    period_label: Mapped[str] = mapped_column(String(32))
+    period_label: Mapped[str] = mapped_column(String(64))
     period_end: Mapped[date] = mapped_column(Date)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     published_by_user_id: Mapped[int | None] = mapped_column(Integer)
