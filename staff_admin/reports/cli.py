@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.kernel.clock import utc_now
 from portal.kernel.db import make_engine, make_sessionmaker
-from portal.kernel.i18n import gettext
+from portal.kernel.i18n import gettext as translate
 from portal.kernel.models import Unit
 from portal.kernel.settings import LANGUAGES, Settings
 from staff_admin.access import ADMIN, Principal
@@ -52,7 +52,7 @@ def _skm(args: argparse.Namespace, settings: Settings, create_app: AppFactory) -
                     return 2
             run = choose_run(session, args.period)
             if isinstance(run, PeriodProblem):
-                message = gettext("en", run.message) % run.params if run.params else run.message
+                message = translate("en", run.message) % run.params if run.params else run.message
                 print(f"rating-portal report skm: {message}", file=sys.stderr)
                 return 2 if run.status == 400 else 1
             report = build_report(session, COMMAND_LINE, run, unit_id, utc_now(), settings.period_timezone)
