@@ -49,6 +49,8 @@ from staff_admin.jobs import routes as jobs_routes
 from staff_admin.masterdata import routes as masterdata_routes
 from staff_admin.periods import routes as periods_routes
 from staff_admin.public import routes as public_routes
+from staff_admin.reports import cli as reports_cli
+from staff_admin.reports import routes as reports_routes
 from staff_admin.review import routes as review_routes
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             staff_routes.PasswordController,
             dashboard_routes.DashboardController,
             dashboard_routes.RatingsController,
+            reports_routes.ReportsController,
             public_routes.PublicResultsController,
             *masterdata_routes.CONTROLLERS,
             periods_routes.PeriodsController,
@@ -162,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     complaints_cli.register(commands, create_app)
     retention.register(commands, create_app)
     jobs_cli.register(commands, create_app)
+    reports_cli.register(commands, create_app)
     backup.register(commands, create_app)
     args = parser.parse_args(argv)
     try:

@@ -15,6 +15,7 @@ from scoring.db import models as scoring_models
 from staff_admin import models as staff_models
 from staff_admin.jobs import models as job_models
 from staff_admin.periods import models as period_models
+from staff_admin.reports import models as report_models
 from staff_admin.review import models as appeal_models
 
 MODEL_MODULES = (
@@ -25,5 +26,6 @@ MODEL_MODULES = (
     period_models,
     appeal_models,
     job_models,
+    report_models,
 )
 metadata = Base.metadata

@@ -101,6 +101,8 @@ def shoot(browser, live: LiveServer, out: Path) -> list[Path]:
     save(head, "dashboard")
     save(head.locator("#elements"), "dashboard-elements")  # the SKM report per element
     save(head.locator("#officers"), "dashboard-officers")  # who needs attention first
+    head.goto(live.path("staff:report_skm") + f"?period={last_month(live.today)}")
+    save(head.locator(".skm-report"), "skm-report")  # the SKM report with its follow-up plan
     head.set_viewport_size({"width": 1280, "height": 1200})  # the first incident: evidence, effect, form
     head.goto(live.path("review:queue"))
     save(head, "review-queue")

@@ -60,8 +60,8 @@ output DIR/units.csv: unit_id, n_ratings, n_used, nrr_u1, nrr_u2, nrr_u3, nrr_u4
   one row per unit. n_ratings: all ratings; n_used: not excluded.
   nrr: mean answer per element over used ratings that answered it; ikm = sum(nrr)/9 x 25 rounded
   to 2 decimals (empty if an element has no answer); mutu: A >= 88.31 > B >= 76.61 > C >= 65.00 > D;
-  sample_target: Krejcie-Morgan minimum sample for N people served (N = --served value, else
-  n_ratings).
+  sample_target: Krejcie-Morgan minimum sample for N people served (N = --served value; empty
+  without it: the number of ratings is not the population).
 
 optional input --employees FILE (header row; unknown columns ignored): employee_id, nip, unit_id
   nip: the 18-digit NIP (birth date YYYYMMDD, appointment YYYYMM, gender digit 1 male / 2 female,
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="UNIT_ID=N",
         help="people served by a unit in the period, for its sample target; repeat per unit "
-        "(default: the unit's number of ratings)",
+        "(without it the unit's sample target is left empty: unknown)",
     )
     defaults = ScoringParams()
     parser.add_argument(

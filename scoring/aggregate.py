@@ -90,7 +90,8 @@ def unit_records(
     table: RatingTable, used: np.ndarray, served: Mapping[str, int] | None = None
 ) -> list[dict[str, Any]]:
     """One record per unit, columns as UNITS_COLUMNS, ordered by unit_id. N for the sample target is
-    served[unit_id] when given, else the unit's number of ratings."""
+    served[unit_id], the people the unit served; without it the target is unknown (None): the number
+    of ratings is no population, and taking it for one made every unit meet its target."""
     served = served or {}
     size = len(table.unit_labels)
     n_ratings = np.bincount(table.unit, minlength=size)
@@ -108,8 +109,9 @@ def unit_records(
         for element, name in enumerate(ELEMENT_CODES):
             count = counts[code, element]
             record[f"nrr_{name}"] = float(sums[code, element] / count) if count else None
-        people = served.get(label, int(n_ratings[code]))
-        record |= {"ikm": ikm, "mutu": mutu, "sample_target": sample_target(people)}
+        people = served.get(label)
+        target = None if people is None else sample_target(people)
+        record |= {"ikm": ikm, "mutu": mutu, "sample_target": target}
         records.append(record)
     return records
 

@@ -4,7 +4,9 @@ a unit head and HR find on the day the demo is loaded, each through the service 
 - Periods, as HR keeps them on the periods page: the last three months and the current month so far
   opened and queued for scoring, and the queued jobs run at once as `rating-portal worker --once`
   runs them (the last three months then wait to be closed); the previous quarter opened but not
-  scored yet. Scoring flags the demo's attacks, so the review queue has incidents.
+  scored yet. Scoring flags the demo's attacks, so the review queue has incidents. Before that, the
+  people each unit served in those months, entered as from the unit's register, so the SKM reports
+  know their sample targets; after it, the demo unit head's follow-up plans (staff_admin.reports.demo).
 - Complaint cases for the low ratings with a comment of the last six weeks, as the rating form opens
   them: in each unit the newest ones new, one past its due date, the older ones answered.
 - An appeal: the demo officer contests their lowest recent rating.
@@ -24,11 +26,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal.citizen.followup import LOW_RATING_MAX, ComplaintCase, due_date, local_date
 from portal.kernel.models import Rating, Unit
 from portal.kernel.settings import Settings
-from staff_admin.access import HR, OFFICER, Principal, principal_for
+from staff_admin.access import ADMIN, HR, OFFICER, UNIT_HEAD, Principal, principal_for
 from staff_admin.jobs.worker import Worker
 from staff_admin.models import User
 from staff_admin.periods import service as periods
 from staff_admin.periods.models import ScoringPeriod
+from staff_admin.reports.demo import enter_demo_volumes, write_demo_plans
 from staff_admin.review import appeals
 from staff_admin.review.models import Appeal
 from staff_admin.review.unlinkable import rating_reference
@@ -93,6 +96,9 @@ def load_demo_casework(
     now = clock()
     today = local_date(now, settings.period_timezone)
     months, quarter = demo_periods(today)
+    admin = _principal(session, "admin", ADMIN)
+    if admin is not None:  # the people served, before scoring, so the sample targets are known
+        enter_demo_volumes(session, admin, months, settings.period_timezone, clock)
     queued, still_open = [], []
     for label in [*months, quarter]:
         if session.scalar(select(ScoringPeriod.id).where(ScoringPeriod.label == label)) is not None:
@@ -110,6 +116,9 @@ def load_demo_casework(
         ScoringPeriod.label.in_(queued), ScoringPeriod.status == "scored"
     )
     scored = list(session.scalars(done.order_by(ScoringPeriod.start_date)))
+    head = _principal(session, "kepala.dukcapil", UNIT_HEAD)
+    if head is not None:  # last month's SKM report has a plan and the state of the one before
+        write_demo_plans(session, head, months[-3], months[-2], today, clock)
     cases = _open_cases(session, settings, now, today)
     appealed = _appeal(session, settings, now)
     return CaseworkSummary(scored, still_open, cases, appealed)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from portal.kernel.models import SKM_ELEMENTS
+from portal.kernel.profile import PROFILE_CODES, PROFILE_FIELDS
 
 COMMENT_MAX_LENGTH = 1000
 HONEYPOT_FIELD = "website"
@@ -44,6 +45,8 @@ class RatingInput:
     form_token: str
     honeypot_filled: bool = False
     contact: ContactInput | None = None  # only with explicit consent (portal.citizen.followup)
+    # The optional respondent profile (portal.kernel.profile): field -> code, None when not given.
+    profile: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,10 @@ def clean_comment(raw: str) -> str | None:
 
 def parse_rating_form(data: Mapping[str, object]) -> RatingInput:
     """Raises FormErrors with everything the citizen typed, so the page can show it again."""
-    values = {name: _first(data, name) for name in ("overall", *SKM_ELEMENTS, "comment", *CONTACT_FIELDS)}
+    values = {
+        name: _first(data, name)
+        for name in ("overall", *SKM_ELEMENTS, "comment", *CONTACT_FIELDS, *PROFILE_FIELDS)
+    }
     errors: dict[str, str] = {}
 
     overall = _score(values["overall"].strip())
@@ -101,6 +107,12 @@ def parse_rating_form(data: Mapping[str, object]) -> RatingInput:
     if comment is not None and len(comment) > COMMENT_MAX_LENGTH:
         errors["comment"] = N_("Please keep the comment to 1000 characters or fewer.")
     contact = parse_contact(values, errors)
+    profile: dict[str, str | None] = {}
+    for name in PROFILE_FIELDS:
+        raw = values[name].strip()
+        profile[name] = raw if raw in PROFILE_CODES[name] else None
+        if raw and profile[name] is None:
+            errors[name] = N_("That answer is not one of the choices.")
     form_token = _first(data, "form_token")
     if not form_token:
         errors["form"] = N_("This form is incomplete. Please submit it again.")
@@ -113,6 +125,7 @@ def parse_rating_form(data: Mapping[str, object]) -> RatingInput:
         form_token=form_token,
         honeypot_filled=bool(_first(data, HONEYPOT_FIELD).strip()),
         contact=contact,
+        profile=profile,
     )
 
 

@@ -334,6 +334,7 @@ def _values(c: _Checked) -> dict[str, Any]:
         overall=rating.overall,
         answers=rating.answers,
         comment=rating.comment,
+        profile=rating.profile,
         form_seconds=seconds_on_form(c.stamp.rendered_at, submission.now),
         device=submission.device,
         network=submission.network,

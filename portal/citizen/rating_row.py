@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from portal.kernel.hours import OpeningHours, is_open
 from portal.kernel.models import SKM_ELEMENTS
+from portal.kernel.profile import PROFILE_FIELDS
 
 
 class RatedCounter(Protocol):
@@ -32,6 +33,7 @@ def rating_row(
     overall: int,
     answers: Mapping[str, int | None],
     comment: str | None,
+    profile: Mapping[str, str | None],
     form_seconds: float | None,
     device: str | None,
     network: str | None,
@@ -40,7 +42,7 @@ def rating_row(
     """Every column a stored rating sets. `key` is its signed form's nonce (one form, one rating);
     `attribution` says how `employee_id` is known ("roster", "ticket"), and is "none" without one;
     `at` decides whether it came outside the counter's opening hours; an SKM element missing from
-    `answers` was not answered."""
+    `answers`, or a profile question missing from `profile`, was not answered."""
     return {
         "submission_key": key,
         "counter_id": counter.id,
@@ -53,6 +55,7 @@ def rating_row(
         "overall": overall,
         **{element: answers.get(element) for element in SKM_ELEMENTS},
         "comment": comment,
+        **{name: profile.get(name) for name in PROFILE_FIELDS},
         "form_seconds": form_seconds,
         "device_hash": device,
         "network_hash": network,

@@ -22,6 +22,7 @@ from portal.citizen.submit import Accepted, Outcome, ThanksPage, citizen_of, sub
 from portal.citizen.web import NO_COMPRESSION, CitizenPortal, render_kept
 from portal.kernel.errors import error_page
 from portal.kernel.models import SKM_ELEMENTS
+from portal.kernel.profile import PROFILE_FIELDS, PROFILE_QUESTIONS
 from portal.kernel.questionnaire import OVERALL_CHOICES, SKM_QUESTIONS
 from portal.kernel.security import DEVICE_COOKIE, FormStampError, new_device_token
 from portal.kernel.web import Portal, render
@@ -29,6 +30,8 @@ from portal.kernel.web import Portal, render
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PortalDep = NamedDependency[SkipValidation[CitizenPortal]]
 BLANK_FORM = "portal/rate.html"
+
+OPTIONAL_DETAIL = (*SKM_ELEMENTS, *PROFILE_FIELDS)  # opens "more detail" when given or wrong
 
 
 def blank_form_key(page: service.CounterPage, portal: Portal) -> tuple[Any, ...]:
@@ -83,9 +86,10 @@ def _form(
             "errors": errors or {},
             "overall_choices": OVERALL_CHOICES,
             "questions": SKM_QUESTIONS,
+            "profile_questions": PROFILE_QUESTIONS,
             "retention_days": portal.settings.contact_retention_days,
-            "detail_open": any((values or {}).get(u) for u in SKM_ELEMENTS)
-            or any(u in (errors or {}) for u in SKM_ELEMENTS),
+            "detail_open": any((values or {}).get(u) for u in OPTIONAL_DETAIL)
+            or any(u in (errors or {}) for u in OPTIONAL_DETAIL),
         }
 
     if not values and not errors and status_code == 200 and action is None and proof is None:

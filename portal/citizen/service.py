@@ -397,6 +397,7 @@ def submit_ticket_rating(
         overall=rating.overall,
         answers=rating.answers,
         comment=rating.comment,
+        profile=rating.profile,
         form_seconds=seconds_on_form(stamp.rendered_at, now),
         device=device_hash(settings.secret_key, citizen.device_token),
         network=network,

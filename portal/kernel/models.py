@@ -141,6 +141,11 @@ class Rating(Base):
     u8: Mapped[int | None] = mapped_column(SmallInteger)
     u9: Mapped[int | None] = mapped_column(SmallInteger)
     comment: Mapped[str | None] = mapped_column(String(1000))
+    # The optional respondent profile (portal.kernel.profile codes), reported only in aggregate.
+    gender: Mapped[str | None] = mapped_column(String(16))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    education: Mapped[str | None] = mapped_column(String(16))
+    occupation: Mapped[str | None] = mapped_column(String(16))
     form_seconds: Mapped[float | None] = mapped_column(Float)
     device_hash: Mapped[str | None] = mapped_column(String(64))
     network_hash: Mapped[str | None] = mapped_column(String(64))

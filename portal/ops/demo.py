@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from portal.citizen.rating_row import rating_row
 from portal.kernel.hours import STANDARD_OFFICE_HOURS, OpeningHours
 from portal.kernel.models import SKM_ELEMENTS, Counter, DutyShift, Employee, Rating, Unit
+from portal.kernel.profile import PROFILE_QUESTIONS
 from portal.kernel.security import keyed_hash
 from portal.kernel.settings import Settings
 
@@ -124,6 +125,8 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
     if session.scalar(select(Unit.id).where(Unit.code == ROOT_CODE)) is not None:
         return "demo data already loaded"
     rng = random.Random(2026)  # noqa: S311  (fake data, reproducible on purpose)
+    # The profile has its own generator, so the rest of the demo stays as it was without it.
+    profile_rng = random.Random(14_2017)  # noqa: S311
     today = today or datetime.now(ZoneInfo(TIMEZONE)).date()
     units: dict[str, Unit] = {}
     counters: list[Counter] = []
@@ -177,6 +180,7 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
             overall=overall,
             answers=answers or {},
             comment=comment,
+            profile=_profile(profile_rng) if answers else {},
             form_seconds=round(rng.lognormvariate(3.0, 0.5), 1),
             device=rng.choice(returning)
             if rng.random() < 0.08
@@ -290,3 +294,14 @@ def _mix_in_attacks(rng, counters, staff, today, add_rating, settings) -> None:
             device_hash=device(f"bot-{i}"),
             form_seconds=0.6,
         )
+
+
+def _profile(rng: random.Random) -> dict[str, str | None]:
+    """Half of those who answer the nine questions also fill in the profile, each question skipped
+    now and then."""
+    if rng.random() < 0.5:
+        return {}
+    return {
+        question.field: rng.choice(question.choices)[0] if rng.random() < 0.9 else None
+        for question in PROFILE_QUESTIONS
+    }

@@ -146,3 +146,18 @@ class CommentTheme(Base):
 
 
 NRR_COLUMNS = tuple(f"nrr_{u}" for u in SKM_ELEMENTS)
+
+
+class ServiceVolume(Base):
+    """How many people a unit served in a calendar month, counted from the unit's own register and
+    entered by its head: the N of the SKM sample target in months when the unit issued no queue
+    tickets (scoring.db.served). `month` is the month's first day."""
+
+    __tablename__ = "service_volumes"
+    __table_args__ = (CheckConstraint("people >= 0", name="people_not_negative"),)
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    people: Mapped[int] = mapped_column(Integer)
+    entered_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())

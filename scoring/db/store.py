@@ -47,6 +47,7 @@ from scoring.csvio import EXPORT_COLUMNS, write_ratings_csv
 from scoring.db import freeze
 from scoring.db.loading import load_period_table
 from scoring.db.models import BiasAuditResult, OfficerResult, RatingDecision, ScoringRun, UnitResult
+from scoring.db.served import served_for_scoring
 from scoring.db.themes import store_comment_themes
 from scoring.params import ScoringParams
 from scoring.periods import Period
@@ -217,6 +218,9 @@ def score_period(
         session, period, timezone, progress=on_chunk
     )  # streamed in chunks
     decisions = period_decisions(session, period, timezone)
+    if served is None:  # the people served, never the number of ratings (scoring.db.served)
+        today = started_at.astimezone(ZoneInfo(timezone)).date()
+        served = served_for_scoring(session, period, timezone, today)
     session.rollback()  # end the read transaction before the write one
     read = time.perf_counter()
     if progress:

@@ -3,7 +3,7 @@ the page is built from UnitResult alone ("publish unit results", docs/architectu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from staff_admin.dashboard.results import (
     scored_periods,
     unit_figures,
 )
+from staff_admin.reports.publishing import PublishedListing, published_reports
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,17 @@ class PublicResultsPage:
     run: ChosenRun | None
     problem: PeriodProblem | None
     units: list[UnitFigure]
+    reports: list[PublishedListing] = field(default_factory=list)  # the SKM reports units published
 
 
 def public_results(session: Session, period_text: str | None) -> PublicResultsPage:
     """Every unit's IKM, grade and respondents for the asked period (default: the latest scored)."""
     periods = scored_periods(session)
+    reports = published_reports(session)
     chosen = choose_run(session, period_text)
     if isinstance(chosen, PeriodProblem):
-        return PublicResultsPage(periods, None, _for_the_public(chosen, bool(period_text)), [])
-    return PublicResultsPage(periods, chosen, None, unit_figures(session, chosen.run_id))
+        return PublicResultsPage(periods, None, _for_the_public(chosen, bool(period_text)), [], reports)
+    return PublicResultsPage(periods, chosen, None, unit_figures(session, chosen.run_id), reports)
 
 
 def _for_the_public(problem: PeriodProblem, asked: bool) -> PeriodProblem:

@@ -288,6 +288,12 @@ def _import_update_preview(page: Any, live: LiveServer, ids: dict[str, int]) -> 
     submit(page, "form[enctype] button[type=submit]")
 
 
+def _last_month_report(page: Any, live: LiveServer, _ids: dict[str, int | str]) -> None:
+    """The SKM report of last month, the demo's whole scored month with a follow-up plan."""
+    last_month = live.today.replace(day=1) - timedelta(days=1)
+    page.goto(live.path("staff:report_skm") + f"?period={last_month:%Y-%m}")
+
+
 STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get there)
     "staff:login": ("anonymous", route("staff:login")),
     "staff:login (failed)": ("anonymous", _login_failed),
@@ -303,6 +309,9 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
         lambda page, live, ids: page.goto(live.path("staff:dashboard") + f"?counter={ids['counter']}"),
     ),
     "staff:ratings": ("kepala.dukcapil", route("staff:ratings")),
+    "staff:report_skm": ("kepala.dukcapil", _last_month_report),  # with its plan and the state of the last
+    "staff:report_skm (every unit)": ("hr", route("staff:report_skm", "?unit=all")),
+    "staff:report_volumes": ("kepala.dukcapil", route("staff:report_volumes")),
     "staff:ratings (bad filter)": ("admin", route("staff:ratings", "?overall=9")),
     "staff:masterdata": ("admin", route("staff:masterdata")),
     "staff:units": ("admin", route("staff:units")),
@@ -358,6 +367,8 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "audit:list (phone)": ("hr@phone", route("audit:list")),
     "me:home (phone)": ("petugas@phone", route("me:home")),
     "staff:ratings (phone)": ("kepala.dukcapil@phone", route("staff:ratings")),
+    "staff:report_skm (phone)": ("kepala.dukcapil@phone", _last_month_report),
+    "staff:report_volumes (phone)": ("kepala.dukcapil@phone", route("staff:report_volumes")),
     "review:queue (phone)": ("kepala.dukcapil@phone", route("review:queue")),
     "staff:period_bias_audit (phone)": ("hr@phone", _bias_audit),
     "staff:period_closing (phone)": ("hr@phone", route("staff:period_closing", period_id="period")),

@@ -243,3 +243,36 @@ def test_it_counts_every_phone_once(citizen: Citizen, db: Session) -> None:
         citizen.switch_phone()
         assert citizen.rate().status_code == 303
     assert db.scalar(select(func.count(Rating.id))) == 3
+
+
+def test_it_stores_the_optional_respondent_profile(citizen: Citizen, db: Session) -> None:
+    page = citizen.client.get(f"/r/{citizen.token}")
+    assert "Jenis kelamin" in page.text and "SD ke bawah" in page.text  # the questionnaire's own words
+
+    answer = citizen.rate("4", gender="p", age_band="30-39", education="s1", occupation="wirausaha")
+
+    assert answer.status_code == 303
+    (rating,) = stored(db)
+    assert (rating.gender, rating.age_band, rating.education, rating.occupation) == (
+        "p",
+        "30-39",
+        "s1",
+        "wirausaha",
+    )
+
+
+def test_it_leaves_the_profile_empty_when_not_given(citizen: Citizen, db: Session) -> None:
+    assert citizen.rate("2", gender="").status_code == 303
+
+    (rating,) = stored(db)
+    assert (rating.gender, rating.age_band, rating.education, rating.occupation) == (None, None, None, None)
+
+
+def test_it_refuses_a_profile_answer_that_is_not_a_choice(citizen: Citizen, db: Session) -> None:
+    answer = citizen.rate("4", age_band="<script>", occupation="pns")
+
+    assert answer.status_code == 422
+    assert errors_on(answer.text) == ["Jawaban itu bukan salah satu pilihan."]
+    assert 'value="pns" selected' in answer.text  # what was chosen is kept
+    assert "<details open>" in answer.text  # the optional part opens where the error is
+    assert stored(db) == []

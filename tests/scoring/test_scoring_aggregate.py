@@ -44,10 +44,10 @@ def test_it_leaves_excluded_ratings_out_of_the_index_but_counts_them():
     assert (unit["n_ratings"], unit["n_used"], unit["ikm"]) == (6, 3, 80.56)
 
 
-def test_it_uses_the_number_served_for_the_sample_target_when_given():
+def test_it_uses_the_number_served_for_the_sample_target_and_never_the_number_of_ratings():
     records = mixed_unit()
 
-    assert score(records).units[0]["sample_target"] == 3
+    assert score(records).units[0]["sample_target"] is None
     assert score(records, served={"U1": 1000}).units[0]["sample_target"] == 278
 
 
