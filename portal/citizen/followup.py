@@ -43,6 +43,10 @@ class ComplaintCase(Base):
     dismiss_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    # The response reached the citizen: by e-mail (the outbox sent it), or by WhatsApp or phone as
+    # the staff member who sent it marked (staff_admin.complaints.answers)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_via: Mapped[str | None] = mapped_column(String(16))
 
 
 class ContactDetails(Base):
