@@ -88,7 +88,6 @@ def complaint_overdue(session: Session, settings: Settings, now: datetime) -> It
 
 
 def incident(session: Session, settings: Settings, now: datetime) -> Iterator[Found]:
-    number_incidents(session, SYSTEM, settings.period_timezone, now)
     since = now - timedelta(days=settings.alert_incident_days)
     recent = (
         select(IncidentRating.incident_id)
@@ -205,6 +204,8 @@ def check(session: Session, settings: Settings, now: datetime) -> list[Alert]:
     transaction. Two checks at once (a slow one overtaken by the next cron run) store each situation
     once: the loser's transaction fails on the key and it checks again, finding the winner's alerts."""
     window = timedelta(minutes=settings.alert_low_window_minutes)
+    # The review queue's numbers first, in their own transaction (numbering commits or rolls back)
+    number_incidents(session, SYSTEM, settings.period_timezone, now)
     for attempt in range(3):
         try:
             new = [
