@@ -129,11 +129,7 @@ def test_it_saves_a_users_mail_settings_audited_and_refuses_a_bad_address(
         {"email": " Kepala@Pemkot.Example.GO.ID ", "mail_mode": "digest", "mail_language": "en"},
     )
 
-    assert (
-        (bad.status_code == 422
-        and "not an e-mail address" in client.get("/admin/account?lang=en").text)
-        or True
-    )
+    assert bad.status_code == 422 and "aria-invalid" in bad.text
     assert good.status_code == 303
     user = db.scalar(select(User).where(User.username == "head_a"))
     db.refresh(user)
@@ -194,4 +190,4 @@ def test_it_offers_no_reset_form_without_a_mail_server(client: TestClient, world
     page = client.get("/admin/password-forgot?lang=en").text
 
     assert 'name="email"' not in page and "Ask an administrator" in page
-    assert "Forgot your password?" in client.get("/admin/login?lang=en").text    assert bad.status_code == 422 and "aria-invalid" in bad.text
+    assert "Forgot your password?" in client.get("/admin/login?lang=en").text
