@@ -38,6 +38,8 @@ from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
 from staff_admin import retention
 from staff_admin import routes as staff_routes
+from staff_admin.alerts import cli as alerts_cli
+from staff_admin.alerts import routes as alerts_routes
 from staff_admin.audit_bias import routes as audit_bias_routes
 from staff_admin.audit_log import routes as audit_log_routes
 from staff_admin.complaints import cli as complaints_cli
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             staff_api.ResultsApiController,
             staff_routes.StaffController,
             staff_routes.PasswordController,
+            staff_routes.AccountController,
             dashboard_routes.DashboardController,
             dashboard_routes.RatingsController,
             reports_routes.ReportsController,
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             review_routes.OfficerController,
             review_routes.AppealsController,
             complaints_routes.ComplaintsController,
+            alerts_routes.AlertsController,
             audit_log_routes.AuditLogController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
@@ -167,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs_cli.register(commands, create_app)
     reports_cli.register(commands, create_app)
     backup.register(commands, create_app)
+    alerts_cli.register(commands, create_app)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

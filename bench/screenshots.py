@@ -92,6 +92,12 @@ def shoot(browser, live: LiveServer, out: Path) -> list[Path]:
     save(hr, "home-todo")
     hr.context.close()
 
+    alerts = browser.new_context(base_url=live.base_url, **DESK).new_page()
+    sign_in(alerts, live, "kepala.dukcapil")  # the unit head's home: the alerts first, then the to-do
+    alerts.set_viewport_size({"width": 1280, "height": 900})
+    save(alerts, "alerts")
+    alerts.context.close()
+
     # Last month: a whole scored month (the demo also scores the current month so far).
     dashboard = live.path("staff:dashboard") + f"?period={last_month(live.today)}"
     head = browser.new_context(base_url=live.base_url, **DESK).new_page()

@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction, create_app: AppFactory) -> No
     create.add_argument("--unit", metavar="CODE", help="the unit a unit head leads (its sub-units included)")
     create.add_argument("--nip", help="an officer's employee NIP")
     create.add_argument("--display-name")
+    create.add_argument("--email", help="where alerts and password reset links are sent (optional)")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(handler=_create_user)
 
@@ -78,6 +79,7 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
                 display_name=args.display_name,
                 unit_code=args.unit,
                 nip=args.nip,
+                email=args.email,
             )
             session.commit()
             print(f"created {user.role} {user.username!r} ({user.display_name})")

@@ -27,6 +27,7 @@ from portal.citizen.followup import LOW_RATING_MAX, ComplaintCase, due_date, loc
 from portal.kernel.models import Rating, Unit
 from portal.kernel.settings import Settings
 from staff_admin.access import ADMIN, HR, OFFICER, UNIT_HEAD, Principal, principal_for
+from staff_admin.alerts.rules import check
 from staff_admin.jobs.worker import Worker
 from staff_admin.models import User
 from staff_admin.periods import service as periods
@@ -52,12 +53,13 @@ class CaseworkSummary:
     periods_open: list[str]
     cases: int
     appeals: int
+    alerts: int = 0
 
     def __str__(self) -> str:
         return (
             f"demo casework: periods scored {', '.join(self.periods_scored) or 'none'}; "
             f"open to score {', '.join(self.periods_open) or 'none'}; "
-            f"{self.cases} complaint cases opened; {self.appeals} appeal(s)"
+            f"{self.cases} complaint cases opened; {self.appeals} appeal(s); {self.alerts} alert(s)"
         )
 
 
@@ -121,7 +123,9 @@ def load_demo_casework(
         write_demo_plans(session, head, months[-3], months[-2], today, clock)
     cases = _open_cases(session, settings, now, today)
     appealed = _appeal(session, settings, now)
-    return CaseworkSummary(scored, still_open, cases, appealed)
+    # as `rating-portal alerts` would find them today: the late cases, the fresh incidents, grades
+    alerts = len(check(session, settings, clock()))
+    return CaseworkSummary(scored, still_open, cases, appealed, alerts)
 
 
 def _open_cases(session: Session, settings: Settings, now: datetime, today: date) -> int:

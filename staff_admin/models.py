@@ -13,6 +13,7 @@ from portal.kernel.db import Base
 from portal.kernel.models import UTCDateTime
 
 ROLES = ("admin", "hr", "unit_head", "officer")
+MAIL_MODES = ("immediate", "digest", "none")  # how a user with an address gets alerts
 
 
 class User(Base):
@@ -23,6 +24,7 @@ class User(Base):
         # or (worse) be mistaken for someone else; the schema refuses both.
         CheckConstraint("role <> 'unit_head' OR unit_id IS NOT NULL", name="unit_head_has_unit"),
         CheckConstraint("role <> 'officer' OR employee_id IS NOT NULL", name="officer_has_employee"),
+        CheckConstraint(f"mail_mode IN {MAIL_MODES}", name="mail_mode_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +37,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Alerts and password reset links by e-mail (staff_admin.account); None: in the app only
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    mail_mode: Mapped[str] = mapped_column(String(16), default="immediate", server_default="immediate")
+    mail_language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
 
 
 class StaffSession(Base):

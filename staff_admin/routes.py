@@ -7,20 +7,23 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from portal.citizen.followup import local_date
 from portal.citizen.forms import N_
 from portal.kernel.hardening import request_address
 from portal.kernel.web import render
-from staff_admin import auth, cookies, csrf, passwords, service
+from staff_admin import account, auth, cookies, csrf, passwords, service
 from staff_admin.cookies import staff_cookies
 from staff_admin.kit.area import StaffArea, safe_next
 from staff_admin.kit.deps import Db, FormData, PortalDep, PrincipalDep, StaffDep
 from staff_admin.kit.listing import local_time
 from staff_admin.kit.pages import form_text, redirect_to, staff_page
 from staff_admin.kit.problems import Invalid
+from staff_admin.mail.messages import reset_mail
+from staff_admin.mail.smtp import Mail
+from staff_admin.models import User
 
 Next = Annotated[str | None, QueryParameter(name="next")]
 
@@ -89,7 +92,7 @@ class StaffController(StaffArea):
 
     @get("/", name="staff:home", sync_to_thread=True)
     def home(self, request: Request, staff: StaffDep) -> Template:
-        page = service.home(staff.db, staff.principal, local_date(staff.now(), staff.timezone))
+        page = service.home(staff.db, staff.principal, staff.now(), staff.timezone, request.state.language)
         return staff_page(request, "home.html", staff.principal, page=page)
 
     @get("/units/{unit_id:int}", name="staff:unit", sync_to_thread=True)
@@ -165,3 +168,53 @@ class PasswordController(StaffArea):
         except Invalid as failed:
             return _reset_page(request, token, _reset_target(db, portal, token), failed)
         return redirect_to(request, "staff:login", "?reset=1")
+
+    @get("/password-forgot", name="staff:password_forgot", sync_to_thread=False)
+    def forgot_form(self, request: Request, portal: PortalDep) -> Template:
+        sent = request.query_params.get("sent") == "1"
+        context = {"sent": sent, "mail_on": bool(portal.settings.smtp_url)}
+        return render(request, "staff_admin/password_forgot.html", context)
+
+    @post("/password-forgot", name="staff:password_forgot_submit", sync_to_thread=True, status_code=303)
+    def forgot(self, request: Request, data: FormData, db: Db, portal: PortalDep) -> Response:
+        """The same answer whatever the address; the mail goes out after it (account.send_now)."""
+        settings = portal.settings
+        links = account.request_reset(db, settings, form_text(data, "email"), portal.clock())
+        base = settings.base_url.rstrip("/")
+        mails = []
+        for link in links:
+            address = db.get(User, link.user_id)
+            url = base + request.app.route_reverse("staff:password_reset", token=link.token)
+            until = local_time(link.expires_at, settings.period_timezone)
+            mails.append(Mail(address.email, *reset_mail(link.username, url, until, address.mail_language)))
+        return Redirect(
+            request.app.route_reverse("staff:password_forgot") + "?sent=1",
+            status_code=303,
+            background=BackgroundTask(account.send_now, settings, mails),
+        )
+
+
+class AccountController(StaffArea):
+    """The signed-in user's own settings: the e-mail address, how alerts come, the mails' language."""
+
+    @get("/account", name="staff:account", sync_to_thread=True)
+    def account_form(self, request: Request, staff: StaffDep) -> Template:
+        form = account.account_settings(staff.db, staff.portal.settings, staff.principal)
+        saved = request.query_params.get("saved") == "1"
+        return staff_page(request, "account.html", staff.principal, form=form, saved=saved)
+
+    @post("/account", name="staff:account_save", sync_to_thread=True, status_code=303)
+    def save(self, request: Request, data: FormData, staff: StaffDep) -> Response:
+        try:
+            account.save_account(
+                staff.db,
+                staff.principal,
+                form_text(data, "email"),
+                form_text(data, "mail_mode"),
+                form_text(data, "mail_language"),
+                staff.now(),
+            )
+        except Invalid as failed:
+            form = account.account_settings(staff.db, staff.portal.settings, staff.principal)
+            return staff_page(request, "account.html", staff.principal, failed, form=form, saved=False)
+        return redirect_to(request, "staff:account", "?saved=1")

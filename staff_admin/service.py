@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from staff_admin.access import (
     require_unit,
     unit_scope,
 )
+from staff_admin.alerts.service import AlertRow, home_alerts
 from staff_admin.kit.records import get_or_404
 from staff_admin.todo import TodoItem, todo_list
 
@@ -38,6 +40,7 @@ class HomePage:
     role: str
     todo: list[TodoItem]
     units: list[UnitRow]
+    alerts: list[AlertRow]  # the newest of the last two weeks (staff_admin.alerts)
 
     @property
     def nothing_waits(self) -> bool:
@@ -78,9 +81,12 @@ def visible_units(session: Session, principal: Principal) -> list[UnitRow]:
     return _tree([row.tuple() for row in rows])
 
 
-def home(session: Session, principal: Principal, today: date) -> HomePage:
-    """The to-do list of the principal's role (staff_admin.todo), then the units they may open."""
+def home(session: Session, principal: Principal, now: datetime, tz: str, language: str) -> HomePage:
+    """The principal's newest alerts, the to-do list of their role (staff_admin.todo), then the units
+    they may open."""
+    today = now.astimezone(ZoneInfo(tz)).date()
     return HomePage(
+        alerts=home_alerts(session, principal, now, tz, language),
         display_name=principal.display_name,
         username=principal.username,
         role=principal.role,

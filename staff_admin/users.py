@@ -19,6 +19,10 @@ from staff_admin.models import ROLES, User
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
+# An address a mail server accepts: one @, a dot in the domain, no spaces or control characters. The
+# mail itself is the real test; this catches typing errors.
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+MAX_EMAIL_CHARS = 254
 # What a new account without a password holds: no argon2 hash, so no password ever matches it (and
 # creating a thousand accounts at once spends no time hashing passwords nobody will type).
 NO_PASSWORD = "!none"  # noqa: S105 (not a password: a hash nothing matches)
@@ -36,6 +40,18 @@ class NewLogin:
     note: str = ""
 
 
+def clean_email(value: str | None) -> str | None:
+    """The address as stored (trimmed; the domain in lower case), None for an empty one; UserError
+    for one that cannot be an address."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > MAX_EMAIL_CHARS or has_control_character(value) or not EMAIL_PATTERN.match(value):
+        raise UserError("e-mail: not an address such as nama@contoh.go.id")
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
 def new_password() -> str:
     return secrets.token_urlsafe(12)
 
@@ -51,6 +67,7 @@ def create_user(
     unit_code: str | None = None,
     nip: str | None = None,
     actor: int | None = None,
+    email: str | None = None,
 ) -> User:
     """Validates and stores a user (audited); the caller commits. `password` None: none yet, the
     account signs in only after its first reset link (staff_admin.passwords) has been used."""
@@ -93,10 +110,13 @@ def create_user(
         employee_id=employee_id,
         active=True,
         created_at=now,
+        email=clean_email(email),
     )
     session.add(user)
     session.flush()
     after = {"username": username, "role": role, "unit_id": unit_id, "employee_id": employee_id}
+    if user.email:
+        after["email"] = user.email
     audit.record(session, actor, "user.create", "user", user.id, None, after, at=now)
     return user
 

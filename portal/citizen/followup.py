@@ -7,16 +7,19 @@ live in their own table so they can be deleted after the retention period withou
 
 from __future__ import annotations
 
+import hmac
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.citizen.forms import RatingInput
 from portal.kernel.db import Base
 from portal.kernel.models import UTCDateTime
+from portal.kernel.security import keyed_hash
 from portal.kernel.settings import Settings
 
 CASE_STATUSES = ("new", "in_progress", "resolved", "dismissed")
@@ -43,6 +46,10 @@ class ComplaintCase(Base):
     dismiss_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    # The response reached the citizen: by e-mail (the outbox sent it), or by WhatsApp or phone as
+    # the staff member who sent it marked (staff_admin.complaints.answers)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_via: Mapped[str | None] = mapped_column(String(16))
 
 
 class ContactDetails(Base):
@@ -127,3 +134,42 @@ def open_case_if_needed(
             )
         )
     return case
+
+
+# The thank-you page learns its case from the redirect's query: the number with a keyed signature,
+# so only the citizen who sent the rating sees its due date (a number alone would let anyone look
+# up any case).
+CASE_REFERENCE_CHARS = 16
+
+
+def case_reference(secret_key: str, case_id: int) -> str:
+    return f"{case_id}-{keyed_hash(secret_key, 'thanks-case', str(case_id))[:CASE_REFERENCE_CHARS]}"
+
+
+def case_from_reference(secret_key: str, reference: str | None) -> int | None:
+    number, _, signature = (reference or "").partition("-")
+    if not number.isdigit() or len(number) > 12:
+        return None
+    expected = case_reference(secret_key, int(number)).partition("-")[2]
+    return int(number) if hmac.compare_digest(signature, expected) else None
+
+
+@dataclass(frozen=True)
+class CaseForCitizen:
+    """What the thank-you page tells about the case a rating opened."""
+
+    id: int
+    due_on: date
+    answer_by: str  # "email", "phone" (WhatsApp, SMS or a call) or "none" (no contact details given)
+
+
+def case_for_citizen(session: Session, case_id: int) -> CaseForCitizen | None:
+    row = session.execute(
+        select(ComplaintCase.id, ComplaintCase.due_on, ContactDetails.email, ContactDetails.phone)
+        .outerjoin(ContactDetails, ContactDetails.case_id == ComplaintCase.id)
+        .where(ComplaintCase.id == case_id)
+    ).first()
+    if row is None:
+        return None
+    answer_by = "email" if row.email else "phone" if row.phone else "none"
+    return CaseForCitizen(row.id, row.due_on, answer_by)

@@ -22,6 +22,7 @@ from portal.citizen.forms import RatingInput
 from portal.citizen.rating_row import rating_row, seconds_on_form
 from portal.citizen.service import (
     SUBMIT_WINDOW_SECONDS,
+    CaseOpened,
     Citizen,
     Flooded,
     FormExpired,
@@ -60,7 +61,7 @@ class Submission:
 
 # What a submission comes to: an outcome, or the refusal (UnknownCounter, FormExpired, Flooded) the
 # handler turns into a page; in a batch, also an unexpected error that failed this submission alone.
-Result = SubmitOutcome | Exception
+Result = SubmitOutcome | CaseOpened | Exception
 
 
 @dataclass(frozen=True)
@@ -248,13 +249,16 @@ def _store(
         (with_case if case_needed(c.submission.rating) else plain).append(c)
     if plain:
         _insert_many(session, [_values(c) for c in plain])
+    for c in plain:
+        results[c.index] = SubmitOutcome.STORED
     for c in with_case:  # a case refers to its rating: inserted alone for the id
         rating_id = session.execute(_INSERT_RATING, _values(c)).inserted_primary_key[0]
         given = c.submission.rating
         stored = StoredRating(rating_id, c.counter.unit_id, given.overall, given.comment)
-        open_case_if_needed(session, settings, stored, given, c.submission.now)
-    for c in to_store:
-        results[c.index] = SubmitOutcome.STORED
+        case = open_case_if_needed(session, settings, stored, given, c.submission.now)
+        assert case is not None  # case_needed said so
+        session.flush()  # the case's number, for the thank-you page
+        results[c.index] = CaseOpened(case.id)
     session.commit()
     assert all(result is not None for result in results)
     return results  # type: ignore[return-value]

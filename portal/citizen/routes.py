@@ -17,8 +17,9 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from portal.citizen import proofs, qr, service
+from portal.citizen.followup import CaseForCitizen, case_for_citizen, case_from_reference, case_reference
 from portal.citizen.forms import N_, FormErrors, parse_rating_form
-from portal.citizen.submit import Accepted, Outcome, ThanksPage, citizen_of, submit
+from portal.citizen.submit import CASE_PARAM, Accepted, Outcome, ThanksPage, citizen_of, submit
 from portal.citizen.web import NO_COMPRESSION, CitizenPortal, render_kept
 from portal.kernel.errors import error_page
 from portal.kernel.models import SKM_ELEMENTS
@@ -54,6 +55,11 @@ def _page_read(portal: Portal, token: str, now: datetime) -> tuple[service.Count
             return service.counter_page_until(connection, token, now)
         except service.UnknownCounter:
             raise NotFoundException("unknown counter") from None
+
+
+def _case_for_citizen(portal: Portal, case_id: int) -> CaseForCitizen | None:
+    with portal.sessions() as db:
+        return case_for_citizen(db, case_id)
 
 
 async def _counter_page(portal: CitizenPortal, token: str) -> service.CounterPage:
@@ -211,7 +217,11 @@ class CitizenController(Controller):
     @get("/{token:str}/terima-kasih", name="portal:thanks")
     async def thanks(self, request: Request, token: FromPath[str], portal: PortalDep) -> Response:
         page = await _counter_page(portal, token)
-        return render_kept(request, "portal/thanks.html", lambda: {"page": page}, key=page)
+        case_id = case_from_reference(portal.settings.secret_key, request.query_params.get(CASE_PARAM))
+        if case_id is not None:  # the rating opened a case: its own page, not a kept one
+            case = await sync_to_thread(_case_for_citizen, portal, case_id)
+            return render(request, "portal/thanks.html", {"page": page, "case": case})
+        return render_kept(request, "portal/thanks.html", lambda: {"page": page, "case": None}, key=page)
 
     @get("/{token:str}/poster", name="portal:poster", sync_to_thread=True)
     def poster(self, request: Request, token: FromPath[str], portal: PortalDep) -> Template:
@@ -288,10 +298,14 @@ class TicketController(Controller):
                 return _closed_ticket(request, db, portal, token, rejected.reason)
             if outcome is service.SubmitOutcome.ALREADY_USED:
                 return _closed_ticket(request, db, portal, token, "reused")
+            case_query = ""
+            if isinstance(outcome, service.CaseOpened):
+                reference = case_reference(portal.settings.secret_key, outcome.case_id)
+                case_query = f"&{CASE_PARAM}={reference}"
             return Redirect(
                 # a path, never an absolute URL from the request's Host header
                 request.app.route_reverse("portal:ticket_thanks", token=token)
-                + f"?lang={request.state.language}",
+                + f"?lang={request.state.language}{case_query}",
                 status_code=303,
             )
 
@@ -311,7 +325,9 @@ class TicketController(Controller):
                 page = service.ticket_thanks_page(db, portal.settings, portal.clock(), token)
             except service.UnknownCounter:
                 raise NotFoundException("unknown ticket") from None
-            return render(request, "portal/thanks.html", {"page": page})
+            case_id = case_from_reference(portal.settings.secret_key, request.query_params.get(CASE_PARAM))
+            case = case_for_citizen(db, case_id) if case_id is not None else None
+            return render(request, "portal/thanks.html", {"page": page, "case": case})
 
 
 class _TicketClosed(Exception):

@@ -51,6 +51,7 @@ class CounterPage:
     unit_name: str
     officer: OfficerView | None
     is_open: bool
+    unit_id: int = 0  # for the link to the unit's line of the public results
 
 
 class UnknownCounter(LookupError):
@@ -72,6 +73,14 @@ class ProofRejected(ValueError):
         super().__init__(f"{kind}:{reason}")
         self.kind = kind
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class CaseOpened:
+    """Stored, and the rating opened a complaint case (portal.citizen.followup): the thank-you page
+    tells the citizen its number, due date and how the answer will come."""
+
+    case_id: int
 
 
 class SubmitOutcome(enum.Enum):
@@ -113,6 +122,7 @@ def page_for_counter(
         unit_name=unit_name or "",
         officer=OfficerView(officer.name, officer.photo_path) if officer else None,
         is_open=is_open(counter.opening_hours, counter.timezone, now),
+        unit_id=counter.unit_id,
     )
 
 
@@ -144,6 +154,7 @@ def _page_of(row: Row, now: datetime) -> CounterPage:
         unit_name=row.unit_name or "",
         officer=OfficerView(row.officer_name, row.officer_photo_path) if row.officer_id else None,
         is_open=is_open(row.opening_hours, row.timezone, now),
+        unit_id=row.unit_id,
     )
 
 
@@ -413,11 +424,13 @@ def submit_ticket_rating(
             .values(rating_id=stored.id)
             .execution_options(synchronize_session=False)
         )
-        open_case_if_needed(session, settings, stored, rating, now)
+        case = open_case_if_needed(session, settings, stored, rating, now)
+        if case is not None:
+            session.flush()  # the case's number, for the thank-you page
         session.commit()
     except IntegrityError:
         session.rollback()
         if session.scalar(select(Rating.id).where(Rating.submission_key == stamp.nonce)) is None:
             raise
         return SubmitOutcome.DUPLICATE
-    return SubmitOutcome.STORED
+    return CaseOpened(case.id) if case is not None else SubmitOutcome.STORED

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 
+from portal.citizen.followup import case_reference
 from portal.citizen.forms import RatingInput
 from portal.citizen.intake import Submission
-from portal.citizen.service import Citizen, SubmitOutcome
+from portal.citizen.service import CaseOpened, Citizen, SubmitOutcome
 from portal.citizen.web import CitizenPortal
 from portal.kernel.security import DEVICE_COOKIE, client_address
 from portal.kernel.settings import Settings
 
 THANKS_ROUTE = "portal:thanks"
+CASE_PARAM = "kasus"  # the thank-you page's signed reference to the case the rating opened
 _SLOT = "{token}"
 
 
@@ -37,8 +39,9 @@ class ThanksPage:
         before, after = app.route_reverse(THANKS_ROUTE, token=_SLOT).split(_SLOT)
         return cls(before, after)
 
-    def location(self, token: str, language: str) -> str:
-        return f"{self.before}{token}{self.after}?lang={language}"
+    def location(self, token: str, language: str, case: str | None = None) -> str:
+        case_query = f"&{CASE_PARAM}={case}" if case else ""
+        return f"{self.before}{token}{self.after}?lang={language}{case_query}"
 
 
 @dataclass(frozen=True)
@@ -76,4 +79,7 @@ async def submit(
         return refused
     if outcome is SubmitOutcome.THROTTLED:
         return outcome
+    if isinstance(outcome, CaseOpened):
+        reference = case_reference(portal.settings.secret_key, outcome.case_id)
+        return Accepted(thanks.location(token, citizen.language, reference))
     return Accepted(thanks.location(token, citizen.language))

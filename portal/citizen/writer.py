@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.citizen.intake import Result, Submission, submit_ratings
-from portal.citizen.service import SubmitOutcome
+from portal.citizen.service import CaseOpened, SubmitOutcome
 from portal.kernel.security import FormSigner
 from portal.kernel.settings import Settings
 
@@ -125,7 +125,7 @@ class RatingIntake:
     ) -> RatingIntake:
         return cls(DatabaseStore(engine, sessions, settings, signer))
 
-    async def submit(self, submission: Submission) -> SubmitOutcome:
+    async def submit(self, submission: Submission) -> SubmitOutcome | CaseOpened:
         """Waits until the submission's batch is committed; raises its refusal, if any."""
         loop = asyncio.get_running_loop()
         waiting = _Waiting(submission, loop, loop.create_future())

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +83,40 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return parts
 
 
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+
+
+def _smtp_url(env: Mapping[str, str], name: str) -> str:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (a bad port raises)
+    except ValueError:
+        raise SettingsError(f"{name} has a bad port") from None
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        # never echo the value: it may hold the password
+        raise SettingsError(
+            f"{name} must look like smtp+starttls://user:password@host:587 ({', '.join(SMTP_SCHEMES)})"
+        )
+    return value
+
+
+def _mail_from(env: Mapping[str, str]) -> str:
+    value = (env.get("MAIL_FROM") or "").strip()
+    if env.get("SMTP_URL", "").strip() and "@" not in value:
+        raise SettingsError("MAIL_FROM must be an e-mail address when SMTP_URL is set")
+    return value
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if not 0 < value < 1:
+        raise SettingsError(f"{name} must be between 0 and 1 (e.g. 0.5), got {value}")
+    return value
+
+
 def _dev_secret(var_dir: Path) -> str:
     """A per-checkout key so `make run` works out of the box; production must set SECRET_KEY."""
     path = var_dir / "secret_key"
@@ -146,6 +181,22 @@ class Settings:
     # `rating-portal retention` (longer than any scoring period); JSON access log on standard error
     hash_retention_days: int = 400
     access_log: bool = True
+    # E-mail (staff_admin.mail): smtp://, smtp+starttls:// or smtps://user:password@host:port; empty
+    # keeps alerts in the app only. MAIL_FROM is the sender every mail carries.
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = ""
+    smtp_timeout_seconds: int = 20
+    mail_max_attempts: int = 12  # a mail failing this often is given up (the alert stays in the app)
+    # Alerts (staff_admin.alerts, `rating-portal alerts`): a counter whose last ratings (at most
+    # ALERT_LOW_LAST_RATINGS, within ALERT_LOW_WINDOW_MINUTES, at least ALERT_LOW_MIN_RATINGS of them)
+    # hold more than ALERT_LOW_SHARE ratings of 1 or 2; detector incidents with a rating in the last
+    # ALERT_INCIDENT_DAYS days; grade falls in periods scored in the last ALERT_GRADE_DAYS days
+    alert_low_share: float = 0.5
+    alert_low_last_ratings: int = 20
+    alert_low_window_minutes: int = 60
+    alert_low_min_ratings: int = 5
+    alert_incident_days: int = 2
+    alert_grade_days: int = 7
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -210,6 +261,16 @@ class Settings:
             contact_retention_days=_int(env, "CONTACT_RETENTION_DAYS", 90, minimum=1),
             hash_retention_days=_int(env, "HASH_RETENTION_DAYS", 400, minimum=1),
             access_log=_flag(env, "ACCESS_LOG", True),
+            smtp_url=_smtp_url(env, "SMTP_URL"),
+            mail_from=_mail_from(env),
+            smtp_timeout_seconds=_int(env, "SMTP_TIMEOUT_SECONDS", 20, minimum=1),
+            mail_max_attempts=_int(env, "MAIL_MAX_ATTEMPTS", 12, minimum=1),
+            alert_low_share=_share(env, "ALERT_LOW_SHARE", 0.5),
+            alert_low_last_ratings=_int(env, "ALERT_LOW_LAST_RATINGS", 20, minimum=1),
+            alert_low_window_minutes=_int(env, "ALERT_LOW_WINDOW_MINUTES", 60, minimum=1),
+            alert_low_min_ratings=_int(env, "ALERT_LOW_MIN_RATINGS", 5, minimum=1),
+            alert_incident_days=_int(env, "ALERT_INCIDENT_DAYS", 2, minimum=1),
+            alert_grade_days=_int(env, "ALERT_GRADE_DAYS", 7, minimum=1),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from staff_admin.complaints import service
+from staff_admin.complaints import answers, service
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
 from staff_admin.kit.notes import DecisionRefused
@@ -17,7 +17,16 @@ def _case_page(
     request: Request, staff: StaffRequest, case_id: int, refused: DecisionRefused | None = None
 ) -> Template:
     case = service.case_detail(staff.db, staff.principal, staff.now(), staff.timezone, case_id)
-    return staff_page(request, "complaints/case.html", staff.principal, refused, case=case)
+    mail_on = bool(staff.portal.settings.smtp_url)
+    return staff_page(
+        request,
+        "complaints/case.html",
+        staff.principal,
+        refused,
+        case=case,
+        mail_on=mail_on,
+        channels=answers.ANSWER_CHANNELS,
+    )
 
 
 class ComplaintsController(StaffArea):
@@ -36,7 +45,16 @@ class ComplaintsController(StaffArea):
     def step(self, request: Request, case_id: FromPath[int], data: FormData, staff: StaffDep) -> Response:
         action, text = form_text(data, "action"), form_text(data, "text")
         try:
-            service.transition(staff.db, staff.principal, staff.now(), case_id, action, text)
+            mail = bool(staff.portal.settings.smtp_url)
+            service.transition(staff.db, staff.principal, staff.now(), case_id, action, text, mail)
+        except DecisionRefused as refused:
+            return _case_page(request, staff, case_id, refused)
+        return redirect_to(request, "complaints:case", case_id=case_id)
+
+    @post("/{case_id:int}/answered", name="complaints:answered", sync_to_thread=True, status_code=303)
+    def answered(self, request: Request, case_id: FromPath[int], data: FormData, staff: StaffDep) -> Response:
+        try:
+            answers.mark_answered(staff.db, staff.principal, staff.now(), case_id, form_text(data, "via"))
         except DecisionRefused as refused:
             return _case_page(request, staff, case_id, refused)
         return redirect_to(request, "complaints:case", case_id=case_id)

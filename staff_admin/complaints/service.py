@@ -4,7 +4,7 @@ overdue count for dashboards, and the purge of contact details after the retenti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from portal.citizen.forms import N_
 from portal.kernel.models import Counter, Employee, Rating, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
+from staff_admin.complaints.answers import ReplyLinks, mail_status, queue_response, reply_links
 from staff_admin.kit.listing import local_time
 from staff_admin.kit.notes import DecisionRefused, required_note
 
@@ -58,6 +59,10 @@ class CaseRow:
     response: str | None
     dismiss_reason: str | None
     contact: Contact | None  # None: none given, or already deleted
+    answered_at: datetime | None = None  # the response reached the citizen (staff_admin.complaints.answers)
+    answered_via: str | None = None
+    mail_status: str | None = None  # the response mail's state in the outbox, if one was queued
+    reply: ReplyLinks | None = None  # on the case page of a resolved case with contact details
 
     @property
     def is_open(self) -> bool:
@@ -110,6 +115,8 @@ def _row(row, today: date, tz: str, with_contact: bool) -> CaseRow:
         response=case.response,
         dismiss_reason=case.dismiss_reason,
         contact=Contact(contact.name, contact.phone, contact.email) if contact and with_contact else None,
+        answered_at=local_time(case.answered_at, tz) if case.answered_at else None,
+        answered_via=case.answered_via,
     )
 
 
@@ -135,7 +142,11 @@ def case_detail(session: Session, principal: Principal, now: datetime, tz: str, 
     row = session.execute(_query(principal).where(ComplaintCase.id == case_id)).first()
     if row is None:
         raise NotFound(f"complaint {case_id}")
-    return _row(row.tuple(), local_date(now, tz), tz, with_contact=True)
+    case = _row(row.tuple(), local_date(now, tz), tz, with_contact=True)
+    reply = None
+    if case.status == "resolved" and case.contact and case.response:
+        reply = reply_links(case.contact.phone, case.contact.email, case.id, case.response)
+    return replace(case, mail_status=mail_status(session, case_id), reply=reply)
 
 
 def overdue_count(
@@ -174,8 +185,16 @@ def waiting_counts(session: Session, principal: Principal, today: date) -> tuple
 
 
 def transition(
-    session: Session, principal: Principal, now: datetime, case_id: int, action: str, text: str | None
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    case_id: int,
+    action: str,
+    text: str | None,
+    mail: bool = False,
 ) -> ComplaintCase:
+    """A step of the workflow, audited. Resolving with `mail` (SMTP_URL is set) queues the response
+    to a citizen who gave an e-mail address."""
     _can_work(principal)
     case = session.scalar(
         select(ComplaintCase).where(ComplaintCase.id == case_id, unit_scope(principal, ComplaintCase.unit_id))
@@ -201,6 +220,8 @@ def transition(
         case.closed_at = now
     after = {"status": target}
     audit.record(session, principal, f"complaint.{action}", "complaint", case.id, before, after, note, at=now)
+    if action == "resolve" and mail:
+        queue_response(session, case, now)
     session.commit()
     return case
 

@@ -26,7 +26,7 @@ def rated(db: Session, world: World, settings: Settings, clock: FakeClock) -> Ra
 
 
 def _cells(html: str, unit: str) -> str:
-    match = re.search(rf'<tr><th scope="row">{re.escape(unit)}</th>(.*?)</tr>', html, re.S)
+    match = re.search(rf'<tr[^>]*><th scope="row">{re.escape(unit)}</th>(.*?)</tr>', html, re.S)
     assert match, unit
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
 
