@@ -38,7 +38,6 @@ from staff_admin import api as staff_api
 from staff_admin import cli as staff_cli
 from staff_admin import retention
 from staff_admin import routes as staff_routes
-from staff_admin.alerts import cli as alerts_cli
 from staff_admin.alerts import routes as alerts_routes
 from staff_admin.audit_bias import routes as audit_bias_routes
 from staff_admin.audit_log import routes as audit_log_routes
@@ -48,6 +47,7 @@ from staff_admin.cookies import STAFF_PATH
 from staff_admin.dashboard import routes as dashboard_routes
 from staff_admin.jobs import cli as jobs_cli
 from staff_admin.jobs import routes as jobs_routes
+from staff_admin.mail import cli as mail_cli
 from staff_admin.masterdata import routes as masterdata_routes
 from staff_admin.periods import routes as periods_routes
 from staff_admin.public import routes as public_routes
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs_cli.register(commands, create_app)
     reports_cli.register(commands, create_app)
     backup.register(commands, create_app)
-    alerts_cli.register(commands, create_app)
+    mail_cli.register(commands, create_app)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

@@ -15,7 +15,6 @@ from scoring.db import models as scoring_models
 from staff_admin import models as staff_models
 from staff_admin.alerts import models as alert_models
 from staff_admin.jobs import models as job_models
-from staff_admin.mail import models as mail_models
 from staff_admin.periods import models as period_models
 from staff_admin.reports import models as report_models
 from staff_admin.review import models as appeal_models
@@ -29,7 +28,6 @@ MODEL_MODULES = (
     appeal_models,
     job_models,
     alert_models,
-    mail_models,
     report_models,
 )
 metadata = Base.metadata

@@ -31,7 +31,7 @@ from staff_admin.access import ADMIN, Principal
 from staff_admin.alerts.audience import immediate_recipients
 from staff_admin.alerts.models import Alert
 from staff_admin.kit.reasons import reason_codes
-from staff_admin.mail.models import OutboxMail
+from staff_admin.models import OutboxMail
 from staff_admin.review.incidents import number_incidents, pending
 from staff_admin.review.models import IncidentRating
 

@@ -18,7 +18,7 @@ from portal.citizen.forms import N_
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
 from staff_admin.kit.notes import DecisionRefused
-from staff_admin.mail.models import OutboxMail
+from staff_admin.models import OutboxMail
 
 ANSWER_CHANNELS = {
     "email": N_("E-mail"),

@@ -26,9 +26,8 @@ from staff_admin.alerts.service import rows_by_id
 from staff_admin.kit.listing import local_time
 from staff_admin.mail import messages
 from staff_admin.mail.messages import UrlFor
-from staff_admin.mail.models import OutboxMail
 from staff_admin.mail.smtp import Mail, Mailer
-from staff_admin.models import User
+from staff_admin.models import OutboxMail, User
 
 log = logging.getLogger("rating_portal.mail")
 CLAIM = timedelta(minutes=10)  # a sender that died mid-way leaves its mail to the next one after this

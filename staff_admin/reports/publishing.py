@@ -80,14 +80,6 @@ def publish(
     return row
 
 
-def published_at(session: Session, unit_id: int, period_key: str) -> datetime | None:
-    return session.scalar(
-        select(PublishedReport.published_at).where(
-            PublishedReport.unit_id == unit_id, PublishedReport.period_key == period_key
-        )
-    )
-
-
 @dataclass(frozen=True)
 class PublishedListing:
     id: int

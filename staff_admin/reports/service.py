@@ -41,6 +41,7 @@ from staff_admin.dashboard.kept import kept_sums, total
 from staff_admin.dashboard.labels import MUTU_NAMES
 from staff_admin.dashboard.results import ChosenRun, PeriodOption, PeriodProblem, choose_run, scored_periods
 from staff_admin.dashboard.themes import ThemeFigure, unit_themes
+from staff_admin.reports.models import PublishedReport
 from staff_admin.reports.plans import PLAN_ROLES, ActionView, Plan, previous_plan, unit_plan
 from staff_admin.reports.profile import ProfileQuestionFigures, respondent_profile
 
@@ -139,6 +140,14 @@ class ReportPage:
     notes: list[str] = field(default_factory=list)
 
 
+def published_at(session: Session, unit_id: int, period_key: str) -> datetime | None:
+    return session.scalar(
+        select(PublishedReport.published_at).where(
+            PublishedReport.unit_id == unit_id, PublishedReport.period_key == period_key
+        )
+    )
+
+
 def period_kind(label: str) -> str:
     return next((kind for pattern, kind in KINDS if pattern.match(label)), OTHER_KIND)
 
@@ -187,8 +196,6 @@ def report_page(
     report = build_report(session, principal, chosen, unit_id, now, tz)
     published = None
     if unit_id is not None:
-        from staff_admin.reports.publishing import published_at  # publishing renders this module's report
-
         published = published_at(session, unit_id, chosen.key)
     return ReportPage(
         periods,

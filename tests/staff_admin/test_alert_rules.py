@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from portal.kernel.settings import Settings
 from staff_admin.alerts.models import Alert
 from staff_admin.alerts.rules import check
-from staff_admin.mail.models import OutboxMail
-from staff_admin.models import User
+from staff_admin.models import OutboxMail, User
 from tests.conftest import FakeClock
 from tests.staff_admin.alert_world import (
     burst,

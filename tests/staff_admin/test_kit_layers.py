@@ -28,6 +28,10 @@ SIBLING_ARROWS = {
     ("audit_bias", "periods"),  # the bias audit page is per scoring period
     ("audit_bias", "dashboard"),  # and names categories with the dashboard's labels
     ("periods", "review"),  # closing a period counts its pending reviews and open appeals
+    ("reports", "dashboard"),  # the SKM report reuses the dashboard's elements, kept sums and themes
+    ("public", "reports"),  # the public page lists the published SKM reports
+    ("alerts", "review"),  # a new detector incident is an alert
+    ("mail", "alerts"),  # the outbox writes the alerts' mails to their recipients
 }
 
 

@@ -33,7 +33,7 @@ def _text(html: str) -> str:
 
 
 def _public_row(html: str, unit: str) -> str:
-    match = re.search(rf'<tr><th scope="row">{re.escape(unit)}</th>(.*?)</tr>', html, re.S)
+    match = re.search(rf'<tr[^>]*><th scope="row">{re.escape(unit)}</th>(.*?)</tr>', html, re.S)
     assert match, unit
     return _text(match.group(1))
 

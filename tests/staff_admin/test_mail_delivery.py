@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from app import create_app
 from portal.kernel.settings import Settings
-from staff_admin.alerts.cli import url_maker
 from staff_admin.alerts.models import Alert
 from staff_admin.alerts.rules import check
-from staff_admin.mail.models import OutboxMail
+from staff_admin.mail.cli import url_maker
 from staff_admin.mail.outbox import deliver, queue_digests
 from staff_admin.mail.smtp import Mailer
+from staff_admin.models import OutboxMail
 from tests.conftest import FakeClock
 from tests.staff_admin.alert_world import give_email, grade_fell, low_ratings, open_case
 from tests.staff_admin.casework import counter_for, rating

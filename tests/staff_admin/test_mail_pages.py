@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import create_app
 from portal.citizen.followup import ComplaintCase
 from portal.kernel.settings import Settings
-from staff_admin.alerts.cli import url_maker
+from staff_admin.mail.cli import url_maker
 from staff_admin.mail.outbox import deliver
 from staff_admin.mail.smtp import Mailer
 from staff_admin.models import AuditEntry, User
