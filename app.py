@@ -49,7 +49,9 @@ from staff_admin.jobs import routes as jobs_routes
 from staff_admin.masterdata import routes as masterdata_routes
 from staff_admin.periods import routes as periods_routes
 from staff_admin.public import routes as public_routes
+from staff_admin.recognition import routes as recognition_routes
 from staff_admin.review import routes as review_routes
+from staff_admin.targets import routes as targets_routes
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
 STATIC_DIR = REPO_ROOT / "static"
@@ -111,6 +113,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             review_routes.AppealsController,
             complaints_routes.ComplaintsController,
             audit_log_routes.AuditLogController,
+            targets_routes.TargetsController,
+            recognition_routes.RecognitionController,
+            recognition_routes.EvidenceController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         dependencies={

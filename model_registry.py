@@ -16,6 +16,7 @@ from staff_admin import models as staff_models
 from staff_admin.jobs import models as job_models
 from staff_admin.periods import models as period_models
 from staff_admin.review import models as appeal_models
+from staff_admin.targets import models as target_models
 
 MODEL_MODULES = (
     portal_models,
@@ -25,5 +26,6 @@ MODEL_MODULES = (
     period_models,
     appeal_models,
     job_models,
+    target_models,
 )
 metadata = Base.metadata

@@ -6,7 +6,7 @@ a rating's page and a contest name it by an opaque reference."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from staff_admin.kit.listing import local_time
 from staff_admin.kit.notes import DecisionRefused, required_note
 from staff_admin.kit.reasons import Reason, explain, reason_codes
 from staff_admin.kit.records import all_or_nothing
+from staff_admin.recognition.service import OwnSignals, own_signals
 from staff_admin.review.models import Appeal
 from staff_admin.review.service import record_decision
 from staff_admin.review.unlinkable import (
@@ -105,6 +106,8 @@ class OfficerPage:
     scores: list[PeriodScore]
     groups: list[RatingGroup]
     min_per_day: int = MIN_RATINGS_PER_DAY
+    # closed periods with recognition, development and the IKI in plain words (staff_admin.recognition)
+    closed: list[OwnSignals] = field(default_factory=list)
 
 
 def _own_employee(principal: Principal) -> int:
@@ -276,6 +279,7 @@ def officer_page(
         name=name,
         scores=scores,
         groups=_groups(session, employee_id, language, tz, secret_key, local_time(now, tz).date()),
+        closed=own_signals(session, principal),
     )
 
 
