@@ -4,7 +4,7 @@ elements follow the overall answer), one phone per rating, in office hours on we
 
     Sari (officer, Dinas Alpha)   4/4/4, 60 ratings in February and March  -> recognition, sustained (2)
     Eka   (Dinas Alpha)           4/4/4, 60 ratings in March only           -> recognition (1)
-    Dodi  (Dinas Alpha)           3/2/4, 40 ratings both months             -> U6 weak twice: technical training
+    Dodi  (Dinas Alpha)           3/2/4, 40 ratings both months             -> U6 weak twice: training
     Fajar (Dinas Alpha)           3/4/2 in February, 3/4/4 in March         -> U7 weak once: nothing
     Budi  (colleague, Dinas Beta) 4/4/4, 3 ratings in March                 -> too few: neither list
 """

@@ -37,7 +37,9 @@ def test_it_writes_one_page_with_the_score_items_iki_and_provenance(
     client: TestClient, closed: RecognitionWorld, db: Session
 ) -> None:
     signed_in(client, "hr")
-    db.get(Employee, closed.sari.id).name = "Sari Pindah Nama"  # renamed after closing: the sheet keeps the old
+    db.get(
+        Employee, closed.sari.id
+    ).name = "Sari Pindah Nama"  # renamed after closing: the sheet keeps the old
     db.commit()
     response = client.get(sheet_url(closed.march.id, closed.sari.id) + "?lang=en")
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
@@ -55,7 +57,9 @@ def test_it_writes_one_page_with_the_score_items_iki_and_provenance(
     assert "http://127.0.0.1:8000/admin/me" in text.replace(" ", "") and "scores_2026-03.csv" in text
 
 
-def test_it_writes_the_sheet_in_indonesian_with_decimal_commas(client: TestClient, closed: RecognitionWorld) -> None:
+def test_it_writes_the_sheet_in_indonesian_with_decimal_commas(
+    client: TestClient, closed: RecognitionWorld
+) -> None:
     signed_in(client, "officer")
     response = client.get(sheet_url(closed.march.id, closed.sari.id) + "?lang=id")
     _, text = pdf_text(response.content)
@@ -76,7 +80,13 @@ def test_it_says_not_enough_ratings_instead_of_a_score(client: TestClient, close
 
 @pytest.mark.parametrize(
     ("persona", "own", "colleague"),
-    [("admin", 200, 200), ("hr", 200, 200), ("head_a", 200, 404), ("head_b", 404, 200), ("officer", 200, 404)],
+    [
+        ("admin", 200, 200),
+        ("hr", 200, 200),
+        ("head_a", 200, 404),
+        ("head_b", 404, 200),
+        ("officer", 200, 404),
+    ],
 )
 def test_it_gives_each_persona_the_sheets_they_may_see(
     client: TestClient, closed: RecognitionWorld, persona: str, own: int, colleague: int

@@ -34,7 +34,10 @@ def test_it_lists_recognition_and_development_of_a_closed_period(
     signed_in(client, "hr")
     html = client.get(f"/admin/recognition/?period={closed.march.id}&lang=en").text
     recognised, development = section(html, "recognised"), section(html, "development")
-    assert "Sari Petugas" in recognised and "(sustained)" in recognised.split("Sari Petugas")[1].split("</tr>")[0]
+    assert (
+        "Sari Petugas" in recognised
+        and "(sustained)" in recognised.split("Sari Petugas")[1].split("</tr>")[0]
+    )
     assert "Eka Teladan" in recognised and "Fajar Sekali" in recognised
     assert "Dodi Belajar" not in recognised
     assert "Dodi Belajar" in development and "technical training on the service" in development
@@ -84,8 +87,15 @@ def test_it_adds_recognition_development_and_iki_columns_to_the_hr_export(
     assert list(COLUMNS)[-len(EXPORT_COLUMNS) :] == list(EXPORT_COLUMNS)
     sari, dodi, budi = rows[closed.sari.nip], rows[closed.dodi.nip], rows[closed.budi.nip]
     assert (sari["recognition"], sari["recognition_periods"]) == ("penghargaan_berturut", "2")
-    assert (rows[closed.eka.nip]["recognition"], rows[closed.eka.nip]["recognition_periods"]) == ("penghargaan", "1")
-    assert (dodi["development"], dodi["development_element"], dodi["officer_u6"]) == ("pelatihan_teknis", "u6", "2.0")
+    assert (rows[closed.eka.nip]["recognition"], rows[closed.eka.nip]["recognition_periods"]) == (
+        "penghargaan",
+        "1",
+    )
+    assert (dodi["development"], dodi["development_element"], dodi["officer_u6"]) == (
+        "pelatihan_teknis",
+        "u6",
+        "2.0",
+    )
     assert rows[closed.fajar.nip]["development"] == "tidak"
     assert (budi["recognition"], budi["development"], budi["iki_category"]) == ("belum_cukup_penilaian",) * 3
     assert budi["iki_realisation"] == budi["iki_value"] == ""  # never a bare number below the minimum
