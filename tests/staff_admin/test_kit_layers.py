@@ -28,6 +28,11 @@ SIBLING_ARROWS = {
     ("audit_bias", "periods"),  # the bias audit page is per scoring period
     ("audit_bias", "dashboard"),  # and names categories with the dashboard's labels
     ("periods", "review"),  # closing a period counts its pending reviews and open appeals
+    ("periods", "recognition"),  # closing keeps the officer items; the export carries the signals and IKI
+    ("recognition", "periods"),  # recognition, development and evidence come from closed periods
+    ("recognition", "targets"),  # the IKI against the officer's target, the unit's IKM against its own
+    ("review", "recognition"),  # the officer's own page explains their closed periods in plain words
+    ("dashboard", "targets"),  # the dashboard shows the IKM against the unit's annual target
 }
 
 
