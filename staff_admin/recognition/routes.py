@@ -16,8 +16,10 @@ from staff_admin.kit.deps import StaffDep
 from staff_admin.kit.pages import staff_page
 from staff_admin.kit.pdf import html_to_pdf
 from staff_admin.recognition import service
+from staff_admin.recognition.pdfs import pdf_per_h1
 
 SHEET_TEMPLATE = "staff_admin/recognition/sheet.html"
+SHEETS_TEMPLATE = "staff_admin/recognition/sheets.html"  # every sheet of a period, laid out once
 PRIVATE = {"Cache-Control": "no-store"}  # NIPs and individual scores: never kept by a browser or proxy
 
 
@@ -67,10 +69,13 @@ class EvidenceController(StaffArea):
     def all_sheets(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:
         base_url = staff.portal.settings.base_url
         sheets = service.all_evidence_sheets(staff.db, staff.principal, period_id, base_url, staff.timezone)
+        template = request.app.template_engine.get_template(SHEETS_TEMPLATE)
+        html = template.render(sheets=sheets, labels=service.LABELS, lang=request.state.language)
+        pdfs = pdf_per_h1(html) if sheets else []
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for sheet in sheets:
-                archive.writestr(f"{sheet.nip}.pdf", sheet_pdf(request, sheet))
+            for sheet, pdf in zip(sheets, pdfs, strict=True):
+                archive.writestr(f"{sheet.nip}.pdf", pdf)
         label = sheets[0].period.label if sheets else str(period_id)
         name = f"bukti_dukung_{_stem(label)}.zip"
         headers = {"Content-Disposition": f'attachment; filename="{name}"', **PRIVATE}

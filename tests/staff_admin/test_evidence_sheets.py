@@ -117,8 +117,11 @@ def test_it_zips_every_sheet_of_a_period_named_by_nip(client: TestClient, closed
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     officers = (closed.sari, closed.eka, closed.dodi, closed.fajar, closed.budi)
     assert archive.namelist() == sorted(f"{officer.nip}.pdf" for officer in officers)
+    for name in archive.namelist():  # one layout cut into sheets: each file is its officer's one page
+        pages, text = pdf_text(archive.read(name))
+        assert pages == 1 and name.removesuffix(".pdf") in text and text.count("NIP") == 1
     _, text = pdf_text(archive.read(f"{closed.dodi.nip}.pdf"))
-    assert closed.dodi.nip in text and "Dodi Belajar" in text
+    assert "Dodi Belajar" in text and "technical training on the service" in text
 
 
 @pytest.mark.parametrize("persona", ["head_a", "head_b", "officer"])
