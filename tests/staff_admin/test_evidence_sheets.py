@@ -111,7 +111,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(client: TestClient, closed: Reco
 
 def test_it_zips_every_sheet_of_a_period_named_by_nip(client: TestClient, closed: RecognitionWorld) -> None:
     signed_in(client, "hr")
-    response = client.get(f"/admin/evidence/{closed.march.id}/sheets.zip")
+    response = client.get(f"/admin/evidence/{closed.march.id}/sheets.zip?lang=en")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     assert 'filename="bukti_dukung_2026-03.zip"' in response.headers["content-disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.content))
