@@ -51,9 +51,11 @@ from staff_admin.mail import cli as mail_cli
 from staff_admin.masterdata import routes as masterdata_routes
 from staff_admin.periods import routes as periods_routes
 from staff_admin.public import routes as public_routes
+from staff_admin.recognition import routes as recognition_routes
 from staff_admin.reports import cli as reports_cli
 from staff_admin.reports import routes as reports_routes
 from staff_admin.review import routes as review_routes
+from staff_admin.targets import routes as targets_routes
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
 STATIC_DIR = REPO_ROOT / "static"
@@ -118,6 +120,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
             complaints_routes.ComplaintsController,
             alerts_routes.AlertsController,
             audit_log_routes.AuditLogController,
+            targets_routes.TargetsController,
+            recognition_routes.RecognitionController,
+            recognition_routes.EvidenceController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         dependencies={

@@ -18,6 +18,7 @@ from staff_admin.jobs import models as job_models
 from staff_admin.periods import models as period_models
 from staff_admin.reports import models as report_models
 from staff_admin.review import models as appeal_models
+from staff_admin.targets import models as target_models
 
 MODEL_MODULES = (
     portal_models,
@@ -29,5 +30,6 @@ MODEL_MODULES = (
     job_models,
     alert_models,
     report_models,
+    target_models,
 )
 metadata = Base.metadata

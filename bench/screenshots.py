@@ -138,6 +138,13 @@ def shoot(browser, live: LiveServer, out: Path) -> list[Path]:
     officer.goto(live.path("me:home"))
     save(officer, "officer")
     officer.context.close()
+
+    hr = browser.new_context(base_url=live.base_url, **DESK).new_page()
+    sign_in(hr, live, "hr")
+    hr.set_viewport_size({"width": 1280, "height": 1000})
+    hr.goto(live.path("recognition:list"))  # the latest closed period: recognition and development
+    save(hr, "recognition")
+    hr.context.close()
     return written
 
 

@@ -40,6 +40,7 @@ ALLOWED_WORDS = frozenset(
     {
         "IKM",  # Indeks Kepuasan Masyarakat: the regulation's name for the index, used in both languages
         "SKM",  # Survei Kepuasan Masyarakat, the survey's official name
+        "IKI",  # Indikator Kinerja Individu: the SKP's term (PermenPANRB 6/2022), used in both languages
         "NIP",  # Nomor Induk Pegawai, the civil servant number printed on every ASN document
         "QR",  # QR code
         "CSV",  # file formats, as named on download links

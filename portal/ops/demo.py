@@ -152,6 +152,10 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
     session.flush()
 
     quality = {e.id: rng.uniform(2.6, 3.7) for team in staff.values() for e in team}
+    # A few excellent officers (the first of every fifth counter), so that HR's recognition list has
+    # names; set without a random draw, so everything else the seed makes stays as it was.
+    for team in list(staff.values())[::5]:
+        quality[team[0].id] = 4.5
     networks = [keyed_hash(settings.secret_key, "network", f"carrier-{i}") for i in range(4)]
     wifi = {u.id: keyed_hash(settings.secret_key, "network", f"wifi-{u.code}") for u in units.values()}
     returning = [keyed_hash(settings.secret_key, "device", f"returning-{i}") for i in range(300)]

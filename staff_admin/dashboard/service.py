@@ -46,6 +46,7 @@ from staff_admin.dashboard.results import (
     scored_periods,
     unit_figures,
 )
+from staff_admin.dashboard.targets import TargetProgress, target_progress
 from staff_admin.dashboard.themes import ThemeFigure, unit_themes
 from staff_admin.jobs.freshness import Staleness, staleness
 from staff_admin.jobs.service import SCORING_ROLES, JobView, latest_jobs, may_score, queue_scoring
@@ -89,6 +90,7 @@ class FocusUnit:
     trend: LineChart
     distribution: BarChart
     flagged: int  # ratings excluded in the period
+    target: TargetProgress | None = None  # the IKM against the unit's annual target
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ def _focus(
     }
     flagged = session.scalar(select(func.count()).where(in_period, Rating.excluded.is_(True))) or 0
     counters = counter_figures(session, run, unit_id)
+    monthly = monthly_ikm(session, unit_id, period.end, run.timezone)
     return FocusUnit(
         unit_id=unit_id,
         name=name,
@@ -207,9 +210,10 @@ def _focus(
         elements=_elements(session, run, unit_id, name, counters, counter_id),
         counters=[figure for figure, _sums in counters],
         officers=officer_table(session, run, unit_id),
-        trend=line_chart(monthly_ikm(session, unit_id, period.end, run.timezone)),
+        trend=line_chart(monthly),
         distribution=bar_chart([(str(score), counts.get(score, 0)) for score in (1, 2, 3, 4)]),
         flagged=flagged,
+        target=target_progress(session, unit_id, period.end, run.timezone, monthly),
     )
 
 

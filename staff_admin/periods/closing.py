@@ -22,6 +22,7 @@ from staff_admin.kit.notes import MAX_NOTE_CHARS
 from staff_admin.kit.problems import Invalid, Problem, invalid
 from staff_admin.periods.models import PeriodSnapshotRow, ScoringPeriod
 from staff_admin.periods.service import PeriodRow, get_period, period_row
+from staff_admin.recognition.items import officer_items, with_items
 from staff_admin.review.incidents import pending
 from staff_admin.review.models import Appeal
 
@@ -163,7 +164,7 @@ def close(
         run.detector_version,
     )
     period.closed_by_user_id, period.closed_at = principal.user_id, now
-    kept = _snapshot(session, period, run.id)
+    kept = _snapshot(session, period, run)
     after = {
         "status": "closed",
         "scoring_run_id": run.id,
@@ -181,8 +182,9 @@ def close(
     return period
 
 
-def _snapshot(session: Session, period: ScoringPeriod, run_id: int) -> int:
-    """Who the run's officers are today, kept with the period (names, NIPs and units as of closing)."""
+def _snapshot(session: Session, period: ScoringPeriod, run: ScoringRun) -> int:
+    """Who the run's officers are today, kept with the period (names, NIPs and units as of closing),
+    with their officer items (U6, U7) of the run's kept ratings."""
     rows = [
         {
             "period_id": period.id,
@@ -204,9 +206,10 @@ def _snapshot(session: Session, period: ScoringPeriod, run_id: int) -> int:
             )
             .join(Employee, Employee.id == OfficerResult.employee_id)
             .join(Unit, Unit.id == OfficerResult.unit_id)
-            .where(OfficerResult.run_id == run_id)
+            .where(OfficerResult.run_id == run.id)
         )
     ]
+    rows = with_items(rows, officer_items(session, run))
     if rows:
         session.execute(insert(PeriodSnapshotRow), rows)
     return len(rows)

@@ -9,7 +9,9 @@ and no score or interval, never a bare number. Exclusions are one readable cell,
 (the detector's reason codes, identifiers shared with flags.csv), beside the total: each excluded
 rating is counted once, under its first excluding reason (or "manual" when a reviewer excluded it), so
 the counts add up to excluded_total. score_adjusted is the score adjusted for channel and counter mix
-(docs/scoring.md); skp_category is decided on the score SKP_SCORE names.
+(docs/scoring.md); skp_category is decided on the score SKP_SCORE names. The last columns carry the
+recognition and development signals, the IKI (target, realisation, achievement, category, Nilai
+Capaian IKI) and the unit's IKM against its annual target (staff_admin.recognition.standings).
 Text cells starting with = + - @ (or tab, CR) get a leading single quote (staff_admin.kit.exports),
 so nothing a person typed into a name can run as a spreadsheet formula."""
 
@@ -34,6 +36,7 @@ from staff_admin.kit.listing import local_time
 from staff_admin.kit.problems import invalid
 from staff_admin.periods.models import PeriodSnapshotRow
 from staff_admin.periods.service import get_period
+from staff_admin.recognition.standings import EXPORT_COLUMNS, EXPORT_DECIMALS, export_cells, standings
 
 COLUMNS = (
     "nip",
@@ -58,8 +61,11 @@ COLUMNS = (
     "detector_version",
     "input_hash",
     "closed_at",
+    *EXPORT_COLUMNS,  # recognition, development, IKI and targets (staff_admin.recognition.standings)
 )
-DECIMAL_COLUMNS = frozenset({"score", "score_low", "score_high", "score_adjusted", "unit_ikm"})
+DECIMAL_COLUMNS = (
+    frozenset({"score", "score_low", "score_high", "score_adjusted", "unit_ikm"}) | EXPORT_DECIMALS
+)
 DATE_COLUMNS = frozenset({"period_start", "period_end", "closed_at"})
 SUFFICIENT = {True: "ya", False: "tidak"}
 # The SKP categories as scoring.aggregate names them, with the one English code made Indonesian.
@@ -118,6 +124,7 @@ def period_export(session: Session, principal: Principal, period_id: int, timezo
         .order_by(snapshot.unit_code, snapshot.name, snapshot.nip)
     ).all()
     closed_on = local_time(period.closed_at, timezone).date() if period.closed_at else None
+    signals = {(row.employee_id, row.unit_id): export_cells(row) for row in standings(session, period)}
     out = []
     for result, nip, name, unit_code, unit_name, unit_ikm, unit_grade in rows:
         sufficient = bool(result.sufficient)
@@ -145,6 +152,7 @@ def period_export(session: Session, principal: Principal, period_id: int, timezo
                 "detector_version": period.detector_version,
                 "input_hash": period.input_hash,
                 "closed_at": closed_on,
+                **signals[(result.employee_id, result.unit_id)],
             }
         )
     stem = "scores_" + period.label.replace("..", "_to_").replace("/", "-")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.kernel.db import Base
@@ -59,3 +59,9 @@ class PeriodSnapshotRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_code: Mapped[str] = mapped_column(String(40))
     unit_name: Mapped[str] = mapped_column(String(200))
+    # The officer items of the closed run's kept ratings (staff_admin.recognition.items): answer sums
+    # and counts of U6 (competence) and U7 (behaviour). NULL for periods closed before they existed.
+    u6_sum: Mapped[int | None] = mapped_column(Integer)
+    u6_count: Mapped[int | None] = mapped_column(Integer)
+    u7_sum: Mapped[int | None] = mapped_column(Integer)
+    u7_count: Mapped[int | None] = mapped_column(Integer)

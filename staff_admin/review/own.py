@@ -7,7 +7,7 @@ over and need as many counted ratings as a day shown on its own, for the same re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from scoring.db.models import OfficerResult, ScoringRun
 from staff_admin.access import OFFICER, NotFound, Principal, require_role
 from staff_admin.kit.listing import Paging, local_time, paging
 from staff_admin.kit.reasons import Reason, explain, reason_codes
+from staff_admin.recognition.service import OwnSignals, own_signals
 from staff_admin.review.models import Appeal
 from staff_admin.review.unlinkable import (
     MIN_RATINGS_PER_DAY,
@@ -105,6 +106,8 @@ class OfficerPage:
     questions: list[QuestionAverage]  # empty: too few ratings that month to show averages
     questions_used: int  # the officer's counted ratings behind the averages
     min_per_day: int = MIN_RATINGS_PER_DAY
+    # closed periods with recognition, development and the IKI in plain words (staff_admin.recognition)
+    closed: list[OwnSignals] = field(default_factory=list)
 
 
 def own_employee(principal: Principal) -> int:
@@ -332,4 +335,5 @@ def officer_page(
         questions_month=questions_month,
         questions=questions,
         questions_used=used,
+        closed=own_signals(session, principal),
     )

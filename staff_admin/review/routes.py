@@ -14,6 +14,8 @@ from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
 from staff_admin.kit.notes import DecisionRefused
 from staff_admin.kit.pages import form_text, redirect_to, staff_page
+from staff_admin.recognition.rules import SUSTAINED_PERIODS
+from staff_admin.recognition.service import LABELS
 from staff_admin.review import appeals, own, service
 
 
@@ -97,7 +99,14 @@ class OfficerController(StaffArea):
         view = own.officer_page(
             staff.db, staff.principal, language, staff.timezone, secret, staff.now(), month, page
         )
-        return staff_page(request, "review/me.html", staff.principal, page=view)
+        return staff_page(
+            request,
+            "review/me.html",
+            staff.principal,
+            page=view,
+            own_labels=LABELS,
+            own_sustained=SUSTAINED_PERIODS,
+        )
 
     # A rating is named by its opaque reference (staff_admin.review.unlinkable), never by its id.
     @get("/ratings/{reference:str}", name="me:rating", sync_to_thread=True)

@@ -108,7 +108,10 @@ class LiveServer:
         from staff_admin.periods.models import ScoringPeriod
 
         with self.db() as db:
-            run = db.scalars(select(ScoringRun).order_by(ScoringRun.id)).first()
+            closed = select(ScoringPeriod.key).where(ScoringPeriod.status == "closed")  # the demo closes two
+            run = db.scalars(
+                select(ScoringRun).where(ScoringRun.period_key.not_in(closed)).order_by(ScoringRun.id)
+            ).first()
             period = db.scalars(select(ScoringPeriod).where(ScoringPeriod.key == run.period_key)).first()
             if period is None:
                 period = ScoringPeriod(

@@ -361,6 +361,18 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "complaints:list": ("kepala.dukcapil", route("complaints:list", "?show=all")),
     "complaints:case": ("admin", _complaint_case),
     "audit:list": ("admin", route("audit:list")),
+    "targets:list": ("kepala.dukcapil", route("targets:list")),
+    "targets:list (refused)": (
+        "kepala.dukcapil",
+        lambda page, live, _ids: (
+            page.goto(live.path("targets:list")),
+            page.locator("form.plan-form input[name=ikm_target]").first.fill("120"),
+            submit(page, "form.plan-form >> nth=0 >> button[type=submit]"),
+        ),
+    ),
+    "recognition:list": ("hr", route("recognition:list")),
+    "evidence:list": ("kepala.dukcapil", route("evidence:list")),
+    "evidence:list (HR, with the ZIP)": ("hr", route("evidence:list")),
     "forbidden": ("petugas", route("review:queue")),
     "staff not found": ("admin", lambda page, live, _ids: page.goto("/admin/units/999999")),
     # The pages with wide tables, on a unit head's phone.
@@ -376,6 +388,9 @@ STAFF: dict[str, tuple[str, StaffOpener]] = {  # name -> (persona, how to get th
     "review:queue (phone)": ("kepala.dukcapil@phone", route("review:queue")),
     "staff:period_bias_audit (phone)": ("hr@phone", _bias_audit),
     "staff:period_closing (phone)": ("hr@phone", route("staff:period_closing", period_id="period")),
+    "targets:list (phone)": ("kepala.dukcapil@phone", route("targets:list")),
+    "recognition:list (phone)": ("hr@phone", route("recognition:list")),
+    "evidence:list (phone)": ("kepala.dukcapil@phone", route("evidence:list")),
 }
 
 

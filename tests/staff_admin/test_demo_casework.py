@@ -17,9 +17,10 @@ from app import main
 from portal.citizen.followup import ComplaintCase
 from portal.kernel.models import DutyShift
 from scoring.db.models import ScoringRun
-from staff_admin.demo import demo_periods, months_before
+from staff_admin.demo import CLOSED_MONTHS, demo_periods, months_before
 from staff_admin.periods.models import ScoringPeriod
 from staff_admin.review.models import Appeal
+from staff_admin.targets.models import UnitTarget
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import csrf_token
 
@@ -68,7 +69,10 @@ def test_it_loads_a_demo_that_shows_every_feature_on_the_day(
     runs = set(db.scalars(select(ScoringRun.period_label)))
     assert {months[-2], months[-1]} <= runs  # last month and this month so far
     periods = dict(db.execute(select(ScoringPeriod.label, ScoringPeriod.status)).tuples().all())
-    assert periods == {**dict.fromkeys(months, "scored"), quarter: "open"}
+    closed = months[:CLOSED_MONTHS]  # the oldest months, closed so recognition and evidence sheets exist
+    assert periods == {**dict.fromkeys(months, "scored"), **dict.fromkeys(closed, "closed"), quarter: "open"}
+    assert f"closed {', '.join(closed)}" in printed
+    assert db.scalar(select(func.count()).select_from(UnitTarget).where(UnitTarget.counter_id.is_(None))) > 0
     fortnight = datetime.combine(today + timedelta(days=14), datetime.min.time(), JAKARTA)
     covering = select(func.count()).where(DutyShift.ends_at > fortnight + timedelta(days=1))
     assert db.scalar(covering) > 0  # shifts on and after the day two weeks from now
@@ -83,7 +87,9 @@ def test_it_loads_a_demo_that_shows_every_feature_on_the_day(
     assert all(count > 0 for count in head.values()), head
     assert set(hr) == set(head) | {"periods_score", "periods_close"}
     assert all(count > 0 for count in hr.values()), hr
-    assert hr["periods_close"] == len(months) - 1  # the current month is still running
+    assert hr["periods_close"] == len(months) - 1 - CLOSED_MONTHS  # the current month is still running
+    recognition = client.get("/admin/recognition/?lang=en").text
+    assert "(sustained)" in recognition and "technical training on the service" in recognition
 
     assert main(["demo-casework"]) == 0  # a second run changes nothing
     assert "periods scored none" in capsys.readouterr().out
