@@ -14,9 +14,8 @@ from litestar.response import Template
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import StaffDep
 from staff_admin.kit.pages import staff_page
-from staff_admin.kit.pdf import html_to_pdf
+from staff_admin.kit.pdf import html_to_pdf, pdf_per_h1
 from staff_admin.recognition import service
-from staff_admin.recognition.pdfs import pdf_per_h1
 
 SHEET_TEMPLATE = "staff_admin/recognition/sheet.html"
 SHEETS_TEMPLATE = "staff_admin/recognition/sheets.html"  # every sheet of a period, laid out once
