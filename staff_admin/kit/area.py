@@ -79,7 +79,12 @@ def _not_found(request: Request, _exc: NotFound) -> Template:
 
 def provide_principal(request: Request, db: Db, portal: PortalDep) -> Principal:
     token = staff_cookies(portal.settings).read(request.cookies, cookies.SESSION)
-    principal = auth.authenticate(db, portal.settings, portal.clock(), token)
+    try:
+        principal = auth.authenticate(db, portal.settings, portal.clock(), token)
+    except auth.NotAuthenticated:
+        # Litestar cleans up no dependency when one of them raises: give the connection back now.
+        db.rollback()
+        raise
     db.commit()  # hand the connection back while the request waits for a thread to run its handler
     return principal
 
