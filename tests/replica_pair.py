@@ -38,6 +38,9 @@ from tests.live_server import free_port
 PROGRAMS = ("initdb", "pg_ctl", "pg_basebackup")
 PREFIX = "rp-replica-"
 OWNER_FILE = "owner.pid"
+# The servers' sockets go in the directory: /tmp keeps the path within the 107 bytes a socket may have
+# (mkdtemp makes a private directory there, so the shared /tmp is safe).
+TEMP = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()  # noqa: S108
 START_ATTEMPTS = 5  # a free port can be taken by someone else before the postmaster binds it
 # Small and quick servers: a test cluster need not survive a power cut.
 SERVER_OPTIONS = "-c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=40"
@@ -192,7 +195,7 @@ def require_programs() -> None:
 
 def _reap_abandoned(bindir: Path, prefix: list[str]) -> None:
     """Stops and removes the pairs of test processes that no longer exist."""
-    for base in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+    for base in Path(TEMP).glob(f"{PREFIX}*"):
         try:
             owner = int((base / OWNER_FILE).read_text())
         except (OSError, ValueError):
@@ -236,7 +239,7 @@ def streaming_pair() -> Iterator[StreamingPair]:
     bindir = postgres_programs()
     prefix, uid, gid = _as_owner()
     _reap_abandoned(bindir, prefix)
-    base = Path(tempfile.mkdtemp(prefix=PREFIX))
+    base = Path(tempfile.mkdtemp(prefix=PREFIX, dir=TEMP))
     (base / OWNER_FILE).write_text(str(os.getpid()))
     pair = StreamingPair(base, bindir, prefix)
     main_thread = threading.current_thread() is threading.main_thread()
