@@ -27,6 +27,7 @@ from portal.kernel.errors import error_page
 from portal.kernel.hardening import security_headers
 from portal.kernel.head import HeadAsGet
 from portal.kernel.i18n import install_i18n
+from portal.kernel.replica import ReadReplica, reads_provider
 from portal.kernel.security import FormSigner
 from portal.kernel.settings import REPO_ROOT, Settings, SettingsError
 from portal.kernel.web import portal_provider, prepare_request, provide_db
@@ -83,12 +84,14 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         settings.secret_key, settings.form_max_age_seconds, {"k": settings.kiosk_form_max_age_seconds}
     )
     intake = RatingIntake.for_database(engine, sessions, settings, signer)
+    replica = ReadReplica.from_settings(settings, engine)
     portal = CitizenPortal(
         settings=settings,
         clock=clock,
         signer=signer,
         engine=engine,
         sessions=sessions,
+        replica=replica,
         intake=intake,
         counter_pages=CounterPages(settings.counter_page_seconds),
         # development renders every page afresh, so template edits show at once
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         ],
         dependencies={
             "db": Provide(provide_db),
+            "reads": Provide(reads_provider()),  # the staff area's own knows the user's last write
             "portal": Provide(portal_provider(portal), sync_to_thread=False),
         },
         template_config=TemplateConfig(
@@ -150,7 +154,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Lite
         state=State({"portal": portal}),
         # Production workers only: tests and development keep the interpreter's defaults.
         on_startup=[tune_garbage_collector] if settings.is_production else [],
-        on_shutdown=[intake.close, engine.dispose],
+        on_shutdown=[intake.close, engine.dispose, *([replica.dispose] if replica else [])],
         debug=False,
         logging_config=None,  # every log line is JSON, written by portal.ops.accesslog
         # Every form is small; the two file uploads and their apply steps set their own, larger limit.

@@ -4,7 +4,9 @@ Test by test, except the tests that share something costly, which go to one work
 
 - the browser tests share one demo server, which each worker running any of them would start anew;
 - the loads on real servers (a crash under load, two app processes racing) would slow each other
-  past their deadlines if two ran at once.
+  past their deadlines if two ran at once;
+- the read-replica tests share one primary and streaming standby (tests/replica_pair.py), which each
+  worker running any of them would start anew.
 
 Units go out largest first, so these two start at once, on different workers, and the single tests
 fill in around them. Every worker has its own temporary directory (SQLite files, server logs) and
@@ -24,6 +26,7 @@ GROUPS = {  # test id prefix -> the unit its tests belong to
     "tests/e2e/": "browser",
     "tests/reliability/test_crash_safety.py::": "servers",
     "tests/reliability/test_multi_worker.py::": "servers",
+    "tests/staff_admin/test_read_replica.py::": "replica",
 }
 
 

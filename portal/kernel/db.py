@@ -36,7 +36,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_timeout: int = 10) -> Engine:
     """Errors never show bound values (`hide_parameters`): comments and hashes stay out of logs."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -50,7 +50,8 @@ def make_engine(url: str) -> Engine:
         pool_size=10,
         max_overflow=10,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": 10},  # an unreachable server fails /health instead of hanging
+        # an unreachable server fails /health instead of hanging
+        connect_args={"connect_timeout": connect_timeout},
         hide_parameters=True,
     )
 

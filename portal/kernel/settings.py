@@ -42,6 +42,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if not 0 <= value < float("inf"):
+        raise SettingsError(f"{name} must be a number of seconds, 0 or more, got {env.get(name)!r}")
+    return value
+
+
+def _is_postgresql(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://"))
+
+
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(name) or default
     if value not in choices:
@@ -197,6 +208,12 @@ class Settings:
     alert_low_min_ratings: int = 5
     alert_incident_days: int = 2
     alert_grade_days: int = 7
+    # A PostgreSQL hot standby that the read-only staff pages, exports and /publik read from
+    # (portal.kernel.replica); None reads everything from the primary. Beyond the lag, reads go to the
+    # primary; the standby's state is measured at most this often per worker process.
+    read_database_url: str | None = None
+    read_max_lag_seconds: float = 30.0
+    read_check_seconds: float = 1.0
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -226,8 +243,12 @@ class Settings:
             raise SettingsError(
                 "SKP thresholds must satisfy 25 <= SKP_BELOW_THRESHOLD < SKP_ABOVE_THRESHOLD <= 100"
             )
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'portal.db'}"
+        read_database_url = env.get("READ_DATABASE_URL") or None
+        if read_database_url and not all(_is_postgresql(url) for url in (database_url, read_database_url)):
+            raise SettingsError("READ_DATABASE_URL needs PostgreSQL for both it and DATABASE_URL")
         return cls(
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'portal.db'}",
+            database_url=database_url,
             secret_key=secret,
             env=app_env,
             base_url=base_url,
@@ -271,6 +292,9 @@ class Settings:
             alert_low_min_ratings=_int(env, "ALERT_LOW_MIN_RATINGS", 5, minimum=1),
             alert_incident_days=_int(env, "ALERT_INCIDENT_DAYS", 2, minimum=1),
             alert_grade_days=_int(env, "ALERT_GRADE_DAYS", 7, minimum=1),
+            read_database_url=read_database_url,
+            read_max_lag_seconds=_seconds(env, "READ_MAX_LAG_SECONDS", 30.0),
+            read_check_seconds=_seconds(env, "READ_CHECK_SECONDS", 1.0),
         )
 
     def with_(self, **changes: object) -> Settings:

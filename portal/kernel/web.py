@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request
 from litestar.datastructures import Cookie, State
@@ -19,6 +19,9 @@ from portal.kernel.hardening import refuse_malformed_requests, secure_cookies
 from portal.kernel.i18n import LANGUAGE_COOKIE, page_language, switch_query
 from portal.kernel.security import FormSigner
 from portal.kernel.settings import LANGUAGES, Settings
+
+if TYPE_CHECKING:
+    from portal.kernel.replica import ReadReplica
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -33,6 +36,8 @@ class Portal:
     signer: FormSigner
     engine: Engine
     sessions: sessionmaker
+    # The hot standby of READ_DATABASE_URL (portal.kernel.replica); None: every read on the primary
+    replica: ReadReplica | None
 
     def cookie(self, key: str, value: str, max_age: int = ONE_YEAR, http_only: bool = True) -> Cookie:
         return PreparedCookie(

@@ -6,6 +6,7 @@ from litestar import Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from portal.kernel.replica import REPLICA_READS
 from staff_admin.audit_log.service import AuditFilters, audit_page
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import StaffDep
@@ -15,7 +16,7 @@ from staff_admin.kit.pages import staff_page
 class AuditLogController(StaffArea):
     path = "/admin/audit"
 
-    @get("/", name="audit:list", sync_to_thread=True)
+    @get("/", name="audit:list", sync_to_thread=True, opt=REPLICA_READS)
     def list_entries(
         self,
         request: Request,

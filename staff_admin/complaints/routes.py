@@ -6,6 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from portal.kernel.replica import REPLICA_READS
 from staff_admin.complaints import answers, service
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
@@ -32,7 +33,7 @@ def _case_page(
 class ComplaintsController(StaffArea):
     path = "/admin/complaints"
 
-    @get("/", name="complaints:list", sync_to_thread=True)
+    @get("/", name="complaints:list", sync_to_thread=True, opt=REPLICA_READS)
     def list_cases(self, request: Request, staff: StaffDep, show: FromQuery[str] = "open") -> Template:
         page = service.cases_page(staff.db, staff.principal, staff.now(), staff.timezone, show)
         return staff_page(request, "complaints/list.html", staff.principal, page=page)

@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
 from portal.citizen.followup import local_date
+from portal.kernel.replica import REPLICA_READS
 from portal.kernel.web import render
 from staff_admin.dashboard import ratings
 from staff_admin.dashboard.service import dashboard, rescore
@@ -49,7 +50,7 @@ def _dashboard_page(
 class DashboardController(StaffArea):
     path = "/admin/dashboard"
 
-    @get("/", name="staff:dashboard", sync_to_thread=True)
+    @get("/", name="staff:dashboard", sync_to_thread=True, opt=REPLICA_READS)
     def show(
         self,
         request: Request,
@@ -75,14 +76,14 @@ class DashboardController(StaffArea):
 class RatingsController(StaffArea):
     path = "/admin/ratings"
 
-    @get("/", name="staff:ratings", sync_to_thread=True)
+    @get("/", name="staff:ratings", sync_to_thread=True, opt=REPLICA_READS)
     def browse(self, request: Request, staff: StaffDep) -> Template:
         return _browse_page(request, staff)
 
-    @get("/export.csv", name="staff:ratings_export", sync_to_thread=True)
+    @get("/export.csv", name="staff:ratings_export", sync_to_thread=True, opt=REPLICA_READS)
     def export(self, request: Request, staff: StaffDep) -> Response | Template:
         try:
-            export = ratings.export(staff.portal.sessions, staff.principal, _query(request), staff.timezone)
+            export = ratings.export(staff.sessions, staff.principal, _query(request), staff.timezone)
         except ratings.InvalidFilters:
             return _browse_page(request, staff)
         return Stream(

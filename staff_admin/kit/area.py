@@ -1,7 +1,8 @@
 """The staff area below /admin: every staff controller subclasses `StaffArea` to inherit CSRF
 protection, the `principal` dependency (a signed-in staff member, or a redirect to sign in), the
 `staff` dependency (kit.deps.StaffRequest: session, principal and app together) and the error pages
-(403, 404, an expired form)."""
+(403, 404, an expired form). A handler that only reads says so with `opt=REPLICA_READS`: its
+`staff.db` and `staff.sessions` then read from the hot standby when one is set (kit.replica)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from portal.citizen.forms import N_
+from portal.kernel.deps import Reads
+from portal.kernel.replica import read_sessions
 from portal.kernel.web import render, set_request_language
 from staff_admin import auth, cookies
 from staff_admin.access import Forbidden, NotFound, Principal
 from staff_admin.cookies import STAFF_PATH, staff_cookies
 from staff_admin.csrf import StaffCSRF
 from staff_admin.kit.deps import Db, PortalDep, PrincipalDep, StaffRequest
+from staff_admin.kit.replica import ReadYourWrites, provide_staff_reads, wrote_lsn
 
 ERRORS = {
     "csrf": (
@@ -75,13 +79,19 @@ def _not_found(request: Request, _exc: NotFound) -> Template:
 
 def provide_principal(request: Request, db: Db, portal: PortalDep) -> Principal:
     token = staff_cookies(portal.settings).read(request.cookies, cookies.SESSION)
-    principal = auth.authenticate(db, portal.settings, portal.clock(), token)
+    try:
+        principal = auth.authenticate(db, portal.settings, portal.clock(), token)
+    except auth.NotAuthenticated:
+        # Litestar cleans up no dependency when one of them raises: give the connection back now.
+        db.rollback()
+        raise
     db.commit()  # hand the connection back while the request waits for a thread to run its handler
     return principal
 
 
-def provide_staff(db: Db, portal: PortalDep, principal: PrincipalDep) -> StaffRequest:
-    return StaffRequest(db, principal, portal)
+def provide_staff(request: Request, reads: Reads, portal: PortalDep, principal: PrincipalDep) -> StaffRequest:
+    """`reads` is the request's `db` unless the handler is marked to read from the standby."""
+    return StaffRequest(reads, principal, portal, read_sessions(request, portal, wrote_lsn))
 
 
 class StaffArea(Controller):
@@ -89,9 +99,11 @@ class StaffArea(Controller):
     `principal: PrincipalDep` alone)."""
 
     path = STAFF_PATH
-    middleware = [StaffCSRF]  # noqa: RUF012
+    middleware = [StaffCSRF, ReadYourWrites]  # noqa: RUF012
     dependencies = {  # noqa: RUF012
+        # Always the primary's session (`db`): a session revoked there ends at once.
         "principal": Provide(provide_principal, sync_to_thread=True),
+        "reads": Provide(provide_staff_reads),
         "staff": Provide(provide_staff, sync_to_thread=False),
     }
     exception_handlers = {  # noqa: RUF012

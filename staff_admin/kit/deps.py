@@ -4,6 +4,7 @@ what most staff handlers work with (kit.area provides both)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -30,12 +31,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class StaffRequest:
-    """What a staff handler works with: the request's database session, the signed-in principal, and
-    the app's container (settings, clock, and sessions of their own for streamed exports)."""
+    """What a staff handler works with: the request's database session, the signed-in principal, the
+    app's container (settings, clock), and sessions of their own for streamed exports. A handler
+    marked `opt=REPLICA_READS` gets `db` and `sessions` on the hot standby when one is set."""
 
     db: Session
     principal: Principal
     portal: Portal
+    sessions: Callable[[], Session]
 
     def now(self) -> datetime:
         return self.portal.clock()

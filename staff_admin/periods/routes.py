@@ -7,6 +7,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
+from portal.kernel.replica import REPLICA_READS
 from staff_admin.access import Principal
 from staff_admin.kit import upload
 from staff_admin.kit.area import StaffArea
@@ -103,11 +104,18 @@ class PeriodsController(StaffArea):
         }
         return Response(body, media_type=media_type, headers=headers)
 
-    @get("/{period_id:int}/export.csv", name="staff:period_export_csv", sync_to_thread=True)
+    @get(
+        "/{period_id:int}/export.csv", name="staff:period_export_csv", sync_to_thread=True, opt=REPLICA_READS
+    )
     def export_csv(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:
         return self._export(request, staff, period_id, "csv")
 
-    @get("/{period_id:int}/export.xlsx", name="staff:period_export_xlsx", sync_to_thread=True)
+    @get(
+        "/{period_id:int}/export.xlsx",
+        name="staff:period_export_xlsx",
+        sync_to_thread=True,
+        opt=REPLICA_READS,
+    )
     def export_xlsx(self, request: Request, period_id: FromPath[int], staff: StaffDep) -> Response:
         return self._export(request, staff, period_id, "xlsx")
 

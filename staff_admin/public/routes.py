@@ -7,6 +7,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from portal.kernel.deps import Reads
+from portal.kernel.replica import REPLICA_READS
 from portal.kernel.web import render
 from staff_admin.access import NotFound
 from staff_admin.kit.deps import Db, PeriodQuery
@@ -18,9 +20,9 @@ class PublicResultsController(Controller):
     path = "/publik"
     include_in_schema = False
 
-    @get("/", name="public:results", sync_to_thread=True)
-    def results(self, request: Request, db: Db, period: PeriodQuery = None) -> Template:
-        page = public_results(db, period)
+    @get("/", name="public:results", sync_to_thread=True, opt=REPLICA_READS)
+    def results(self, request: Request, reads: Reads, period: PeriodQuery = None) -> Template:
+        page = public_results(reads, period)
         status = page.problem.status if page.problem else 200
         return render(request, "public/results.html", {"page": page}, status)
 

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from portal.citizen.forms import parse_id
+from portal.kernel.replica import REPLICA_READS
 from scoring.db.cli import scoring_params
 from staff_admin.kit.area import StaffArea
 from staff_admin.kit.deps import FormData, StaffDep, StaffRequest
@@ -70,6 +71,7 @@ def _appeals_page(request: Request, staff: StaffRequest, refused: DecisionRefuse
 class ReviewController(StaffArea):
     path = "/admin/review"
 
+    # Not on the standby: showing the queue numbers the incidents of newly flagged ratings (a write).
     @get("/", name="review:queue", sync_to_thread=True)
     def queue(self, request: Request, staff: StaffDep, page: FromQuery[int] = 1) -> Template:
         return _queue(request, staff, page)
@@ -91,7 +93,7 @@ class ReviewController(StaffArea):
 class OfficerController(StaffArea):
     path = "/admin/me"
 
-    @get("/", name="me:home", sync_to_thread=True)
+    @get("/", name="me:home", sync_to_thread=True, opt=REPLICA_READS)
     def home(
         self, request: Request, staff: StaffDep, month: FromQuery[str | None] = None, page: FromQuery[int] = 1
     ) -> Template:
@@ -128,7 +130,7 @@ class OfficerController(StaffArea):
 class AppealsController(StaffArea):
     path = "/admin/appeals"
 
-    @get("/", name="appeals:list", sync_to_thread=True)
+    @get("/", name="appeals:list", sync_to_thread=True, opt=REPLICA_READS)
     def list_appeals(self, request: Request, staff: StaffDep) -> Template:
         return _appeals_page(request, staff)
 
