@@ -107,6 +107,7 @@ class SkmReport:
     previous: Plan | None
     made_at: datetime  # in the office time zone
     today: date
+    scored_at: datetime | None = None  # when the run finished, in the office time zone
 
     @property
     def in_order(self) -> list[ElementRow]:
@@ -197,6 +198,7 @@ def report_page(
     published = None
     if unit_id is not None:
         published = published_at(session, unit_id, chosen.key)
+        published = published.astimezone(ZoneInfo(tz)) if published else None
     return ReportPage(
         periods,
         units,
@@ -268,6 +270,7 @@ def build_report(
         previous=previous,
         made_at=local_now,
         today=today,
+        scored_at=run.scored_at.astimezone(ZoneInfo(tz)),
     )
 
 
