@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Counter, Employee, Rating, Unit
+from portal.kernel.rollups import day_bounds
 from scoring.csvio import EXPORT_COLUMNS, ratings_csv_text
 from scoring.db.store import contract_rows
 from scoring.reasons import REASONS
@@ -39,6 +40,7 @@ from staff_admin.dashboard.filters import FilterError, RatingFilters, parse_filt
 from staff_admin.dashboard.labels import CHANNEL_NAMES
 from staff_admin.kit.exports import neutralise
 from staff_admin.kit.listing import paging
+from staff_admin.kit.tallies import EVER, Dims, Where, day_counts
 from staff_admin.service import UnitRow, visible_units
 
 PAGE_SIZE = 50
@@ -119,6 +121,38 @@ def _conditions(principal: Principal, filters: RatingFilters, timezone: str) -> 
     return conditions
 
 
+def _dimension_filter(principal: Principal, filters: RatingFilters) -> Where:
+    """The filters of _conditions but the period, on the tallies' dimensions (day counts)."""
+
+    def where(dims: Dims) -> list[ColumnElement[bool]]:
+        conditions = [unit_scope(principal, dims["unit"])]
+        wanted = (
+            ("unit", filters.unit_id),
+            ("counter", filters.counter_id),
+            ("employee", filters.employee_id),
+            ("overall", filters.overall),
+            ("channel", filters.channel),
+        )
+        conditions += [dims[name] == value for name, value in wanted if value is not None]
+        for name, value in (("excluded", filters.excluded), ("commented", filters.has_comment)):
+            if value is not None:
+                conditions.append(dims[name].is_(value))
+        return conditions
+
+    return where
+
+
+def seek(days: list[tuple[date, int]], offset: int, timezone: str) -> tuple[datetime | None, int]:
+    """Where a page starts (newest first), without OFFSET over every newer row: the end of the local
+    day that holds row `offset`, and how many of that day's rows come before it. `days` are the
+    matching rows per day, the newest first (staff_admin.kit.tallies.day_counts)."""
+    for day, count in days:
+        if offset < count:
+            return day_bounds(day, timezone)[1], offset
+        offset -= count
+    return None, offset
+
+
 def _choices(session: Session, principal: Principal, model: Any, unit_id: int | None) -> list[Choice] | None:
     where = [unit_scope(principal, model.unit_id)]
     if unit_id is not None:
@@ -150,16 +184,19 @@ def browse(
     if errors:
         return RatingsPage(filters, errors, units, counters, officers, [], 0, 1, 1)
     conditions = _conditions(principal, filters, timezone)
-    total = session.scalar(select(func.count()).select_from(Rating).where(*conditions)) or 0
+    start, end = filters.period.bounds(timezone) if filters.period else EVER
+    days = day_counts(session, start, end, timezone, _dimension_filter(principal, filters))
+    total = sum(n for _, n in days)
     shown = paging(total, filters.page, PAGE_SIZE)
+    newer, skip = seek(days, shown.offset, timezone)
     statement: Select = (
         select(Rating, Unit.name, Counter.name, Counter.timezone, Employee.name, Employee.nip)
         .join(Unit, Unit.id == Rating.unit_id)
         .join(Counter, Counter.id == Rating.counter_id)
         .outerjoin(Employee, Employee.id == Rating.employee_id)
-        .where(*conditions)
+        .where(*conditions, *([] if newer is None else [Rating.submitted_at < newer]))
         .order_by(Rating.submitted_at.desc(), Rating.id.desc())
-        .offset(shown.offset)
+        .offset(skip)
         .limit(PAGE_SIZE)
     )
     zones: dict[str, ZoneInfo] = {}
