@@ -133,10 +133,17 @@ def load_scaled_demo(session: Session, settings: Settings, ratings: int, today: 
     honest = max(0, ratings - len(attacks))
     per_day = honest / max(1, len(open_days))
 
+    attacks.sort(key=lambda row: row[_AT])
+    zone = ZoneInfo(TIMEZONE)
+
     def rows() -> Iterator[tuple]:
-        made = 0
-        carry = 0.0
+        """Day by day, each day's attacks after its honest ratings: ids rise with time, as they
+        do when ratings arrive one by one."""
+        made, carry, next_attack = 0, 0.0, 0
         for index, (counter, day, morning, afternoon) in enumerate(open_days):
+            while next_attack < len(attacks) and attacks[next_attack][_AT].astimezone(zone).date() < day:
+                yield attacks[next_attack]
+                next_attack += 1
             carry += per_day
             count = int(carry) if index < len(open_days) - 1 else honest - made
             carry -= int(carry)
@@ -173,7 +180,7 @@ def load_scaled_demo(session: Session, settings: Settings, ratings: int, today: 
                     False,
                     "",
                 )
-        yield from attacks
+        yield from attacks[next_attack:]
 
     written = _write(session, rows())
     session.commit()

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from portal.kernel.models import Counter, Employee, Rating, Unit
 from portal.kernel.rollups import day_bounds
-from scoring.csvio import EXPORT_COLUMNS, ratings_csv_text
-from scoring.db.store import contract_rows
+from scoring.csvio import EXPORT_COLUMNS
+from scoring.db.store import CONTRACT_COLUMNS
 from scoring.reasons import REASONS
 from staff_admin.access import (
     ADMIN,
@@ -46,7 +46,6 @@ from staff_admin.service import UnitRow, visible_units
 PAGE_SIZE = 50
 MAX_CHOICES = 300  # counter and officer lists longer than this ask for a unit first
 EXPORT_BATCH = 2_000
-_COMMENT = EXPORT_COLUMNS.index("comment")
 HASH_COLUMNS = ("device_hash", "network_hash")
 
 
@@ -245,25 +244,65 @@ def export(
     name = "ratings" + (f"-{filters.period.label}" if filters.period else "")
     safe_name = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in name)
     leave_out = () if principal.role in (ADMIN, HR) else HASH_COLUMNS
-    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions, leave_out))
+    period = filters.period.bounds(timezone) if filters.period else None
+    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions, leave_out, period))
 
 
 def _contract_chunks(
-    sessions: Callable[[], Session], conditions: list[ColumnElement[bool]], leave_out: tuple[str, ...]
+    sessions: Callable[[], Session],
+    conditions: list[ColumnElement[bool]],
+    leave_out: tuple[str, ...],
+    period: tuple[datetime, datetime] | None,
 ) -> Iterator[str]:
-    kept = [index for index, column in enumerate(EXPORT_COLUMNS) if column not in leave_out]
+    """The CSV in chunks of EXPORT_BATCH rows, streamed from the database through Core (a server-side
+    cursor on PostgreSQL): rows as scoring.db.store.contract_rows gives them, cells as
+    scoring.csvio.write_ratings_csv writes them, the comment neutralised."""
+    names = [name for name in EXPORT_COLUMNS if name not in leave_out]
+    at, comment, outside = (names.index(n) for n in ("submitted_at", "comment", "outside_hours"))
+    texts = [i for i, name in enumerate(names) if name in (*HASH_COLUMNS, "comment")]
+    columns = [CONTRACT_COLUMNS[EXPORT_COLUMNS.index(name)] for name in names]
+    zones: dict[str, ZoneInfo] = {}
     with sessions() as session:
-        batch: list[tuple[Any, ...]] = []
-        header = True
-        for row in contract_rows(session, *conditions, batch=EXPORT_BATCH):
-            batch.append(tuple(neutralise(row[i]) if i == _COMMENT else row[i] for i in kept))
-            if len(batch) == EXPORT_BATCH:
-                yield _csv(batch, header, leave_out)
-                batch, header = [], False
-        if batch or header:
-            yield _csv(batch, header, leave_out)
+        where = list(conditions)
+        if period is not None:  # the period's id range: the id-ordered scan starts and stops there
+            low, high = session.execute(
+                select(func.min(Rating.id), func.max(Rating.id)).where(
+                    Rating.submitted_at >= period[0], Rating.submitted_at < period[1]
+                )
+            ).one()
+            where.append(Rating.id.between(low or 0, high or 0))
+        statement = (
+            select(*columns, Counter.timezone)
+            .join(Counter, Counter.id == Rating.counter_id)
+            .where(*where)
+            .order_by(Rating.id)
+        )
+        connection = session.connection().execution_options(stream_results=True, yield_per=EXPORT_BATCH)
+        lines = [",".join(names)]
+        for rows in connection.execute(statement).partitions():
+            for row in rows:
+                values = list(row)
+                zone = values.pop()
+                local = zones.get(zone) or zones.setdefault(zone, ZoneInfo(zone))
+                values[at] = values[at].astimezone(local).isoformat()
+                values[outside] = "1" if values[outside] else "0"
+                values[comment] = neutralise(values[comment])
+                for index in texts:
+                    if values[index] is not None:
+                        values[index] = csv_text(values[index])
+                lines.append(
+                    ",".join(["" if v is None else v if v.__class__ is str else str(v) for v in values])
+                )  # noqa: E501
+            lines.append("")
+            yield "\n".join(lines)
+            lines = []
+        if lines:  # nothing matched: the header alone
+            yield lines[0] + "\n"
 
 
-def _csv(rows: list[tuple[Any, ...]], header: bool, leave_out: tuple[str, ...]) -> str:
-    text = ratings_csv_text(rows, outside_hours=True, leave_out=leave_out)
-    return text if header else text.split("\n", 1)[1]
+def csv_text(value: str) -> str:
+    """A text cell as csv.writer writes it (QUOTE_MINIMAL, "\\n" line ends): quoted, with its quotes
+    doubled, when it holds a comma, a quote or a line feed."""
+    if "," in value or '"' in value or "\n" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
