@@ -39,6 +39,9 @@ def rated(db: Session, world: World, settings: Settings, clock: FakeClock) -> Ra
     return rated
 
 
+OFFICER_PATHS = ["/admin/me/", "/admin/me/?month=2026-03", "/admin/me/?month=2026-02"]
+
+
 def _paths(world: World, rated: Rated) -> list[str]:
     a, b = world.unit_a.id, world.unit_b.id
     return [
@@ -102,6 +105,8 @@ def test_it_shows_what_the_ratings_alone_show(
 
     signed_in(client, "hr")
     _same(db, client, _paths(world, rated))
+    signed_in(client, "officer")
+    _same(db, client, OFFICER_PATHS)
 
 
 def test_it_counts_ratings_that_arrived_since_the_refresh(
@@ -123,6 +128,8 @@ def test_it_counts_ratings_that_arrived_since_the_refresh(
     db.commit()
     assert _rolled_total(db) == 192
     _same(db, client, paths)
+    signed_in(client, "officer")
+    _same(db, client, OFFICER_PATHS)
 
 
 def test_it_follows_a_reviewers_decision(
