@@ -2,7 +2,8 @@
 
 `rating_rollups` and `rating_rollup_state` (portal.kernel.rollups): what the staff pages add up instead
 of reading every rating; empty until `rating-portal rollups`, the worker or a scoring run builds them
-(pages read the ratings themselves meanwhile).
+(pages read the ratings themselves meanwhile). `ix_ratings_pending`: the ratings waiting for review
+(excluded or marked), a small part of the table, for the review queue and the home page's count.
 
 Revision ID: 0016_rollups
 Revises: 0012_review_incidents
@@ -45,6 +46,13 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_rating_rollups_unit_day", "rating_rollups", ["unit_id", "day"])
+    op.create_index(
+        "ix_ratings_pending",
+        "ratings",
+        ["unit_id", "id"],
+        sqlite_where=sa.text("excluded IS 1 OR reasons != ''"),
+        postgresql_where=sa.text("excluded IS true OR reasons != ''"),
+    )
     op.create_table(
         "rating_rollup_state",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,6 +64,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ratings_pending", table_name="ratings")
     op.drop_table("rating_rollup_state")
     op.drop_index("ix_rating_rollups_unit_day", table_name="rating_rollups")
     op.drop_table("rating_rollups")

@@ -292,7 +292,7 @@ def _contract_chunks(
                         values[index] = csv_text(values[index])
                 lines.append(
                     ",".join(["" if v is None else v if v.__class__ is str else str(v) for v in values])
-                )  # noqa: E501
+                )
             lines.append("")
             yield "\n".join(lines)
             lines = []
