@@ -196,7 +196,9 @@ def main() -> int:
     plan = pages(ids)
     with tempfile.TemporaryDirectory(prefix="staff-bench-") as workdir:
         port = live_server.free_port()
-        env = live_server.portal_env(args.url, port, Path(workdir))
+        # APP_ENV=test: staff cookies without `Secure` over the bench's plain HTTP (production marks
+        # them Secure, which an HTTP client then never sends back); rendering is as in production.
+        env = live_server.portal_env(args.url, port, Path(workdir), APP_ENV="test")
         log = Path(workdir) / "server.log"
         command = live_server.portal_command(port, args.workers)
         with live_server.server(command, env, port, "/health", log):

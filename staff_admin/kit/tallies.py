@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import SKM_ELEMENTS, Rating
@@ -48,10 +48,12 @@ class Tally:
         )
 
 
-def rating_dims() -> Dims:
+def rating_dims(tail: bool = False) -> Dims:
+    """The dimensions on the ratings table; for the newest ratings (`tail`) unit and counter as
+    expressions that no index serves, so the primary key's range is read, not a unit's ratings."""
     return {
-        "unit": Rating.unit_id,
-        "counter": Rating.counter_id,
+        "unit": Rating.unit_id + 0 if tail else Rating.unit_id,
+        "counter": Rating.counter_id + 0 if tail else Rating.counter_id,
         "employee": func.coalesce(Rating.employee_id, 0),
         "overall": Rating.overall,
         "channel": Rating.channel,
@@ -88,7 +90,10 @@ def _covered(start: datetime, end: datetime, timezone: str) -> tuple[date, date]
 class _Plan:
     through: int
     covered: list[tuple[int, date, date]]  # (bucket, first day, last day) read from the rollups
-    live: ColumnElement[bool]  # the ratings read one by one
+    # The ratings read one by one, in disjoint parts that each use one index: the edges of the
+    # buckets (submitted_at) up to through_id, and everything beyond through_id (the primary key).
+    # One statement per part: an OR of them made SQLite scan the whole table.
+    live: list[ColumnElement[bool]]  # the last one is the newest ratings' when through_id > 0
 
 
 def _plan(session: Session, buckets: Sequence[tuple[datetime, datetime]], timezone: str) -> _Plan:
@@ -101,11 +106,11 @@ def _plan(session: Session, buckets: Sequence[tuple[datetime, datetime]], timezo
             continue
         covered.append((index, *days))
         edges += [(start, day_bounds(days[0], timezone)[0]), (day_bounds(days[1], timezone)[1], end)]
-    ranges = [and_(Rating.submitted_at >= s, Rating.submitted_at < e) for s, e in edges if s < e]
-    if covered:
-        low, high = min(s for s, _ in buckets), max(e for _, e in buckets)
-        ranges.append(and_(Rating.id > through, Rating.submitted_at >= low, Rating.submitted_at < high))
-    return _Plan(through, covered, or_(*ranges) if ranges else literal(False))
+    settled = [Rating.id <= through] if through else []
+    parts = [and_(Rating.submitted_at >= s, Rating.submitted_at < e, *settled) for s, e in edges if s < e]
+    if through:  # the newest ratings, by the primary key alone (their buckets sort them out after)
+        parts.append(Rating.id > through)
+    return _Plan(through, covered, parts)
 
 
 def bucket_tallies(
@@ -148,30 +153,31 @@ def bucket_tallies(
         measures = [sub.c[m] for m in numbers]
         keys = [sub.c.bucket, *(sub.c[f"g_{g}"] for g in group)]
         add(session.execute(select(*keys, *(func.sum(m) for m in measures)).group_by(*keys)))
-    dims = rating_dims()
     label = case(
         *((and_(Rating.submitted_at >= s, Rating.submitted_at < e), i) for i, (s, e) in enumerate(buckets)),
         else_=-1,
     )
-    inner = select(
-        label.label("bucket"),
-        *(dims[g].label(f"g_{g}") for g in group),
-        *(getattr(Rating, code).label(code) for code in SKM_ELEMENTS),
-        officer_points6(Rating.overall, Rating.u6, Rating.u7).label("ov"),
-    ).where(plan.live, *(where(dims) if where else []))
-    sub = inner.subquery()  # so GROUP BY names columns (PostgreSQL and the CASE's parameters)
-    keys = [sub.c.bucket, *(sub.c[f"g_{g}"] for g in group)]
-    add(
-        session.execute(
-            select(
-                *keys,
-                func.count(),
-                *(func.sum(sub.c[code]) for code in SKM_ELEMENTS),
-                *(func.count(sub.c[code]) for code in SKM_ELEMENTS),
-                func.sum(sub.c.ov),
-            ).group_by(*keys)
+    for number, part in enumerate(plan.live):
+        dims = rating_dims(tail=bool(plan.through) and number == len(plan.live) - 1)
+        inner = select(
+            label.label("bucket"),
+            *(dims[g].label(f"g_{g}") for g in group),
+            *(getattr(Rating, code).label(code) for code in SKM_ELEMENTS),
+            officer_points6(Rating.overall, Rating.u6, Rating.u7).label("ov"),
+        ).where(part, *(where(dims) if where else []))
+        sub = inner.subquery()  # so GROUP BY names columns (PostgreSQL and the CASE's parameters)
+        keys = [sub.c.bucket, *(sub.c[f"g_{g}"] for g in group)]
+        add(
+            session.execute(
+                select(
+                    *keys,
+                    func.count(),
+                    *(func.sum(sub.c[code]) for code in SKM_ELEMENTS),
+                    *(func.count(sub.c[code]) for code in SKM_ELEMENTS),
+                    func.sum(sub.c.ov),
+                ).group_by(*keys)
+            )
         )
-    )
     return found
 
 
@@ -190,15 +196,11 @@ def day_counts(
             .group_by(r.day)
         )
         counts.update({day: int(n) for day, n in rows})
-    live = session.scalars(
-        select(Rating.submitted_at).where(
-            plan.live,
-            Rating.submitted_at >= start,
-            Rating.submitted_at < end,
-            *(where(rating_dims()) if where else []),
-        )
-    )
-    for moment in live:
-        day = local_day(moment, timezone)
-        counts[day] = counts.get(day, 0) + 1
+    for number, part in enumerate(plan.live):  # within [start, end), but for the newest ratings
+        dims = rating_dims(tail=bool(plan.through) and number == len(plan.live) - 1)
+        live = session.scalars(select(Rating.submitted_at).where(part, *(where(dims) if where else [])))
+        for moment in live:
+            if start <= moment < end:
+                day = local_day(moment, timezone)
+                counts[day] = counts.get(day, 0) + 1
     return sorted(((d, n) for d, n in counts.items() if n), reverse=True)
