@@ -13,12 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.kernel import rollups
+from portal.kernel.db import make_sessionmaker
 from portal.kernel.models import Rating
 from portal.kernel.rollups import RatingRollup, RollupState
 from portal.kernel.settings import Settings
 from staff_admin.access import principal_for
 from staff_admin.dashboard.filters import parse_filters
 from staff_admin.dashboard.ratings import _conditions, browse, seek
+from staff_admin.jobs.worker import ROLLUP_SECONDS, Worker
 from staff_admin.models import User
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import CSRF_FIELD, World, signed_in
@@ -250,3 +252,19 @@ def test_it_pages_as_offset_paging_does(
             shown += [row.id for row in found.rows]
 
     assert shown == list(expected)
+
+
+def test_it_is_refreshed_by_an_idle_worker_once_a_minute(
+    db: Session, engine, settings: Settings, world: World, rated: Rated, clock: FakeClock
+) -> None:
+    worker = Worker(engine, make_sessionmaker(engine), settings, clock, name="w", log=lambda _line: None)
+
+    worker.refresh_rollups()
+    add_rating(db, rated.counter_a, world.officer, MONDAY_9_WIB, 3, "later")
+    db.commit()
+    worker.refresh_rollups()  # within the minute: nothing
+
+    assert _rolled_total(db) == 190
+    worker.rolled_at -= ROLLUP_SECONDS
+    worker.refresh_rollups()
+    assert _rolled_total(db) == 191
