@@ -67,7 +67,12 @@ def database_size(url: str) -> tuple[int, int]:
     return int(size), int(ratings)
 
 
-def prepare(url: str) -> dict:
+def accounts(users: int) -> list[tuple[str, str]]:
+    """One account per user (sign-in is throttled per account): bench.hr.1, bench.head.2, ..."""
+    return [(f"{PERSONAS[i % len(PERSONAS)][0]}.{i}", PERSONAS[i % len(PERSONAS)][1]) for i in range(users)]
+
+
+def prepare(url: str, users: int) -> dict:
     """The bench's staff accounts (once) and the ids its pages name."""
     engine = make_engine(url)
     with make_sessionmaker(engine)() as db:
@@ -77,7 +82,7 @@ def prepare(url: str) -> dict:
             select(Employee.id, Employee.nip).where(Employee.unit_id == unit_id).order_by(Employee.id)
         ).first()
         newest = db.scalar(select(func.max(Rating.submitted_at)))
-        for username, role in PERSONAS:
+        for username, role in accounts(users):
             if db.scalar(select(User.id).where(User.username == username)) is None:
                 scope = (
                     {"unit_code": UNIT}
@@ -143,7 +148,11 @@ def user(
     base: str, username: str, role: str, plan, rounds: int, out: list, barrier: threading.Barrier
 ) -> None:
     with httpx.Client(base_url=base, timeout=60, follow_redirects=False) as client:
-        sign_in(client, username)
+        try:
+            sign_in(client, username)
+        except Exception:
+            barrier.abort()  # the others stop waiting
+            raise
         barrier.wait()  # every user signed in: the load starts together
         rng = random.Random(username)
         for round_ in range(rounds + 1):
@@ -164,7 +173,7 @@ def percentile(values: list[float], q: float) -> float:
 def export(base: str, query: str) -> tuple[float, int, float]:
     """(ms to the first byte, rows, rows per second) of HR's ratings CSV."""
     with httpx.Client(base_url=base, timeout=600) as client:
-        sign_in(client, "bench.hr")
+        sign_in(client, "bench.hr.0")
         began = time.perf_counter()
         first = None
         lines = 0
@@ -190,7 +199,7 @@ def main() -> int:
     parser.add_argument("--export-all", action="store_true", help="also export every rating")
     args = parser.parse_args()
 
-    ids = prepare(args.url)
+    ids = prepare(args.url, args.users)
     size, ratings = database_size(args.url)
     print(f"{ratings:,} ratings, database {size / 2**20:,.0f} MiB, {args.users} users, {args.rounds} rounds")
     plan = pages(ids)
@@ -208,7 +217,7 @@ def main() -> int:
             threads = [
                 threading.Thread(
                     target=user,
-                    args=(base, *PERSONAS[i % len(PERSONAS)], plan, args.rounds, out, barrier),
+                    args=(base, *accounts(args.users)[i], plan, args.rounds, out, barrier),
                 )
                 for i in range(args.users)
             ]

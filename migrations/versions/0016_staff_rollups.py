@@ -4,6 +4,7 @@
 of reading every rating; empty until `rating-portal rollups`, the worker or a scoring run builds them
 (pages read the ratings themselves meanwhile). `ix_ratings_pending`: the ratings waiting for review
 (excluded or marked), a small part of the table, for the review queue and the home page's count.
+`ix_ratings_submitted_at_id` replaces `ix_ratings_submitted_at`.
 
 Revision ID: 0016_rollups
 Revises: 0012_review_incidents
@@ -46,6 +47,10 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_rating_rollups_unit_day", "rating_rollups", ["unit_id", "day"])
+    # (submitted_at) becomes (submitted_at, id): a period's id range from the index alone (the ratings
+    # export) and the ratings browser's order read straight off it.
+    op.create_index("ix_ratings_submitted_at_id", "ratings", ["submitted_at", "id"])
+    op.drop_index("ix_ratings_submitted_at", table_name="ratings")
     op.create_index(
         "ix_ratings_pending",
         "ratings",
@@ -65,6 +70,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_ratings_pending", table_name="ratings")
+    op.create_index("ix_ratings_submitted_at", "ratings", ["submitted_at"])
+    op.drop_index("ix_ratings_submitted_at_id", table_name="ratings")
     op.drop_table("rating_rollup_state")
     op.drop_index("ix_rating_rollups_unit_day", table_name="rating_rollups")
     op.drop_table("rating_rollups")

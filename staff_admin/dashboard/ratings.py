@@ -265,11 +265,15 @@ def _contract_chunks(
     with sessions() as session:
         where = list(conditions)
         if period is not None:  # the period's id range: the id-ordered scan starts and stops there
-            low, high = session.execute(
-                select(func.min(Rating.id), func.max(Rating.id)).where(
-                    Rating.submitted_at >= period[0], Rating.submitted_at < period[1]
-                )
-            ).one()
+            # OFFSET 0 keeps PostgreSQL from answering min(id) by walking the primary key from the
+            # first rating ever: the period's ids come off ix_ratings_submitted_at_id alone.
+            ids = (
+                select(Rating.id)
+                .where(Rating.submitted_at >= period[0], Rating.submitted_at < period[1])
+                .offset(0)
+                .subquery()
+            )
+            low, high = session.execute(select(func.min(ids.c.id), func.max(ids.c.id))).one()
             where.append(Rating.id.between(low or 0, high or 0))
         statement = (
             select(*columns, Counter.timezone)
