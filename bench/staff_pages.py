@@ -197,12 +197,19 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--export-period", default=None, help="default: the latest full month")
     parser.add_argument("--export-all", action="store_true", help="also export every rating")
+    parser.add_argument("--no-export", action="store_true", help="pages only")
+    parser.add_argument(
+        "--skip", action="append", default=[], metavar="TEXT", help="leave out pages whose name holds TEXT"
+    )
     args = parser.parse_args()
 
     ids = prepare(args.url, args.users)
     size, ratings = database_size(args.url)
     print(f"{ratings:,} ratings, database {size / 2**20:,.0f} MiB, {args.users} users, {args.rounds} rounds")
-    plan = pages(ids)
+    plan = {
+        role: [(name, path) for name, path in chosen if not any(text in name for text in args.skip)]
+        for role, chosen in pages(ids).items()
+    }
     with tempfile.TemporaryDirectory(prefix="staff-bench-") as workdir:
         port = live_server.free_port()
         # APP_ENV=test: staff cookies without `Secure` over the bench's plain HTTP (production marks
@@ -240,6 +247,7 @@ def main() -> int:
             p50, p95 = percentile(every, 50), percentile(every, 95)
             print(f"{'all pages':<40} {len(every):>4} {p50:>8.0f} {p95:>8.0f}")
             queries = [f"?period={args.export_period or ids['month']}"] + ([""] if args.export_all else [])
+            queries = [] if args.no_export else queries
             for query in queries:
                 first, rows, speed = export(base, query)
                 what = query or " (everything)"
