@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from portal.citizen import followup as complaint_models  # complaint cases and contact details
 from portal.kernel import models as portal_models
+from portal.kernel import rollups as rollup_models  # the staff pages' rollups of the ratings
 from portal.kernel.db import Base
 from scoring.db import models as scoring_models
 from staff_admin import models as staff_models
@@ -22,6 +23,7 @@ from staff_admin.targets import models as target_models
 
 MODEL_MODULES = (
     portal_models,
+    rollup_models,
     complaint_models,
     scoring_models,
     staff_models,

@@ -14,11 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.citizen import proofs, qr
+from portal.kernel import rollups
 from portal.kernel.db import make_engine, make_sessionmaker
 from portal.kernel.models import Counter, Unit
 from portal.kernel.settings import REPO_ROOT, Settings
 from portal.ops import accesslog, migrate
 from portal.ops.demo import load_demo_data
+from portal.ops.demo_scale import load_scaled_demo
 
 AppFactory = Callable[[Settings], Litestar]
 
@@ -34,7 +36,17 @@ def register(commands: argparse._SubParsersAction, create_app: AppFactory) -> No
     down.set_defaults(handler=_db_downgrade)
 
     demo = commands.add_parser("demo-data", help="load demo units, staff, rosters and six months of ratings")
+    demo.add_argument(
+        "--ratings",
+        type=int,
+        metavar="N",
+        help="the demo city at size: N ratings over twelve months (e.g. 1000000)",
+    )
     demo.set_defaults(handler=_demo_data)
+
+    rollup = commands.add_parser("rollups", help="bring the staff pages' rollups up to date (or --rebuild)")
+    rollup.add_argument("--rebuild", action="store_true", help="rebuild every day")
+    rollup.set_defaults(handler=_rollups)
 
     serve = commands.add_parser("serve", help="serve the app with uvicorn (HOST, PORT)")
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
@@ -79,12 +91,25 @@ def _db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _demo_data(_args: argparse.Namespace, settings: Settings) -> int:
+def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     with make_sessionmaker(engine)() as session:
-        summary = load_demo_data(session, settings)
+        if args.ratings is None:
+            summary = load_demo_data(session, settings)
+        else:
+            summary = load_scaled_demo(session, settings, max(0, args.ratings))
     engine.dispose()
     print(summary)
+    return 0
+
+
+def _rollups(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        days = rollups.refresh(session, settings.period_timezone, full=args.rebuild)
+        session.commit()
+    engine.dispose()
+    print(f"rollups: {days} days recomputed")
     return 0
 
 

@@ -121,13 +121,10 @@ def _local_moment(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, ZoneInfo(TIMEZONE)).astimezone(UTC)
 
 
-def load_demo_data(session: Session, settings: Settings, today: date | None = None) -> str:
-    if session.scalar(select(Unit.id).where(Unit.code == ROOT_CODE)) is not None:
-        return "demo data already loaded"
-    rng = random.Random(2026)  # noqa: S311  (fake data, reproducible on purpose)
-    # The profile has its own generator, so the rest of the demo stays as it was without it.
-    profile_rng = random.Random(14_2017)  # noqa: S311
-    today = today or datetime.now(ZoneInfo(TIMEZONE)).date()
+def build_city(
+    session: Session, rng: random.Random
+) -> tuple[dict[str, Unit], list[Counter], dict[int, list[Employee]]]:
+    """The units, counters and three officers per counter (keyed by id(counter)), flushed."""
     units: dict[str, Unit] = {}
     counters: list[Counter] = []
     for code, name, parent, counter_names in UNITS:
@@ -150,6 +147,17 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
             staff[id(counter)].append(employee)
             session.add(employee)
     session.flush()
+    return units, counters, staff
+
+
+def load_demo_data(session: Session, settings: Settings, today: date | None = None) -> str:
+    if session.scalar(select(Unit.id).where(Unit.code == ROOT_CODE)) is not None:
+        return "demo data already loaded"
+    rng = random.Random(2026)  # noqa: S311  (fake data, reproducible on purpose)
+    # The profile has its own generator, so the rest of the demo stays as it was without it.
+    profile_rng = random.Random(14_2017)  # noqa: S311
+    today = today or datetime.now(ZoneInfo(TIMEZONE)).date()
+    units, counters, staff = build_city(session, rng)
 
     quality = {e.id: rng.uniform(2.6, 3.7) for team in staff.values() for e in team}
     # A few excellent officers (the first of every fifth counter), so that HR's recognition list has
@@ -235,14 +243,15 @@ def load_demo_data(session: Session, settings: Settings, today: date | None = No
     )
 
 
-def _mix_in_attacks(rng, counters, staff, today, add_rating, settings) -> None:
-    """A burst, a sabotage cluster, a night bot, slow stuffing and device rotation."""
+def _mix_in_attacks(rng, counters, staff, today, add_rating, settings, shift: int = 0, tag: str = "") -> None:
+    """A burst, a sabotage cluster, a night bot, slow stuffing and device rotation; the scaled demo
+    repeats them `shift` days earlier with devices of their own (`tag`)."""
 
     def device(label: str) -> str:
-        return keyed_hash(settings.secret_key, "device", label)
+        return keyed_hash(settings.secret_key, "device", label + tag)
 
     def weekday_before(days: int) -> date:
-        day = today - timedelta(days=days)
+        day = today - timedelta(days=days + shift)
         while day.weekday() > 4:
             day -= timedelta(days=1)
         return day
@@ -278,7 +287,7 @@ def _mix_in_attacks(rng, counters, staff, today, add_rating, settings) -> None:
             device_hash=device("stuffer"),
         )
     start = _local_moment(weekday_before(20), time(10, 0))
-    home = keyed_hash(settings.secret_key, "network", "home-network")
+    home = keyed_hash(settings.secret_key, "network", "home-network" + tag)
     for i in range(25):  # new "phones" one after another from a home network
         add_rating(
             rotation_counter,

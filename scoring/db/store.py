@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from portal.kernel import rollups
 from portal.kernel.models import Counter, Employee, Rating
 from scoring.aggregate import officer_records, unit_records
 from scoring.csvio import EXPORT_COLUMNS, write_ratings_csv
@@ -275,6 +276,7 @@ def score_period(
             session.execute(insert(OfficerResult), rows)
         session.execute(insert(BiasAuditResult), [{"run_id": run.id, **_audit_row(row)} for row in audit])
         _write_flags(session, flags, excluded, clock())
+        rollups.after_scoring(session, *period.bounds(timezone), clock())  # the staff pages' day sums
         store_comment_themes(session, run.id, period, timezone)  # reads the flags just written
         if before_commit:  # lets tests prove a failure here leaves the previous results
             before_commit()

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import SKM_ELEMENTS, Rating
+from portal.kernel.models import SKM_ELEMENTS
 from scoring.periods import Period
 from scoring.skm import SCALE_FACTOR, ikm_from_sums, nrr
 from staff_admin.dashboard.results import ChosenRun
+from staff_admin.kit.tallies import Dims, Where, bucket_tallies
 
 LOW_OVERALL_MAX = 2  # overall 1 (very dissatisfied) or 2 (dissatisfied)
 
@@ -33,6 +35,7 @@ class Sums:
     n_low: int  # overall 1 or 2
     sums: tuple[int, ...]
     counts: tuple[int, ...]
+    ov6: int = 0  # officer value x 6 / 25, summed (average_officer_value)
 
     @classmethod
     def empty(cls) -> Sums:
@@ -45,6 +48,7 @@ class Sums:
             self.n_low + other.n_low,
             tuple(a + b for a, b in zip(self.sums, other.sums, strict=True)),
             tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
+            self.ov6 + other.ov6,
         )
 
     def nrrs(self) -> list[Fraction | None]:
@@ -64,43 +68,40 @@ class Sums:
         return 100 * self.n_low / self.n_used if self.n_used else None
 
 
-def kept(run: ChosenRun) -> list[ColumnElement[bool]]:
+def kept_bucket(run: ChosenRun) -> tuple[datetime, datetime]:
+    """The run's kept time range: its period, cut where the run finished (inclusive)."""
     start, end = Period(run.start, run.end, run.label).bounds(run.timezone)
-    return [
-        Rating.submitted_at >= start,
-        Rating.submitted_at < end,
-        Rating.submitted_at <= run.scored_at,
-        Rating.excluded.is_(False),
-    ]
+    return start, min(end, run.scored_at + timedelta(microseconds=1))
 
 
 def kept_sums(
-    session: Session, run: ChosenRun, group: ColumnElement[Any] | None, *where: ColumnElement[bool]
+    session: Session,
+    run: ChosenRun,
+    group: str | None,
+    where: Where | None = None,
+    timezone: str | None = None,
 ) -> dict[Any, Sums]:
-    """{group value: Sums} over the run's kept ratings matching `where` (one query)."""
-    key = literal(0) if group is None else group
-    elements = [getattr(Rating, code) for code in SKM_ELEMENTS]
-    rows = session.execute(
-        select(
-            key.label("key"),
-            func.count(),
-            func.coalesce(func.sum(case((Rating.overall <= LOW_OVERALL_MAX, 1), else_=0)), 0),
-            *(func.coalesce(func.sum(column), 0) for column in elements),
-            *(func.count(column) for column in elements),
+    """{group value: Sums} over the run's kept ratings matching `where` (a function of the tallies'
+    dimensions: staff_admin.kit.tallies); `group` is one of those dimensions, None for one group (0),
+    and an employee of None stands for nobody on duty. Read from the day rollups in `timezone`'s days
+    (the run's own by default) and the ratings beyond them."""
+
+    def kept_where(dims: Dims) -> list[ColumnElement[bool]]:
+        return [dims["excluded"].is_(False), *(where(dims) if where else [])]
+
+    groups = ("overall",) if group is None else (group, "overall")
+    tallies = bucket_tallies(session, [kept_bucket(run)], timezone or run.timezone, groups, kept_where)
+    found: dict[Any, Sums] = {}
+    for key, tally in tallies.items():
+        value = 0 if group is None else key[1]
+        if group == "employee" and value == 0:
+            value = None
+        overall = key[-1]
+        sums = Sums(
+            tally.n, tally.n if overall <= LOW_OVERALL_MAX else 0, tally.sums, tally.counts, tally.ov6
         )
-        .where(*kept(run), *where)
-        .group_by(key)
-    )
-    width = len(elements)
-    return {
-        row[0]: Sums(
-            int(row[1]),
-            int(row[2]),
-            tuple(int(n) for n in row[3 : 3 + width]),
-            tuple(int(n) for n in row[3 + width :]),
-        )
-        for row in rows
-    }
+        found[value] = found[value] + sums if value in found else sums
+    return found
 
 
 def total(groups: Iterable[Sums]) -> Sums:
@@ -110,9 +111,9 @@ def total(groups: Iterable[Sums]) -> Sums:
     return result
 
 
-def officer_value() -> ColumnElement[float]:
-    """Per rating, the officer value of scoring.aggregate.officer_values: the mean of the overall
-    face and the answered U6, U7, on the 25-100 scale."""
-    answered = 1 + case((Rating.u6.is_not(None), 1), else_=0) + case((Rating.u7.is_not(None), 1), else_=0)
-    points = Rating.overall + func.coalesce(Rating.u6, 0) + func.coalesce(Rating.u7, 0)
-    return points * float(SCALE_FACTOR) / answered
+def average_officer_value(sums: Sums) -> float | None:
+    """The mean officer value of scoring.aggregate.officer_values (the mean of the overall face and
+    the answered U6, U7, on the 25-100 scale) over a group of kept ratings, None without any."""
+    if not sums.n_used:
+        return None
+    return float(Fraction(sums.ov6, sums.n_used) * SCALE_FACTOR / 6)

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import Employee, Rating
+from portal.kernel.models import Employee
 from scoring.db.models import OfficerResult, ScoringRun
 from scoring.skm import round_half_up
-from staff_admin.dashboard.kept import kept, kept_sums, officer_value
+from staff_admin.dashboard.kept import average_officer_value, kept_sums, total
 from staff_admin.dashboard.labels import CATEGORY_NAMES
 from staff_admin.dashboard.results import ChosenRun
 
@@ -119,10 +119,9 @@ def concern(officer: OfficerFigure) -> tuple[bool, bool, Decimal, float, str]:
 
 
 def officer_table(session: Session, run: ChosenRun, unit_id: int) -> OfficerTable:
-    in_unit = Rating.unit_id == unit_id
-    average = session.scalar(select(func.avg(officer_value())).where(*kept(run), in_unit))
-    unit_average = None if average is None else float(round_half_up(float(average), 2))
-    items = kept_sums(session, run, Rating.employee_id, in_unit, Rating.employee_id.is_not(None))
+    items = kept_sums(session, run, "employee", lambda dims: [dims["unit"] == unit_id])
+    average = average_officer_value(total(items.values()))
+    unit_average = None if average is None else float(round_half_up(average, 2))
     earlier = earlier_runs(session, run)
     past: dict[int, dict[int, float | None]] = {}
     if earlier:

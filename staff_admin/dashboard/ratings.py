@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +21,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Counter, Employee, Rating, Unit
-from scoring.csvio import EXPORT_COLUMNS, ratings_csv_text
-from scoring.db.store import contract_rows
+from portal.kernel.rollups import day_bounds
+from scoring.csvio import EXPORT_COLUMNS
+from scoring.db.store import CONTRACT_COLUMNS
 from scoring.reasons import REASONS
 from staff_admin.access import (
     ADMIN,
@@ -39,12 +40,12 @@ from staff_admin.dashboard.filters import FilterError, RatingFilters, parse_filt
 from staff_admin.dashboard.labels import CHANNEL_NAMES
 from staff_admin.kit.exports import neutralise
 from staff_admin.kit.listing import paging
+from staff_admin.kit.tallies import EVER, Dims, Where, day_counts
 from staff_admin.service import UnitRow, visible_units
 
 PAGE_SIZE = 50
 MAX_CHOICES = 300  # counter and officer lists longer than this ask for a unit first
 EXPORT_BATCH = 2_000
-_COMMENT = EXPORT_COLUMNS.index("comment")
 HASH_COLUMNS = ("device_hash", "network_hash")
 
 
@@ -119,6 +120,38 @@ def _conditions(principal: Principal, filters: RatingFilters, timezone: str) -> 
     return conditions
 
 
+def _dimension_filter(principal: Principal, filters: RatingFilters) -> Where:
+    """The filters of _conditions but the period, on the tallies' dimensions (day counts)."""
+
+    def where(dims: Dims) -> list[ColumnElement[bool]]:
+        conditions = [unit_scope(principal, dims["unit"])]
+        wanted = (
+            ("unit", filters.unit_id),
+            ("counter", filters.counter_id),
+            ("employee", filters.employee_id),
+            ("overall", filters.overall),
+            ("channel", filters.channel),
+        )
+        conditions += [dims[name] == value for name, value in wanted if value is not None]
+        for name, value in (("excluded", filters.excluded), ("commented", filters.has_comment)):
+            if value is not None:
+                conditions.append(dims[name].is_(value))
+        return conditions
+
+    return where
+
+
+def seek(days: list[tuple[date, int]], offset: int, timezone: str) -> tuple[datetime | None, int]:
+    """Where a page starts (newest first), without OFFSET over every newer row: the end of the local
+    day that holds row `offset`, and how many of that day's rows come before it. `days` are the
+    matching rows per day, the newest first (staff_admin.kit.tallies.day_counts)."""
+    for day, count in days:
+        if offset < count:
+            return day_bounds(day, timezone)[1], offset
+        offset -= count
+    return None, offset
+
+
 def _choices(session: Session, principal: Principal, model: Any, unit_id: int | None) -> list[Choice] | None:
     where = [unit_scope(principal, model.unit_id)]
     if unit_id is not None:
@@ -150,17 +183,29 @@ def browse(
     if errors:
         return RatingsPage(filters, errors, units, counters, officers, [], 0, 1, 1)
     conditions = _conditions(principal, filters, timezone)
-    total = session.scalar(select(func.count()).select_from(Rating).where(*conditions)) or 0
+    start, end = filters.period.bounds(timezone) if filters.period else EVER
+    days = day_counts(session, start, end, timezone, _dimension_filter(principal, filters))
+    total = sum(n for _, n in days)
     shown = paging(total, filters.page, PAGE_SIZE)
+    newer, skip = seek(days, shown.offset, timezone)
+    # The page's ids from the ratings alone (read off ix_ratings_submitted_at_id, newest first), then
+    # their names: joined in one statement, SQLite started from the units and sorted a unit's all.
+    page_ids = list(
+        session.scalars(
+            select(Rating.id)
+            .where(*conditions, *([] if newer is None else [Rating.submitted_at < newer]))
+            .order_by(Rating.submitted_at.desc(), Rating.id.desc())
+            .offset(skip)
+            .limit(PAGE_SIZE)
+        )
+    )
     statement: Select = (
         select(Rating, Unit.name, Counter.name, Counter.timezone, Employee.name, Employee.nip)
         .join(Unit, Unit.id == Rating.unit_id)
         .join(Counter, Counter.id == Rating.counter_id)
         .outerjoin(Employee, Employee.id == Rating.employee_id)
-        .where(*conditions)
+        .where(Rating.id.in_(page_ids))
         .order_by(Rating.submitted_at.desc(), Rating.id.desc())
-        .offset(shown.offset)
-        .limit(PAGE_SIZE)
     )
     zones: dict[str, ZoneInfo] = {}
     rows = [
@@ -208,25 +253,82 @@ def export(
     name = "ratings" + (f"-{filters.period.label}" if filters.period else "")
     safe_name = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in name)
     leave_out = () if principal.role in (ADMIN, HR) else HASH_COLUMNS
-    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions, leave_out))
+    period = filters.period.bounds(timezone) if filters.period else None
+    return RatingsExport(f"{safe_name}.csv", _contract_chunks(sessions, conditions, leave_out, period))
 
 
 def _contract_chunks(
-    sessions: Callable[[], Session], conditions: list[ColumnElement[bool]], leave_out: tuple[str, ...]
+    sessions: Callable[[], Session],
+    conditions: list[ColumnElement[bool]],
+    leave_out: tuple[str, ...],
+    period: tuple[datetime, datetime] | None,
 ) -> Iterator[str]:
-    kept = [index for index, column in enumerate(EXPORT_COLUMNS) if column not in leave_out]
+    """The CSV in chunks of EXPORT_BATCH rows, streamed from the database through Core (a server-side
+    cursor on PostgreSQL): rows as scoring.db.store.contract_rows gives them, cells as
+    scoring.csvio.write_ratings_csv writes them, the comment neutralised."""
+    names = [name for name in EXPORT_COLUMNS if name not in leave_out]
+    at, comment, outside = (names.index(n) for n in ("submitted_at", "comment", "outside_hours"))
+    texts = [i for i, name in enumerate(names) if name in (*HASH_COLUMNS, "comment")]
+    columns = [CONTRACT_COLUMNS[EXPORT_COLUMNS.index(name)] for name in names]
+    zones: dict[str, ZoneInfo] = {}
     with sessions() as session:
-        batch: list[tuple[Any, ...]] = []
-        header = True
-        for row in contract_rows(session, *conditions, batch=EXPORT_BATCH):
-            batch.append(tuple(neutralise(row[i]) if i == _COMMENT else row[i] for i in kept))
-            if len(batch) == EXPORT_BATCH:
-                yield _csv(batch, header, leave_out)
-                batch, header = [], False
-        if batch or header:
-            yield _csv(batch, header, leave_out)
+        where = list(conditions)
+        if period is not None:  # the period's id range: the id-ordered scan starts and stops there
+            # OFFSET 0 keeps PostgreSQL from answering min(id) by walking the primary key from the
+            # first rating ever: the period's ids come off ix_ratings_submitted_at_id alone.
+            ids = (
+                select(Rating.id)
+                .where(Rating.submitted_at >= period[0], Rating.submitted_at < period[1])
+                .offset(0)
+                .subquery()
+            )
+            low, high = session.execute(select(func.min(ids.c.id), func.max(ids.c.id))).one()
+            where.append(Rating.id.between(low or 0, high or 0))
+        statement = (
+            select(*columns, Counter.timezone)
+            .join(Counter, Counter.id == Rating.counter_id)
+            .where(*where)
+            .order_by(Rating.id)
+        )
+        # Read through the driver's own cursor (server-side on PostgreSQL): SQLAlchemy's row objects
+        # and type processing cost more than writing the line. The values in the SQL are parsed
+        # filters (ids, a channel, dates) rendered by SQLAlchemy. submitted_at comes naive UTC (text
+        # on SQLite), outside_hours a bool or 0/1.
+        connection = session.connection()
+        sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+        raw = connection.connection.driver_connection
+        postgresql = connection.dialect.name == "postgresql"
+        cursor = raw.cursor(name="ratings_export") if postgresql else raw.cursor()
+        cursor.execute(sql)
+        lines = [",".join(names)]
+        while rows := cursor.fetchmany(EXPORT_BATCH):
+            for row in rows:
+                values = list(row)
+                zone = values.pop()
+                local = zones.get(zone) or zones.setdefault(zone, ZoneInfo(zone))
+                moment = values[at]
+                if moment.__class__ is str:
+                    moment = datetime.fromisoformat(moment)
+                values[at] = moment.replace(tzinfo=UTC).astimezone(local).isoformat()
+                values[outside] = "1" if values[outside] else "0"
+                values[comment] = neutralise(values[comment])
+                for index in texts:
+                    if values[index] is not None:
+                        values[index] = csv_text(values[index])
+                lines.append(
+                    ",".join(["" if v is None else v if v.__class__ is str else str(v) for v in values])
+                )
+            lines.append("")
+            yield "\n".join(lines)
+            lines = []
+        cursor.close()
+        if lines:  # nothing matched: the header alone
+            yield lines[0] + "\n"
 
 
-def _csv(rows: list[tuple[Any, ...]], header: bool, leave_out: tuple[str, ...]) -> str:
-    text = ratings_csv_text(rows, outside_hours=True, leave_out=leave_out)
-    return text if header else text.split("\n", 1)[1]
+def csv_text(value: str) -> str:
+    """A text cell as csv.writer writes it (QUOTE_MINIMAL, "\\n" line ends): quoted, with its quotes
+    doubled, when it holds a comma, a quote or a line feed."""
+    if "," in value or '"' in value or "\n" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_, parse_id
-from portal.kernel.models import SKM_ELEMENTS, Counter, Rating, Unit
+from portal.kernel.models import Counter, Rating, Unit
 from scoring.db.models import NRR_COLUMNS, UnitResult
 from scoring.periods import Period, PeriodError, parse_period
 from scoring.skm import grade, ikm_from_sums
@@ -51,6 +51,7 @@ from staff_admin.dashboard.themes import ThemeFigure, unit_themes
 from staff_admin.jobs.freshness import Staleness, staleness
 from staff_admin.jobs.service import SCORING_ROLES, JobView, latest_jobs, may_score, queue_scoring
 from staff_admin.kit.problems import invalid
+from staff_admin.kit.tallies import bucket_tallies
 
 TREND_MONTHS = 12
 
@@ -144,7 +145,7 @@ def dashboard(
         unit_id = _default_unit(principal, units)
     if counter_id is not None and (unit_id is None or not _counter_in(session, counter_id, unit_id)):
         raise NotFound(f"counter {counter_id}")
-    per_unit = kept_sums(session, chosen, Rating.unit_id, unit_scope(principal, Rating.unit_id))
+    per_unit = kept_sums(session, chosen, "unit", lambda dims: [unit_scope(principal, dims["unit"])])
     focus = None if unit_id is None else _focus(session, chosen, unit_id, units, counter_id)
     themes = [] if focus is None else unit_themes(session, principal, chosen.run_id, focus.unit_id)
     job = latest_jobs(session, principal, [chosen.key], chosen.timezone).get(chosen.key)
@@ -191,16 +192,16 @@ def _focus(
     name = session.scalar(select(Unit.name).where(Unit.id == unit_id)) or ""
     period = Period(run.start, run.end, run.label)
     start, end = period.bounds(run.timezone)
-    in_period = and_(Rating.unit_id == unit_id, Rating.submitted_at >= start, Rating.submitted_at < end)
-    counts: dict[int, int] = {
-        overall: count
-        for overall, count in session.execute(
-            select(Rating.overall, func.count())
-            .where(in_period, Rating.excluded.is_(False))
-            .group_by(Rating.overall)
-        )
-    }
-    flagged = session.scalar(select(func.count()).where(in_period, Rating.excluded.is_(True))) or 0
+    tallies = bucket_tallies(
+        session, [(start, end)], run.timezone, ("overall", "excluded"), lambda dims: [dims["unit"] == unit_id]
+    )
+    counts: dict[int, int] = {}
+    flagged = 0
+    for (_bucket, overall, excluded), tally in tallies.items():
+        if excluded:
+            flagged += tally.n
+        else:
+            counts[overall] = counts.get(overall, 0) + tally.n
     counters = counter_figures(session, run, unit_id)
     monthly = monthly_ikm(session, unit_id, period.end, run.timezone)
     return FocusUnit(
@@ -240,7 +241,7 @@ def _elements(
 
 def counter_figures(session: Session, run: ChosenRun, unit_id: int) -> list[tuple[CounterFigure, Sums]]:
     """Each counter of the unit with its kept ratings: the lowest IKM first, then those without one."""
-    sums = kept_sums(session, run, Rating.counter_id, Rating.unit_id == unit_id)
+    sums = kept_sums(session, run, "counter", lambda dims: [dims["unit"] == unit_id])
     counters = session.execute(
         select(Counter.id, Counter.name, Counter.active).where(Counter.unit_id == unit_id)
     ).all()
@@ -266,41 +267,19 @@ def trend_months(last_day: date, months: int = TREND_MONTHS) -> list[Period]:
 
 
 def monthly_ikm(session: Session, unit_id: int, last_day: date, timezone: str) -> list[MonthValue]:
-    """The IKM and the number of ratings not excluded for the trend months, one query, months told
-    apart by CASE ranges. Months before the unit's first rating are left out (a new unit's line
-    starts where its ratings do); an empty month after that stays, marked as having no ratings."""
+    """The IKM and the number of ratings not excluded for the trend months (from the day rollups and
+    the ratings beyond them: staff_admin.kit.tallies). Months before the unit's first rating are left
+    out (a new unit's line starts where its ratings do); an empty month after that stays, marked as
+    having no ratings."""
     months = trend_months(last_day)
     bounds = [month.bounds(timezone) for month in months]
-    month_index = case(
-        *((and_(Rating.submitted_at >= s, Rating.submitted_at < e), i) for i, (s, e) in enumerate(bounds)),
-        else_=-1,
-    ).label("month")
-    # A subquery, so GROUP BY names a column: PostgreSQL would not match two copies of the CASE
-    # whose bound datetimes are separate parameters.
-    monthly = (
-        select(month_index, *(getattr(Rating, code) for code in SKM_ELEMENTS))
-        .where(
-            Rating.unit_id == unit_id,
-            Rating.excluded.is_(False),
-            Rating.submitted_at >= bounds[0][0],
-            Rating.submitted_at < bounds[-1][1],
-        )
-        .subquery()
-    )
-    elements = [monthly.c[code] for code in SKM_ELEMENTS]
-    rows = session.execute(
-        select(
-            monthly.c.month,
-            func.count(),
-            *(func.coalesce(func.sum(column), 0) for column in elements),
-            *(func.count(column) for column in elements),
-        ).group_by(monthly.c.month)
+    tallies = bucket_tallies(
+        session, bounds, timezone, (), lambda dims: [dims["unit"] == unit_id, dims["excluded"].is_(False)]
     )
     values: dict[int, tuple[float | None, int]] = {}
-    width = len(elements)
-    for index, ratings, *numbers in rows:
-        ikm = ikm_from_sums([int(n) for n in numbers[:width]], [int(n) for n in numbers[width:]])
-        values[int(index)] = (None if ikm is None else float(ikm), int(ratings))
+    for (index,), tally in tallies.items():
+        ikm = ikm_from_sums(list(tally.sums), list(tally.counts))
+        values[index] = (None if ikm is None else float(ikm), tally.n)
     series = [MonthValue(month.start, *values.get(i, (None, 0))) for i, month in enumerate(months)]
     first = next((i for i, item in enumerate(series) if item.ratings), len(series) - 1)
     return series[first:]

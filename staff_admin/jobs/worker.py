@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from portal.kernel import rollups
 from portal.kernel.clock import Clock
 from portal.kernel.models import Rating
 from portal.kernel.settings import Settings
@@ -30,6 +31,7 @@ from scoring.periods import Period, PeriodError, parse_period
 from staff_admin.jobs import hooks, queue
 
 HEARTBEAT_SHARE = 4  # renew the lease four times per lease
+ROLLUP_SECONDS = 60.0  # the worker refreshes the staff rollups this often when idle
 PROGRESS_SECONDS = 1.0  # at most one progress write a second within a phase
 # Rough shares of a run's time by phase, so the bar moves evenly enough (docs/scoring-jobs.md).
 PHASE_START = {"read": 0.0, "detect": 0.4, "write": 0.6}
@@ -75,6 +77,7 @@ class Worker:
     lease: timedelta = queue.LEASE
     log: Callable[[str], None] = print
     stopping: threading.Event = field(default_factory=threading.Event)
+    rolled_at: float = -ROLLUP_SECONDS  # monotonic time of the last rollup refresh
 
     def run(self, once: bool = False, poll_seconds: float = 5.0) -> dict[str, int]:
         """Runs jobs until stopped (or, with `once`, until none is left); counts of final states."""
@@ -91,11 +94,25 @@ class Worker:
             if claim is None:
                 if once:
                     break
+                self.refresh_rollups()
                 self.stopping.wait(poll_seconds)
                 continue
             outcome = self.run_job(claim)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         return outcomes
+
+    def refresh_rollups(self) -> None:
+        """When idle, at most once a ROLLUP_SECONDS: the staff pages' day rollups catch up with the
+        ratings that arrived (portal.kernel.rollups), off the citizen's path."""
+        if time.monotonic() - self.rolled_at < ROLLUP_SECONDS:
+            return
+        self.rolled_at = time.monotonic()
+        try:
+            with self.sessions() as session:
+                rollups.refresh(session, self.settings.period_timezone, self.clock())
+                session.commit()
+        except SQLAlchemyError as error:
+            self.log(f"rollups not refreshed now ({type(error).__name__})")
 
     def stop_now(self, _signum: int = 0, _frame: object = None) -> None:
         """A SIGTERM handler: interrupts the job in progress (its transaction rolls back)."""

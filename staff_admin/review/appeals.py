@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
+from portal.kernel import rollups
 from portal.kernel.models import Employee, Rating
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, OFFICER, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
@@ -138,6 +139,8 @@ def decide_appeal(
             record_decision(
                 session, principal, now, rating, "include" if appeal.kind == "flag" else "exclude", text
             )
+            session.flush()
+            rollups.recompute_ratings(session, [rating])  # the staff pages' day sums follow the flag
         before = {"status": appeal.status}
         appeal.status = "upheld" if outcome == "uphold" else "rejected"
         appeal.decided_at = now

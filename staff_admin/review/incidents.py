@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, insert, or_, select
+from sqlalchemy import ColumnElement, and_, exists, insert, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,7 +47,8 @@ Key = tuple[object, ...]
 def pending() -> ColumnElement[bool]:
     """Ratings that wait for a person's decision: excluded or marked, and not decided yet."""
     decided = exists().where(RatingDecision.rating_id == Rating.id)
-    return and_(or_(Rating.excluded.is_(True), Rating.reasons != ""), ~decided)
+    # '' as a literal, not a parameter: the partial index ix_ratings_pending has this very predicate
+    return and_(or_(Rating.excluded.is_(True), Rating.reasons != literal_column("''")), ~decided)
 
 
 @dataclass(frozen=True)

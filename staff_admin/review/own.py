@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_
-from portal.kernel.models import Counter, Employee, Rating
+from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Rating
 from portal.kernel.questionnaire import SKM_QUESTIONS
 from scoring.db.models import OfficerResult, ScoringRun
 from staff_admin.access import OFFICER, NotFound, Principal, require_role
 from staff_admin.kit.listing import Paging, local_time, paging
 from staff_admin.kit.reasons import Reason, explain, reason_codes
+from staff_admin.kit.tallies import EVER, Where, bucket_tallies, day_counts
 from staff_admin.recognition.service import OwnSignals, own_signals
 from staff_admin.review.models import Appeal
 from staff_admin.review.unlinkable import (
@@ -30,7 +31,6 @@ from staff_admin.review.unlinkable import (
     newest_first,
     rating_reference,
     when_for_day,
-    when_for_days,
 )
 
 GROUPS_PER_PAGE = 15
@@ -215,47 +215,68 @@ def _month(when: When) -> str:
     return when.first_day.strftime("%Y-%m")
 
 
-def _over_groups(session: Session, employee_id: int, tz: str, today: date) -> dict[When, list[int]]:
-    """Every group of the officer's ratings whose day or week is over, with its rating ids."""
-    zone = ZoneInfo(tz)
-    days = {
-        rating_id: submitted_at.astimezone(zone).date()
-        for rating_id, submitted_at in session.execute(
-            select(Rating.id, Rating.submitted_at).where(Rating.employee_id == employee_id)
-        )
-    }
-    members: dict[When, list[int]] = {}
-    for rating_id, when in when_for_days(days).items():
+def _over_groups(session: Session, employee_id: int, tz: str, today: date) -> dict[When, list[date]]:
+    """Every group of the officer's ratings whose day or week is over, with its local days (counted
+    per day from the day rollups and the ratings beyond them: staff_admin.kit.tallies)."""
+    members: dict[When, list[date]] = {}
+    for day, count in day_counts(session, *EVER, tz, lambda dims: [dims["employee"] == employee_id]):
+        when = when_for_day(day, count)
         if when.is_over(today):
-            members.setdefault(when, []).append(rating_id)
+            members.setdefault(when, []).append(day)
     return members
 
 
 def _groups(
-    session: Session, members: dict[When, list[int]], language: str, tz: str, secret_key: str
+    session: Session,
+    employee_id: int,
+    members: dict[When, list[date]],
+    language: str,
+    tz: str,
+    secret_key: str,
 ) -> list[RatingGroup]:
-    whens = {rating_id: when for when, ids in members.items() for rating_id in ids}
-    rows = session.execute(
-        select(Rating, Counter.name)
-        .join(Counter, Counter.id == Rating.counter_id)
-        .where(Rating.id.in_(list(whens)))
-    ).all()
-    appeals = latest_appeals(session, list(whens))
+    """The ratings of these groups: read by their days, each rating in the group of its day."""
+    zone = ZoneInfo(tz)
+    group_of = {day: when for when, days in members.items() for day in days}
+    spans = [
+        and_(
+            Rating.submitted_at >= datetime.combine(day, time(0), zone),
+            Rating.submitted_at < datetime.combine(day + timedelta(days=1), time(0), zone),
+        )
+        for day in group_of
+    ]
+    rows = (
+        session.execute(
+            select(Rating, Counter.name)
+            .join(Counter, Counter.id == Rating.counter_id)
+            .where(Rating.employee_id == employee_id, or_(*spans))
+        ).all()
+        if spans
+        else []
+    )
+    appeals = latest_appeals(session, [rating.id for rating, _ in rows])
     by_group: dict[When, list[OwnRating]] = {when: [] for when in members}
     for rating, counter in rows:
-        when = whens[rating.id]
+        when = group_of[rating.submitted_at.astimezone(zone).date()]
         by_group[when].append(_to_own(rating, counter, when, appeals, language, secret_key, tz))
     return [RatingGroup(when, sorted(group, key=lambda r: r.reference)) for when, group in by_group.items()]
 
 
-def _averages(session: Session, where: list) -> tuple[list[float | None], int]:
-    columns = [Rating.overall] + [getattr(Rating, element) for element, _ in QUESTION_TITLES[1:]]
-    row = session.execute(
-        select(func.count(), *(func.avg(column) for column in columns)).where(
-            Rating.excluded.is_(False), *where
-        )
-    ).one()
-    return [None if value is None else float(value) for value in row[1:]], row[0]
+def _averages(
+    session: Session, start: datetime, end: datetime, tz: str, where: Where
+) -> tuple[list[float | None], int]:
+    """Mean overall face and answers of the ratings not excluded in [start, end) matching `where`."""
+    tallies = bucket_tallies(
+        session, [(start, end)], tz, ("overall",), lambda dims: [dims["excluded"].is_(False), *where(dims)]
+    )
+    used = sum(tally.n for tally in tallies.values())
+    overall = sum(key[1] * tally.n for key, tally in tallies.items())
+    sums = [sum(tally.sums[i] for tally in tallies.values()) for i in range(len(SKM_ELEMENTS))]
+    counts = [sum(tally.counts[i] for tally in tallies.values()) for i in range(len(SKM_ELEMENTS))]
+    averages: list[float | None] = [overall / used if used else None]
+    for element, _ in QUESTION_TITLES[1:]:
+        index = SKM_ELEMENTS.index(element)
+        averages.append(sums[index] / counts[index] if counts[index] else None)
+    return averages, used
 
 
 def _question_averages(
@@ -265,15 +286,17 @@ def _question_averages(
     zone = ZoneInfo(tz)
     first = date.fromisoformat(month + "-01")
     after = min((first + timedelta(days=32)).replace(day=1), today)
-    span = [
-        Rating.submitted_at >= datetime.combine(first, time(0), zone),
-        Rating.submitted_at < datetime.combine(after, time(0), zone),
-    ]
-    mine, used = _averages(session, [Rating.employee_id == employee_id, *span])
+    start, end = datetime.combine(first, time(0), zone), datetime.combine(after, time(0), zone)
+    mine, used = _averages(session, start, end, tz, lambda dims: [dims["employee"] == employee_id])
     if used < MIN_RATINGS_PER_DAY:
         return [], used
-    units = select(Rating.unit_id).where(Rating.employee_id == employee_id, *span).distinct()
-    unit, _ = _averages(session, [Rating.unit_id.in_(units), *span])
+    units = {
+        key[1]
+        for key in bucket_tallies(
+            session, [(start, end)], tz, ("unit",), lambda dims: [dims["employee"] == employee_id]
+        )
+    }
+    unit, _ = _averages(session, start, end, tz, lambda dims: [dims["unit"].in_(sorted(units))])
     rows = [
         QuestionAverage(element, title, own, whole)
         for (element, title), own, whole in zip(QUESTION_TITLES, mine, unit, strict=True)
@@ -328,7 +351,7 @@ def officer_page(
     return OfficerPage(
         name=name,
         scores=scores,
-        groups=_groups(session, on_page, language, tz, secret_key),
+        groups=_groups(session, employee_id, on_page, language, tz, secret_key),
         paging=shown,
         months=months,
         month=month,

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_, parse_id
+from portal.kernel import rollups
 from portal.kernel.models import Counter, Employee, Rating, Unit
 from scoring.db.models import RatingDecision
 from scoring.params import ScoringParams
@@ -341,5 +342,7 @@ def decide(
     with all_or_nothing(session):
         for rating in sorted(ratings, key=lambda r: r.id):
             record_decision(session, principal, now, rating, chosen[rating.id], text)
+        session.flush()
+        rollups.recompute_ratings(session, ratings)  # the day sums of the staff pages follow the flags
     excluded = sum(made == "exclude" for made in chosen.values())
     return Decided(numbers, confirmed=excluded, restored=len(chosen) - excluded)
