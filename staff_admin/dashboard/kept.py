@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import SKM_ELEMENTS
+from portal.kernel.models import SKM_ELEMENTS, Rating
 from scoring.periods import Period
 from scoring.skm import SCALE_FACTOR, ikm_from_sums, nrr
 from staff_admin.dashboard.results import ChosenRun
@@ -72,6 +72,13 @@ def kept_bucket(run: ChosenRun) -> tuple[datetime, datetime]:
     """The run's kept time range: its period, cut where the run finished (inclusive)."""
     start, end = Period(run.start, run.end, run.label).bounds(run.timezone)
     return start, min(end, run.scored_at + timedelta(microseconds=1))
+
+
+def kept(run: ChosenRun) -> list[ColumnElement[bool]]:
+    """The run's kept ratings as a live condition on the ratings table, for what the rollups do not
+    hold (the respondent profile)."""
+    start, end = kept_bucket(run)
+    return [Rating.submitted_at >= start, Rating.submitted_at < end, Rating.excluded.is_(False)]
 
 
 def kept_sums(

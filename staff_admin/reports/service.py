@@ -226,7 +226,7 @@ def build_report(
     today = local_now.date()
     period = Period(run.start, run.end, run.label)
     if unit_id is None:
-        sums = total(kept_sums(session, run, Rating.unit_id).values())
+        sums = total(kept_sums(session, run, None).values())
         elements = element_report(N_("Every unit"), None, sums.nrrs(), sums.n_used)
         n_ratings = session.scalar(
             select(func.sum(UnitResult.n_ratings)).where(UnitResult.run_id == run.run_id)
@@ -307,7 +307,7 @@ def _trend(session: Session, run: ChosenRun, unit_id: int | None, current: Eleme
         if unit_id is None:
             earlier = choose_run(session, row.period_label)
             assert isinstance(earlier, ChosenRun)
-            sums = total(kept_sums(session, earlier, Rating.unit_id).values())
+            sums = total(kept_sums(session, earlier, None).values())
             ikm, n_used = sums.ikm, sums.n_used
         else:
             result = session.scalar(
