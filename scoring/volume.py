@@ -34,12 +34,10 @@ test, or passes only the weaker surge_* thresholds, is rating_surge: marked for 
 counted. Shares come from the ratings no rule excluded, and a second and third pass leave out what
 the pass before found, so that several waves against one officer do not make each other look normal.
 
-A wave's phones: within brigade_companion_hours of a wave (brigade or rating_surge), a rating of the
-wave's value to the wave's officer that the window tests spared (the estimate of honest ratings beside
-the wave, or a window that straddles the night) joins the wave when its phone gave a wave rating
-too (it takes that rating's flag), and is marked for review (rating_surge, still counted) when its
-phone gave two such ratings: an honest citizen rarely rates one officer twice in two days. One honest
-rating by a phone that rated nothing else is never flagged this way.
+A wave's phones (scoring.wave_phones): within brigade_companion_hours of a wave (brigade or
+rating_surge), a rating of the wave's value to the wave's officer that the window tests spared (the
+estimate of honest ratings beside the wave, or a window that straddles the night) joins the wave when
+its phone gave a wave rating too, and is marked for review when its phone gave two such ratings.
 """
 
 from __future__ import annotations
@@ -51,6 +49,7 @@ import numpy as np
 from scoring.features import SortedGroups, binomial_tail, local_day, rule_strength
 from scoring.params import ScoringParams
 from scoring.table import RatingTable
+from scoring.wave_phones import wave_phones
 
 EXTREME_VALUES = (1, 4)
 MIDDLE_VALUES = (2, 3)
@@ -259,7 +258,7 @@ def brigades(
     surge[rows.order[marked & ~found]] = True
     strength[rows.order] = np.where(found, np.maximum(level, 0.5), np.where(marked & ~found, 0.45, 0.0))
     caught = people & ~left
-    joins, marks = _wave_phones(
+    joins, marks = wave_phones(
         table, target, brigade, surge, caught, left, params.brigade_companion_hours * 3600
     )
     strength[joins] = np.maximum(strength[joins], 0.5)
@@ -267,72 +266,6 @@ def brigades(
     brigade |= joins
     surge |= marks
     return VolumeHits(brigade, surge, strength)
-
-
-def _within(key: np.ndarray, ts: np.ndarray, of_key: np.ndarray, of_ts: np.ndarray, seconds: float):
-    """Per (key, ts): whether a row of (of_key, of_ts) has the same key at most `seconds` away
-    (itself included when it is one of them)."""
-    if len(key) == 0 or len(of_key) == 0:
-        return np.zeros(len(key), dtype=bool)
-    # one sorted line: each key's moments far apart from the next key's, so only same-key rows meet
-    _, rank = np.unique(np.concatenate([key, of_key]), return_inverse=True)
-    start = min(int(ts.min()), int(of_ts.min()))
-    spread = np.int64(1 << 40)  # seconds, far more than any period holds
-    query = rank[: len(key)].astype(np.int64) * spread + (ts - start)
-    line = np.sort(rank[len(key) :].astype(np.int64) * spread + (of_ts - start))
-    at = np.searchsorted(line, query)
-    before = line[np.maximum(at - 1, 0)]
-    after = line[np.minimum(at, len(line) - 1)]
-    return (np.abs(query - before) <= seconds) | (np.abs(after - query) <= seconds)
-
-
-def _wave_phones(
-    table: RatingTable,
-    target: np.ndarray,
-    brigade: np.ndarray,
-    surge: np.ndarray,
-    caught: np.ndarray,
-    left: np.ndarray,
-    seconds: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ratings of a wave's phones that the window tests spared: (join the brigade, join the
-    marked wave). A wave here is also what the device rules caught of people (`caught`: the phones
-    of a wave that rated often enough to be seen as sabotage). A candidate is a rating of the wave's
-    value to the wave's officer, no rule caught, at most `seconds` from a wave rating. It joins when
-    its phone gave another rating of the value to the officer at most `seconds` away: a wave rating
-    (then it takes that rating's flag) or another candidate (then it is marked for review: a phone
-    rating an officer twice in two days, with the wave's value, while the wave lasts)."""
-    joins, marks = np.zeros(len(table), dtype=bool), np.zeros(len(table), dtype=bool)
-    wave = np.flatnonzero((brigade | surge | caught) & (target >= 0))
-    if len(wave) == 0:
-        return joins, marks
-    ts, devices = table.ts, int(table.device.max(initial=0)) + 1
-
-    def officer_value(rows: np.ndarray) -> np.ndarray:
-        return target[rows].astype(np.int64) * 8 + table.overall[rows]
-
-    def phone(rows: np.ndarray) -> np.ndarray:
-        return officer_value(rows) * devices + table.device[rows]
-
-    candidates = np.flatnonzero(left & ~brigade & ~surge & (target >= 0) & (table.device >= 0))
-    candidates = candidates[
-        _within(officer_value(candidates), ts[candidates], officer_value(wave), ts[wave], seconds)
-    ]
-    wave = wave[table.device[wave] >= 0]
-    for flag, result in ((brigade, joins), (surge, marks)):
-        of = wave[flag[wave]]
-        result[candidates] = _within(phone(candidates), ts[candidates], phone(of), ts[of], seconds)
-    # two spared ratings of one phone: each has the other within reach (a lone rating only itself)
-    key, at = phone(candidates), ts[candidates]
-    order = np.lexsort((at, key))
-    key, at, sorted_rows = key[order], at[order], candidates[order]
-    pair = (key[1:] == key[:-1]) & (np.diff(at) <= seconds)
-    paired = np.zeros(len(sorted_rows), dtype=bool)
-    paired[1:] |= pair
-    paired[:-1] |= pair
-    marks[sorted_rows[paired]] = True
-    marks &= ~joins
-    return joins, marks
 
 
 def _one_pass(
