@@ -33,7 +33,7 @@ from staff_admin.review.unlinkable import (
     when_for_day,
 )
 
-GROUPS_PER_PAGE = 15
+RATINGS_PER_PAGE = 200  # a page holds whole groups up to about this many ratings, at least one group
 QUESTION_TITLES = [("overall", N_("Overall rating"))] + [(q.element, q.title) for q in SKM_QUESTIONS]
 
 
@@ -215,15 +215,34 @@ def _month(when: When) -> str:
     return when.first_day.strftime("%Y-%m")
 
 
-def _over_groups(session: Session, employee_id: int, tz: str, today: date) -> dict[When, list[date]]:
-    """Every group of the officer's ratings whose day or week is over, with its local days (counted
-    per day from the day rollups and the ratings beyond them: staff_admin.kit.tallies)."""
+def _over_groups(
+    session: Session, employee_id: int, tz: str, today: date
+) -> tuple[dict[When, list[date]], dict[When, int]]:
+    """Every group of the officer's ratings whose day or week is over, with its local days and its
+    number of ratings (counted per day from the day rollups and the ratings beyond them:
+    staff_admin.kit.tallies)."""
     members: dict[When, list[date]] = {}
+    sizes: dict[When, int] = {}
     for day, count in day_counts(session, *EVER, tz, lambda dims: [dims["employee"] == employee_id]):
         when = when_for_day(day, count)
         if when.is_over(today):
             members.setdefault(when, []).append(day)
-    return members
+            sizes[when] = sizes.get(when, 0) + count
+    return members, sizes
+
+
+def _pages(groups: list[When], sizes: dict[When, int]) -> list[list[When]]:
+    """Whole groups, newest first, cut into pages of at most RATINGS_PER_PAGE ratings (a bigger group
+    is a page of its own): a busy officer's page stays as light as a quiet one's."""
+    pages: list[list[When]] = []
+    held = 0
+    for when in groups:
+        if not pages or held + sizes[when] > RATINGS_PER_PAGE:
+            pages.append([])
+            held = 0
+        pages[-1].append(when)
+        held += sizes[when]
+    return pages or [[]]
 
 
 def _groups(
@@ -337,12 +356,12 @@ def officer_page(
         )
         for result, label in results
     ]
-    members = _over_groups(session, employee_id, tz, today)
+    members, sizes = _over_groups(session, employee_id, tz, today)
     months = sorted({_month(when) for when in members}, reverse=True)
     month = month if month in months else None
-    chosen = newest_first(when for when in members if month is None or _month(when) == month)
-    shown = paging(len(chosen), page, GROUPS_PER_PAGE)
-    on_page = {when: members[when] for when in chosen[shown.offset : shown.offset + shown.size]}
+    pages = _pages(newest_first(when for when in members if month is None or _month(when) == month), sizes)
+    shown = paging(len(pages), page, 1)
+    on_page = {when: members[when] for when in pages[shown.page - 1]}
     questions_month = month or (months[0] if months else None)
     questions, used = (
         _question_averages(session, employee_id, questions_month, tz, today) if questions_month else ([], 0)

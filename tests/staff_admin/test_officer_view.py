@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Rating
-from staff_admin.review.own import GROUPS_PER_PAGE
+from staff_admin.review.own import RATINGS_PER_PAGE
 from tests.conftest import FakeClock
 from tests.staff_admin.casework import counter_for, other_officer, rating
 from tests.staff_admin.conftest import World, signed_in
@@ -57,7 +57,8 @@ def _cell(page: str, element: str) -> list[str]:
 @pytest.fixture
 def month_of_days(db: Session, world: World, clock: FakeClock) -> list[Rating]:
     other_officer(db, world, clock())
-    made = _busy_days(db, world, date(2026, 2, 2), GROUPS_PER_PAGE + 3)
+    # 45 weekdays of five ratings from Monday 5 January: all of January and February, 2-6 March
+    made = _busy_days(db, world, date(2026, 1, 5), 45)
     clock.set(_at(date(2026, 3, 16), 9))
     return made
 
@@ -69,8 +70,8 @@ def test_it_pages_through_every_group_of_the_officers_ratings(
     first = officer.get("/admin/me?lang=en").text
     second = officer.get("/admin/me?lang=en&page=2").text
 
-    assert len(_group_headings(first)) == GROUPS_PER_PAGE
-    assert len(_group_headings(second)) == 3
+    assert len(_group_headings(first)) == RATINGS_PER_PAGE // 5  # whole days up to a page's ratings
+    assert len(_group_headings(second)) == 45 - RATINGS_PER_PAGE // 5
     assert not set(_group_headings(first)) & set(_group_headings(second))
     assert "Page 1 of 2" in first and 'rel="next" href="/admin/me?page=2"' in first
     assert "Page 2 of 2" in second and 'rel="prev"' in second
@@ -79,17 +80,16 @@ def test_it_pages_through_every_group_of_the_officers_ratings(
 def test_it_filters_the_officers_ratings_by_month(
     client: TestClient, db: Session, world: World, clock: FakeClock, month_of_days: list[Rating]
 ) -> None:
-    _busy_days(db, world, date(2026, 3, 2), 2)
     officer = signed_in(client, "officer")
 
     march = officer.get("/admin/me?lang=en&month=2026-03").text
     february = officer.get("/admin/me?lang=en&month=2026-02").text
     every_month = officer.get("/admin/me?lang=en&month=1999-01").text  # a month without ratings: all
 
-    assert len(_group_headings(march)) == 2 and "Page 1 of" not in march
-    assert len(_group_headings(february)) == GROUPS_PER_PAGE and "month=2026-02" in february
-    assert '<option value="2026-03">' in february and '<option value="2026-02" selected>' in february
-    assert "Page 1 of 2" in every_month
+    assert len(_group_headings(march)) == 5 and "Page 1 of" not in march
+    assert len(_group_headings(february)) == 20 and "Page 1 of" not in february
+    assert '<option value="2026-01">' in february and '<option value="2026-02" selected>' in february
+    assert "Page 1 of 2" in every_month and len(_group_headings(every_month)) == RATINGS_PER_PAGE // 5
 
 
 def test_it_sets_the_officers_question_averages_beside_the_units(
