@@ -12,13 +12,14 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import SKM_ELEMENTS, Counter, Rating
+from portal.kernel.models import Counter
 from scoring.periods import Period
 from scoring.skm import ikm_from_sums, round_half_up
 from staff_admin.dashboard.charts import MonthValue
+from staff_admin.kit.tallies import Dims, Where, bucket_tallies
 from staff_admin.targets.models import UnitTarget
 from staff_admin.targets.service import unit_target
 
@@ -64,24 +65,20 @@ def _percent(ikm: Decimal | None, target: Decimal | None) -> Decimal | None:
     return round_half_up(Fraction(ikm) / Fraction(target) * 100, 2)
 
 
-def _ikm(
-    session: Session, where: ColumnElement[bool], start: date, end: date, timezone: str
-) -> Decimal | None:
-    low, high = Period(start, end, "").bounds(timezone)
-    elements = [getattr(Rating, code) for code in SKM_ELEMENTS]
-    row = session.execute(
-        select(
-            *(func.coalesce(func.sum(column), 0) for column in elements),
-            *(func.count(column) for column in elements),
-        ).where(where, Rating.excluded.is_(False), Rating.submitted_at >= low, Rating.submitted_at < high)
-    ).one()
-    width = len(elements)
-    return ikm_from_sums([int(n) for n in row[:width]], [int(n) for n in row[width:]])
+def _ikm(session: Session, where: Where, start: date, end: date, timezone: str) -> Decimal | None:
+    """The IKM of the kept ratings matching `where` in [start, end] (local days), from the day
+    rollups and the ratings beyond them (staff_admin.kit.tallies)."""
+    bounds = Period(start, end, "").bounds(timezone)
+    tallies = bucket_tallies(
+        session, [bounds], timezone, (), lambda dims: [dims["excluded"].is_(False), *where(dims)]
+    )
+    tally = tallies.get((0,))
+    return None if tally is None else ikm_from_sums(list(tally.sums), list(tally.counts))
 
 
 def _achievement(
     session: Session,
-    where: ColumnElement[bool],
+    where: Where,
     label: str,
     span: tuple[date, date],
     target: Decimal | None,
@@ -108,7 +105,10 @@ def target_progress(
     """`monthly`: the dashboard's monthly IKM series (its months of the target's year are used)."""
     year = period_end.year
     target = unit_target(session, unit_id, year)
-    in_unit = Rating.unit_id == unit_id
+
+    def in_unit(dims: Dims) -> list[ColumnElement[bool]]:
+        return [dims["unit"] == unit_id]
+
     first_half = period_end.month <= 6
     semester_start = date(year, 1 if first_half else 7, 1)
     semester_label = f"{year}-S{1 if first_half else 2}"
@@ -127,7 +127,7 @@ def target_progress(
             Decimal(str(value)).quantize(Decimal("0.01")),
             _achievement(
                 session,
-                Rating.counter_id == counter_id,
+                lambda dims, counter_id=counter_id: [dims["counter"] == counter_id],
                 str(year),
                 (date(year, 1, 1), period_end),
                 Decimal(str(value)),
