@@ -22,7 +22,7 @@ class PublicResultsController(Controller):
 
     @get("/", name="public:results", sync_to_thread=True, opt=REPLICA_READS)
     def results(self, request: Request, reads: Reads, period: PeriodQuery = None) -> Template:
-        page = public_results(reads, period)
+        page = public_results(reads, period, request.app.state.portal.settings.period_timezone)
         status = page.problem.status if page.problem else 200
         return render(request, "public/results.html", {"page": page}, status)
 

@@ -29,10 +29,11 @@ class PublicResultsPage:
     reports: list[PublishedListing] = field(default_factory=list)  # the SKM reports units published
 
 
-def public_results(session: Session, period_text: str | None) -> PublicResultsPage:
-    """Every unit's IKM, grade and respondents for the asked period (default: the latest scored)."""
+def public_results(session: Session, period_text: str | None, timezone: str) -> PublicResultsPage:
+    """Every unit's IKM, grade and respondents for the asked period (default: the latest scored), and
+    the published SKM reports with their day in the office's `timezone`."""
     periods = scored_periods(session)
-    reports = published_reports(session)
+    reports = published_reports(session, timezone)
     chosen = choose_run(session, period_text)
     if isinstance(chosen, PeriodProblem):
         return PublicResultsPage(periods, None, _for_the_public(chosen, bool(period_text)), [], reports)

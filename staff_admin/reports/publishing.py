@@ -18,6 +18,7 @@ from portal.kernel.models import Unit
 from staff_admin import audit
 from staff_admin.access import NotFound, Principal, require_role, require_unit
 from staff_admin.dashboard.results import PeriodProblem, choose_run
+from staff_admin.kit.listing import local_time
 from staff_admin.kit.pdf import html_to_pdf
 from staff_admin.kit.problems import invalid
 from staff_admin.reports.models import PublishedReport
@@ -89,8 +90,9 @@ class PublishedListing:
     size: int  # bytes
 
 
-def published_reports(session: Session) -> list[PublishedListing]:
-    """Every published report, the latest period first, then by unit name (no sign-in needed)."""
+def published_reports(session: Session, timezone: str) -> list[PublishedListing]:
+    """Every published report, the latest period first, then by unit name (no sign-in needed); when
+    it was published in the office's `timezone`."""
     rows = session.execute(
         select(
             PublishedReport.id,
@@ -102,7 +104,10 @@ def published_reports(session: Session) -> list[PublishedListing]:
         .join(Unit, Unit.id == PublishedReport.unit_id)
         .order_by(PublishedReport.period_end.desc(), Unit.name, PublishedReport.id)
     ).all()
-    return [PublishedListing(i, name, label, at, int(size or 0)) for i, name, label, at, size in rows]
+    return [
+        PublishedListing(i, name, label, local_time(at, timezone), int(size or 0))
+        for i, name, label, at, size in rows
+    ]
 
 
 def published_pdf(session: Session, report_text: str) -> tuple[str, bytes]:

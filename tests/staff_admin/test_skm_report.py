@@ -347,6 +347,19 @@ def test_it_publishes_a_report_that_citizens_can_download(
     assert client.get("/publik/laporan/999.pdf").status_code == 404
 
 
+def test_it_dates_a_published_report_on_the_offices_day(
+    client: TestClient, world: World, rated: Rated, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 4, 1, 18, 30, tzinfo=UTC))  # 01:30 on 2 April in Jakarta
+    head = signed_in(client, "head_a")
+    assert _post(head, f"{REPORT}/publish", period="2026-03", unit=world.unit_a.id).status_code == 303
+    head.cookies.clear()
+
+    public = client.get("/publik", params={"lang": "en"}).text
+
+    assert "published on April 2, 2026" in public
+
+
 @pytest.mark.parametrize(("persona", "status"), [("head_b", 404), ("hr", 403)])
 def test_it_lets_only_the_units_head_or_an_admin_publish(
     client: TestClient, world: World, rated: Rated, persona: str, status: int
