@@ -72,7 +72,7 @@ def _phrase(status: int) -> str:
 def problem_response(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status >= 500:
-        log.exception("unhandled API error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.exception("unhandled API error on %s %s", request.method, request.scope["path"], exc_info=exc)
         detail = "The server could not handle this request. It has been logged; please try again later."
     else:
         detail = exc.detail if isinstance(exc, HTTPException) and exc.detail else _phrase(status)
@@ -97,7 +97,7 @@ def for_api_paths(
     """An app-wide exception handler: problem documents under /api, `page_handler` elsewhere."""
 
     def handle(request: Request, exc: Exception) -> Any:
-        path = request.url.path
+        path = request.scope["path"]  # not request.url: a malformed Host header must not fail here
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             return problem_response(request, exc)
         return page_handler(request, exc)

@@ -55,7 +55,9 @@ def _login_url(request: Request, target: str | None = None, expired: bool = Fals
 def _to_login(request: Request, exc: auth.NotAuthenticated) -> Response:
     target = None
     if request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        # from the scope, not request.url, which fails on a malformed Host header
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        target = request.scope["path"] + (f"?{query}" if query else "")
     expire = [staff_cookies(request.app.state.portal.settings).expire(cookies.SESSION)] if exc.expired else []
     return Redirect(_login_url(request, safe_next(target), exc.expired), status_code=303, cookies=expire)
 
