@@ -15,29 +15,11 @@ import numpy as np
 from sqlalchemy import Engine
 
 from portal.kernel.db import make_engine, make_sessionmaker
-from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Unit
+from portal.kernel.models import Counter, Employee, Unit
+from portal.ops.demo_scale import write_ratings
 from scoring.sim.simulate import SimConfig, SimulatedRatings, simulate
 
 ZONES = {420: "Asia/Jakarta", 480: "Asia/Makassar", 540: "Asia/Jayapura"}
-_COLUMNS = (
-    "submission_key",
-    "counter_id",
-    "unit_id",
-    "employee_id",
-    "attribution",
-    "channel",
-    "submitted_at",
-    "outside_hours",
-    "overall",
-    *SKM_ELEMENTS,
-    "form_seconds",
-    "device_hash",
-    "network_hash",
-    "language",
-    "excluded",
-    "reasons",
-)
-_BATCH = 100_000
 
 
 def period_of(config: SimConfig) -> str:
@@ -67,10 +49,11 @@ def fill(engine: Engine, sim: SimulatedRatings) -> None:
         employee_ids,
         ["roster" if e else "none" for e in employee_ids],
         c["channel"].tolist(),
-        [m.replace("T", " ") + ".000000" for m in moments.tolist()],
+        [dt.datetime.fromisoformat(m).replace(tzinfo=dt.UTC) for m in moments.tolist()],
         outside,
         c["overall"].astype(int).tolist(),
         *answers,
+        [None] * len(sim),  # comment
         seconds,
         [d or None for d in c["device_hash"].tolist()],
         [n or None for n in c["network_hash"].tolist()],
@@ -78,22 +61,9 @@ def fill(engine: Engine, sim: SimulatedRatings) -> None:
         [False] * len(sim),
         [""] * len(sim),
     ]
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        for start in range(0, len(sim), _BATCH):
-            rows = zip(*(column[start : start + _BATCH] for column in columns), strict=True)
-            if engine.dialect.name == "postgresql":
-                with cursor.copy(f"COPY ratings ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join("?" * len(_COLUMNS))
-                insert = f"INSERT INTO ratings ({', '.join(_COLUMNS)}) VALUES ({marks})"  # noqa: S608
-                cursor.executemany(insert, rows)
-        raw.commit()
-    finally:
-        raw.close()
+    with make_sessionmaker(engine)() as session:  # the demo at scale's bulk writer
+        write_ratings(session, zip(*columns, strict=True))
+        session.commit()
 
 
 def load_simulated(url: str, size: int) -> str:

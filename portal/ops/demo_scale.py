@@ -185,7 +185,7 @@ def load_scaled_demo(session: Session, settings: Settings, ratings: int, today: 
         yield from attacks[next_attack:]
 
     began = time.perf_counter()
-    written = _write(session, rows())
+    written = write_ratings(session, rows())
     session.commit()
     loaded = time.perf_counter()
     rollups.refresh(session, settings.period_timezone, full=True)
@@ -203,8 +203,9 @@ def _open(counter, moment: datetime) -> bool:
     return any(a <= minute < b for a, b in _minutes(counter.opening_hours.get(str(local.weekday()), [])))
 
 
-def _write(session: Session, rows: Iterator[tuple]) -> int:
-    """The rows into the ratings table within the session's transaction; how many."""
+def write_ratings(session: Session, rows: Iterator[tuple]) -> int:
+    """Rows in COLUMNS order (submitted_at an aware datetime) into the ratings table within the
+    session's transaction, COPY on PostgreSQL, executemany on SQLite; how many."""
     connection = session.connection()
     raw = connection.connection.driver_connection
     names = ", ".join(COLUMNS)
