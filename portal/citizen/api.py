@@ -258,6 +258,7 @@ class TicketApiController(Controller):
         responses={
             **COMMON_RESPONSES,
             403: problem_spec("The counter belongs to another unit"),
+            415: problem_spec("The body is not sent as application/json"),
             422: problem_spec("No such counter, or no active officer with this NIP in the unit"),
         },
     )

@@ -10,12 +10,14 @@ from collections.abc import Awaitable, Callable
 
 from litestar import Request
 from litestar.datastructures import UploadFile
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.types import Message, Scope
 
 from portal.citizen.forms import MAX_ID
 from portal.kernel.security import client_address
 from portal.kernel.settings import Settings
+
+JSON_API_PREFIX = "/api/"  # the machine API (portal/citizen/api.py) reads JSON bodies only
 
 # No inline script or style anywhere, the API documentation included (portal.citizen.api_docs): pages
 # link /static files only. `data:` images are the empty favicon of base.html (and Swagger UI's icons).
@@ -101,6 +103,10 @@ async def refuse_malformed_requests(request: Request) -> None:
     if request.method in ("GET", "HEAD"):
         return
     content_type = request.content_type[0]
+    if request.scope["path"].startswith(JSON_API_PREFIX) and content_type not in ("", "application/json"):
+        # Refused before the body is read: a multipart form parsed here would leave nothing for the
+        # JSON reader of the handler (a 500 "stream consumed" instead of an answer).
+        raise HTTPException(status_code=415, detail="Send the body as application/json.")
     if content_type == "application/x-www-form-urlencoded":
         body = await request.body()  # cached: the handler reads the same bytes
         if b"\x00" in body or b"%00" in body:

@@ -170,6 +170,9 @@ def test_invalid_fields_are_a_400_problem_naming_the_field(
         (b"[]", "application/json"),
         (b"counter_id=1&service_type=KTP&ticket_number=1", "application/x-www-form-urlencoded"),
         (b"\xff\xfe", "text/plain"),
+        (b"", "multipart/form-data; boundary=xyz"),
+        (b"--xyz\r\nContent-Disposition: form-data; name=\"counter_id\"\r\n\r\n1\r\n--xyz--\r\n",
+         "multipart/form-data; boundary=xyz"),
     ],
 )
 def test_a_malformed_body_is_a_4xx_problem(
@@ -180,6 +183,8 @@ def test_a_malformed_body_is_a_4xx_problem(
     )
     assert 400 <= answer.status_code < 500
     assert answer.headers["content-type"] == PROBLEM
+    if content_type != "application/json":
+        assert_problem(answer, 415)
 
 
 @pytest.mark.parametrize(
