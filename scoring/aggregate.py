@@ -195,6 +195,17 @@ def officer_records(table: RatingTable, used: np.ndarray, params: ScoringParams)
     return records
 
 
+def officer_score(
+    v: int, mean: float, var: float, prior: float, prior_var: float, params: ScoringParams
+) -> dict[str, Any]:
+    """One officer's score, interval, sufficiency and category from the moments officer_records
+    computes (v usable ratings with this mean and variance, the unit's mean and variance as the
+    prior), without the mix adjustment: what a review decision would do (staff_admin.review.effect)."""
+    record = _officer_score(v, mean, var, prior, prior_var, params)
+    category = _category(v, record["score_low"], record["score_high"], params)
+    return {**record, "sufficient": v >= params.min_ratings, "category": category}
+
+
 def _officer_score(
     v: float,
     mean: float,

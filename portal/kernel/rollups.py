@@ -82,6 +82,9 @@ class RatingRollup(Base):
     # Sum of the officer value x 6 / 25: (overall + U6 + U7) x 6 / answered, a whole number for 1-3
     # answered items, so the unit's average officer value is exact (staff_admin.dashboard.kept).
     ov: Mapped[int] = mapped_column(BigInteger)
+    # Sum of its squares: with n and ov, an officer's mean and variance without reading the ratings
+    # (what a review decision does to the score, staff_admin.review.effect).
+    ov2: Mapped[int] = mapped_column(BigInteger)
 
 
 class RollupState(Base):
@@ -143,6 +146,7 @@ def _day_rows(day: date, timezone: str, through_id: int, unit_ids: Iterable[int]
         *(func.coalesce(func.sum(sub.c[code]), 0) for code in SKM_ELEMENTS),
         *(func.count(sub.c[code]) for code in SKM_ELEMENTS),
         func.coalesce(func.sum(sub.c.ov), 0),
+        func.coalesce(func.sum(sub.c.ov * sub.c.ov), 0),
     ).group_by(*group)
 
 
@@ -150,7 +154,7 @@ ROLLUP_COLUMNS = (
     ["day", "unit_id", "counter_id", "employee_id", "overall", "channel", "excluded", "commented", "n"]
     + [f"s{i}" for i in range(1, 10)]
     + [f"c{i}" for i in range(1, 10)]
-    + ["ov"]
+    + ["ov", "ov2"]
 )
 
 

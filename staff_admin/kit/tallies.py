@@ -38,6 +38,25 @@ class Tally:
     sums: tuple[int, ...]
     counts: tuple[int, ...]
     ov6: int  # officer value x 6 / 25, summed (portal.kernel.rollups.officer_points6)
+    ov6_squares: int  # its squares, summed: the officer value's variance
+
+    @classmethod
+    def empty(cls) -> Tally:
+        return cls(0, (0,) * WIDTH, (0,) * WIDTH, 0, 0)
+
+    @classmethod
+    def of_rating(cls, overall: int, answers: Sequence[int | None]) -> Tally:
+        """One rating's tally (answers in SKM_ELEMENTS order, None when blank)."""
+        u6, u7 = answers[SKM_ELEMENTS.index("u6")], answers[SKM_ELEMENTS.index("u7")]
+        answered = 1 + (u6 is not None) + (u7 is not None)
+        ov6 = (overall + (u6 or 0) + (u7 or 0)) * 6 // answered  # as officer_points6
+        return cls(
+            1,
+            tuple(a or 0 for a in answers),
+            tuple(int(a is not None) for a in answers),
+            ov6,
+            ov6 * ov6,
+        )
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(
@@ -45,6 +64,16 @@ class Tally:
             tuple(a + b for a, b in zip(self.sums, other.sums, strict=True)),
             tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
             self.ov6 + other.ov6,
+            self.ov6_squares + other.ov6_squares,
+        )
+
+    def __sub__(self, other: Tally) -> Tally:
+        return Tally(
+            self.n - other.n,
+            tuple(a - b for a, b in zip(self.sums, other.sums, strict=True)),
+            tuple(a - b for a, b in zip(self.counts, other.counts, strict=True)),
+            self.ov6 - other.ov6,
+            self.ov6_squares - other.ov6_squares,
         )
 
 
@@ -134,6 +163,7 @@ def bucket_tallies(
                 numbers[0],
                 tuple(numbers[1 : 1 + WIDTH]),
                 tuple(numbers[1 + WIDTH : 1 + 2 * WIDTH]),
+                numbers[-2],
                 numbers[-1],
             )
             key = (int(bucket), *keys)
@@ -143,7 +173,7 @@ def bucket_tallies(
         dims, r = rollup_dims(), RatingRollup
         label = case(*((and_(r.day >= a, r.day <= b), i) for i, a, b in plan.covered), else_=-1)
         in_days = or_(*(and_(r.day >= a, r.day <= b) for _, a, b in plan.covered))
-        numbers = ["n", *(f"s{i}" for i in range(1, 10)), *(f"c{i}" for i in range(1, 10)), "ov"]
+        numbers = ["n", *(f"s{i}" for i in range(1, 10)), *(f"c{i}" for i in range(1, 10)), "ov", "ov2"]
         inner = select(
             label.label("bucket"),
             *(dims[g].label(f"g_{g}") for g in group),
@@ -175,6 +205,7 @@ def bucket_tallies(
                     *(func.sum(sub.c[code]) for code in SKM_ELEMENTS),
                     *(func.count(sub.c[code]) for code in SKM_ELEMENTS),
                     func.sum(sub.c.ov),
+                    func.sum(sub.c.ov * sub.c.ov),
                 ).group_by(*keys)
             )
         )

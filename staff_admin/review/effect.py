@@ -1,26 +1,35 @@
 """What a decision on an incident does to the figures: the officer's score (and the unit's IKM) now,
 if the incident's waiting ratings are confirmed as excluded, and if they are restored, computed by the
-scoring core's own aggregate functions on the unit's ratings of the period.
+scoring core's formulas (scoring.aggregate.officer_score, scoring.skm.ikm_from_sums).
 
 The period is the shortest scored period that holds the incident's first rating (a month before a
 quarter), or that rating's calendar month when none is scored. "Now" counts what the ratings' flags
 say today (the detector's exclusions with every decision made since), so it can differ from the
 stored result of a run made before the latest decisions.
+
+The unit's ratings of the period are never read one by one: their sums per officer and flag come from
+the day rollups (staff_admin.kit.tallies), and a choice only moves the incident's own ratings from one
+side to the other, so each figure is the sums now plus or minus those few ratings' own.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import SKM_ELEMENTS, Rating
+from scoring.aggregate import officer_score
 from scoring.db.models import ScoringRun
 from scoring.params import ScoringParams
 from scoring.periods import Period, parse_period
+from scoring.skm import SCALE_FACTOR, ikm_from_sums
+from staff_admin.kit.tallies import Tally, bucket_tallies
+
+OV6_TO_SCORE = SCALE_FACTOR / 6  # tallies sum the officer value x 6 / 25, a whole number
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,16 @@ class Effect:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """One of an incident's waiting ratings, as much of it as the figures need."""
+
+    submitted_at: datetime
+    employee_id: int | None
+    excluded: bool
+    tally: Tally  # Tally.of_rating
+
+
+@dataclass(frozen=True)
 class Question:
     """One incident's question: whose figures, which period, which ratings are decided."""
 
@@ -54,7 +73,7 @@ class Question:
     unit_id: int
     employee_id: int | None
     first_day: date  # local day of its first rating
-    rating_ids: frozenset[int]  # its waiting ratings
+    waiting: tuple[Waiting, ...]
 
 
 def period_of(session: Session, day: date) -> Period:
@@ -73,121 +92,64 @@ def period_of(session: Session, day: date) -> Period:
 def effects(
     session: Session, questions: Iterable[Question], params: ScoringParams, timezone: str
 ) -> dict[int, Effect]:
-    """incident id -> its Effect; the unit's ratings of a period are read once for all its incidents."""
-    import numpy as np  # the scoring core's libraries load when a queue with incidents is first shown
-
-    from scoring.aggregate import officer_records, unit_records
-
+    """incident id -> its Effect; a unit's sums of a period are read once for all its incidents."""
     by_table: dict[tuple[int, Period], list[Question]] = {}
     for question in questions:
         by_table.setdefault((question.unit_id, period_of(session, question.first_day)), []).append(question)
     found: dict[int, Effect] = {}
     for (unit_id, period), asked in by_table.items():
-        table, excluded = _unit_table(session, unit_id, period, timezone)
-        used_now = ~excluded
-        unit_now = _unit(unit_records(table, used_now), unit_id)
+        start, end = period.bounds(timezone)
+        sums = bucket_tallies(
+            session,
+            [(start, end)],
+            timezone,
+            group=("employee", "excluded"),
+            where=lambda dims, unit_id=unit_id: [dims["unit"] == unit_id],
+        )
+        used: dict[int, Tally] = {employee: tally for (_, employee, excluded), tally in sums.items() if not excluded}
+        unit_now = sum(used.values(), Tally.empty())
         for question in asked:
-            waiting = np.isin(table.rating_id, np.fromiter(question.rating_ids, dtype=np.int64))
-            # confirming what is excluded already, or restoring what counts already, changes nothing
-            choices = [used_now, used_now & ~waiting, used_now | waiting]
-            same = [True, not (used_now & waiting).any(), not (excluded & waiting).any()]
+            decided = [w for w in question.waiting if start <= w.submitted_at < end]
+            # confirming takes out those that count now; restoring adds those excluded now
+            out = [w for w in decided if not w.excluded]
+            back = [w for w in decided if w.excluded]
+            units = [unit_now, unit_now - _total(out), unit_now + _total(back)]
             officers: list[Figure | None] = [None, None, None]
             if question.employee_id is not None:
-                alone = _one_officer(table, question.employee_id)
-                now = _officer(officer_records(alone, used_now, params), question)
-                officers = [
-                    now if unchanged else _officer(officer_records(alone, used, params), question)
-                    for used, unchanged in zip(choices, same, strict=True)
-                ]
-            units = [
-                unit_now if unchanged else _unit(unit_records(table, used), unit_id)
-                for used, unchanged in zip(choices, same, strict=True)
-            ]
-            found[question.incident_id] = Effect(period.label, *officers, *units)
+                mine = used.get(question.employee_id, Tally.empty())
+                own = [mine, mine - _total(out, question.employee_id), mine + _total(back, question.employee_id)]
+                officers = [_officer(o, u, params) for o, u in zip(own, units, strict=True)]
+            found[question.incident_id] = Effect(period.label, *officers, *(_unit(u) for u in units))
     return found
 
 
-def _unit_table(session: Session, unit_id: int, period: Period, timezone: str):
-    """The unit's ratings of the period as the core's table, with only what the aggregates read
-    (officer, overall face, the nine answers); and which of them are excluded now. Read as plain
-    columns: the page needs this for every unit and period it shows."""
-    import numpy as np
-
-    from scoring.table import RatingTable
-
-    start, end = period.bounds(timezone)
-    answers = [getattr(Rating, code) for code in SKM_ELEMENTS]
-    rows = (
-        session.connection()  # plain rows, without the ORM's per-row work
-        .execute(
-            select(Rating.id, Rating.employee_id, Rating.overall, Rating.excluded, *answers).where(
-                Rating.unit_id == unit_id, Rating.submitted_at >= start, Rating.submitted_at < end
-            )
-        )
-        .all()
-    )
-    n = len(rows)
-    width = 4 + len(SKM_ELEMENTS)
-    columns = np.array(list(zip(*rows, strict=True)) or [()] * width, dtype=np.float64).T  # None: NaN
-    employee_ids = np.nan_to_num(columns[:, 1], nan=-1).astype(np.int64)
-    labels, codes = np.unique(employee_ids[employee_ids >= 0], return_inverse=True)
-    employee = np.full(n, -1, dtype=np.int32)
-    employee[employee_ids >= 0] = codes.reshape(-1)
-    table = RatingTable(
-        rating_id=columns[:, 0].astype(np.int64),
-        ts=np.zeros(n, dtype=np.int64),
-        utc_offset_min=np.zeros(n, dtype=np.int32),
-        unit=np.zeros(n, dtype=np.int32),
-        counter=np.zeros(n, dtype=np.int32),
-        employee=employee,
-        channel=np.zeros(n, dtype=np.int8),
-        device=np.full(n, -1, dtype=np.int32),
-        network=np.full(n, -1, dtype=np.int32),
-        overall=columns[:, 2].astype(np.int8),
-        answers=np.nan_to_num(columns[:, 4:], nan=0.0).astype(np.int8),
-        form_seconds=np.full(n, np.nan),
-        outside_hours=np.full(n, -1, dtype=np.int8),
-        unit_labels=np.array([str(unit_id)], dtype=object),
-        counter_labels=np.array(["0"], dtype=object),
-        counter_unit=np.zeros(1, dtype=np.int32),
-        employee_labels=np.array([str(e) for e in labels.tolist()], dtype=object),
-        network_labels=np.array([], dtype=object),
-    )
-    return table, columns[:, 3] == 1
+def _total(waiting: list[Waiting], employee_id: int | None = None) -> Tally:
+    chosen = [w.tally for w in waiting if employee_id is None or w.employee_id == employee_id]
+    return sum(chosen, Tally.empty())
 
 
-def _one_officer(table, employee_id: int):
-    """The table with only this officer's ratings attributed: the unit's figures (the officer's
-    prior) are the same, and the aggregate computes the one record asked for."""
-    import numpy as np
+def _moments(tally: Tally) -> tuple[float, float]:
+    """Mean and sample variance of the officer value (NaN where undefined), exact until the division."""
+    n, total, squares = tally.n, tally.ov6, tally.ov6_squares
+    mean = total / n * OV6_TO_SCORE if n else math.nan
+    var = (n * squares - total * total) / (n * (n - 1)) * OV6_TO_SCORE**2 if n >= 2 else math.nan
+    return mean, var
 
-    found = np.flatnonzero(table.employee_labels == str(employee_id))
-    mine = table.employee == found[0] if len(found) else np.zeros(len(table), dtype=bool)
-    return replace(
-        table,
-        employee=np.where(mine, 0, -1).astype(np.int32),
-        employee_labels=np.array([str(employee_id)], dtype=object),
+
+def _officer(mine: Tally, unit: Tally, params: ScoringParams) -> Figure:
+    mean, var = _moments(mine)
+    prior, prior_var = _moments(unit)
+    record = officer_score(mine.n, mean, var, prior, 0.0 if math.isnan(prior_var) else prior_var, params)
+    return Figure(
+        record["score"],
+        record["score_low"],
+        record["score_high"],
+        mine.n,
+        record["sufficient"],
+        record["category"],
     )
 
 
-def _officer(records: list[dict], question: Question) -> Figure | None:
-    if question.employee_id is None:
-        return None
-    for record in records:
-        if record["employee_id"] == str(question.employee_id) and record["unit_id"] == str(question.unit_id):
-            return Figure(
-                record["score"],
-                record["score_low"],
-                record["score_high"],
-                record["n_used"],
-                record["sufficient"],
-                record["category"],
-            )
-    return Figure(None, sufficient=False, category="insufficient")
-
-
-def _unit(records: list[dict], unit_id: int) -> Figure:
-    for record in records:
-        if record["unit_id"] == str(unit_id):
-            return Figure(record["ikm"], used=record["n_used"])
-    return Figure(None)
+def _unit(unit: Tally) -> Figure:
+    ikm = ikm_from_sums(unit.sums, unit.counts)
+    return Figure(None if ikm is None else float(ikm), used=unit.n)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal.citizen.forms import N_, parse_id
 from portal.kernel import rollups
-from portal.kernel.models import Counter, Employee, Rating, Unit
+from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Rating, Unit
 from scoring.db.models import RatingDecision
 from scoring.params import ScoringParams
 from staff_admin import audit
@@ -24,7 +24,8 @@ from staff_admin.kit.listing import Paging, local_time, paging
 from staff_admin.kit.notes import DecisionRefused, required_note
 from staff_admin.kit.reasons import MANUAL, Reason, explain, reason_codes
 from staff_admin.kit.records import all_or_nothing
-from staff_admin.review.effect import Effect, Question, effects
+from staff_admin.kit import tallies
+from staff_admin.review.effect import Effect, Question, Waiting, effects
 from staff_admin.review.incidents import number_incidents, pending
 from staff_admin.review.models import IncidentRating
 
@@ -234,7 +235,15 @@ def _question(number: int, group: list[tuple[Rating, str, str | None, str]], tim
         unit_id=ratings[0].unit_id,
         employee_id=officers.pop() if len(officers) == 1 else None,
         first_day=local_time(ratings[0].submitted_at, timezone).date(),
-        rating_ids=frozenset(r.id for r in ratings),
+        waiting=tuple(
+            Waiting(
+                r.submitted_at,
+                r.employee_id,
+                r.excluded,
+                tallies.Tally.of_rating(r.overall, [getattr(r, code) for code in SKM_ELEMENTS]),
+            )
+            for r in ratings
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.kernel import rollups
 from portal.kernel.models import Rating
 from portal.kernel.settings import Settings
 from scoring.db.cli import scoring_params
@@ -158,13 +159,17 @@ def test_it_tells_the_evidence_in_plain_words(
     assert "Incident 1: nobody on duty" in words and "Officer's score" not in words  # the unit's IKM only
 
 
+@pytest.mark.parametrize("summed", ["from the ratings", "from the rollups"])
 def test_it_predicts_the_officer_score_the_next_scoring_run_computes(
-    client: TestClient, db: Session, world: World, settings: Settings, clock: FakeClock
+    client: TestClient, db: Session, world: World, settings: Settings, clock: FakeClock, summed: str
 ) -> None:
     """45 honest ratings and a burst of 8 from one phone (excluded by the detector): the queue says
     what the score is now and would be after restoring; after restoring and scoring again the stored
-    score is that figure."""
+    score is that figure. The same whether the period's sums come from the day rollups or not."""
     march_ratings(db, world)
+    if summed == "from the rollups":
+        assert rollups.refresh(db, settings.period_timezone, clock() + timedelta(days=60)) > 0
+        db.commit()
     period, params = parse_period("2026-03"), scoring_params(settings)
     score_period(db, period, params, settings.period_timezone, clock)
     stored = db.scalars(select(OfficerResult).where(OfficerResult.employee_id == world.officer.id)).one()

@@ -17,11 +17,13 @@ from portal.kernel.db import make_sessionmaker
 from portal.kernel.models import Rating
 from portal.kernel.rollups import RatingRollup, RollupState
 from portal.kernel.settings import Settings
+from scoring.db.cli import scoring_params
 from staff_admin.access import principal_for
 from staff_admin.dashboard.filters import parse_filters
 from staff_admin.dashboard.ratings import _conditions, browse, seek
 from staff_admin.jobs.worker import ROLLUP_SECONDS, Worker
 from staff_admin.models import User
+from staff_admin.review.service import review_queue
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import CSRF_FIELD, World, signed_in
 from tests.staff_admin.dashboard_world import MONDAY_9_WIB, Rated, add_rating, rate, score
@@ -268,3 +270,29 @@ def test_it_is_refreshed_by_an_idle_worker_once_a_minute(
     worker.rolled_at -= ROLLUP_SECONDS
     worker.refresh_rollups()
     assert _rolled_total(db) == 191
+
+
+def test_the_review_queue_predicts_from_the_rollups_what_the_ratings_give(
+    db: Session, world: World, rated: Rated, settings: Settings, clock: FakeClock
+) -> None:
+    """Every figure of a decision's effect (scores, intervals, categories, IKM) is the same from the
+    rollups' sums and squares, with a rating that arrived since, as from the ratings alone."""
+    rollups.refresh(db, ZONE, clock())
+    db.commit()
+    add_rating(db, rated.counter_a, world.officer, MONDAY_9_WIB + timedelta(days=2), 1, "late")
+    db.commit()
+    hr = principal_for(db, db.scalars(select(User).where(User.username == "hr")).one())
+
+    def effects() -> list:
+        page = review_queue(db, hr, "en", ZONE, clock(), scoring_params(settings))
+        return [(incident.number, incident.effect) for incident in page.incidents]
+
+    rolled = effects()
+    assert any(effect.officer_now and effect.officer_now.low is not None for _, effect in rolled)
+    state = db.get(RollupState, rollups.STATE_ID)
+    kept = (state.timezone, state.through_id)
+    db.delete(state)
+    db.commit()
+    assert effects() == rolled
+    db.add(RollupState(id=rollups.STATE_ID, timezone=kept[0], through_id=kept[1]))
+    db.commit()
