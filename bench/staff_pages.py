@@ -145,7 +145,14 @@ def sign_in(client: httpx.Client, username: str) -> None:
 
 
 def user(
-    base: str, username: str, role: str, plan, rounds: int, out: list, barrier: threading.Barrier
+    base: str,
+    username: str,
+    role: str,
+    plan,
+    rounds: int,
+    think: float,
+    out: list,
+    barrier: threading.Barrier,
 ) -> None:
     with httpx.Client(base_url=base, timeout=60, follow_redirects=False) as client:
         try:
@@ -159,6 +166,8 @@ def user(
             order = list(plan[role])
             rng.shuffle(order)
             for name, path in order:
+                if think:  # a person reads the page before the next click
+                    time.sleep(rng.expovariate(1 / think))
                 began = time.perf_counter()
                 answer = client.get(path)
                 elapsed = (time.perf_counter() - began) * 1000
@@ -212,6 +221,13 @@ def main() -> int:
     parser.add_argument("--url", required=True, help="the database, built with demo-data --ratings N")
     parser.add_argument("--users", type=int, default=8, help="signed-in users at once (personas in turn)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="a user's mean pause between pages (random, exponential); 0: back to back, saturating",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--export-period", default=None, help="default: the latest full month")
     parser.add_argument("--export-all", action="store_true", help="also export every rating")
@@ -230,6 +246,7 @@ def main() -> int:
         return 0
     size, ratings = database_size(args.url)
     print(f"{ratings:,} ratings, database {size / 2**20:,.0f} MiB, {args.users} users, {args.rounds} rounds")
+    print(f"{os.cpu_count()} cores, {args.workers} server processes")
     plan = {
         role: [(name, path) for name, path in chosen if not any(text in name for text in args.skip)]
         for role, chosen in pages(ids).items()
@@ -248,16 +265,20 @@ def main() -> int:
             threads = [
                 threading.Thread(
                     target=user,
-                    args=(base, *accounts(args.users)[i], plan, args.rounds, out, barrier),
+                    args=(base, *accounts(args.users)[i], plan, args.rounds, args.think, out, barrier),
                 )
                 for i in range(args.users)
             ]
             load_before = os.getloadavg()[0]
+            began = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
+            took = time.perf_counter() - began
             print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+            served = len(out) * (args.rounds + 1) / args.rounds / took
+            print(f"{served:.1f} pages/s served, think time {args.think} s")
             print(f"{'page':<40} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  errors")
             names = list(dict.fromkeys(name for name, _, _ in out))
             for name in names:

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.citizen.service import one_at_a_time
+from portal.citizen.flood import one_at_a_time
 from portal.kernel.models import Employee
 from portal.kernel.security import keyed_hash, network_hash
 from portal.kernel.settings import Settings

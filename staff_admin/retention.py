@@ -30,7 +30,7 @@ from staff_admin.complaints.service import purge_contacts
 from staff_admin.models import LoginAttempt
 
 RATE_WINDOW_SECONDS = (
-    60  # every rate_limit_hits key counts one-minute windows (portal.citizen.service.count_hit)
+    60  # every rate_limit_hits key counts one-minute windows (portal.citizen.flood.count_hit)
 )
 RATE_WINDOWS_KEPT = timedelta(days=1)
 

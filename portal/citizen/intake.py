@@ -17,21 +17,23 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from portal.citizen.duty import CounterOnDuty, counters_on_duty
+from portal.citizen.flood import (
+    SUBMIT_WINDOW_SECONDS,
+    add_many_hits,
+    counts_without_flush_wait,
+    one_at_a_time,
+    submit_flood_key,
+)
 from portal.citizen.followup import case_needed, open_case_if_needed
 from portal.citizen.forms import RatingInput
 from portal.citizen.rating_row import rating_row, seconds_on_form
 from portal.citizen.service import (
-    SUBMIT_WINDOW_SECONDS,
     CaseOpened,
     Citizen,
     Flooded,
     FormExpired,
     SubmitOutcome,
     UnknownCounter,
-    add_many_hits,
-    counts_without_flush_wait,
-    one_at_a_time,
-    submit_flood_key,
 )
 from portal.kernel.models import Rating
 from portal.kernel.security import FormSigner, FormStamp, FormStampError, device_hash, network_hash

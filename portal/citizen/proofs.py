@@ -13,14 +13,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.citizen import channels
+from portal.citizen.flood import count_hit, record_rejection
 from portal.citizen.service import (
     CounterPage,
     ProofRejected,
     UnknownCounter,
-    count_hit,
     officer_on_duty,
     page_for_counter,
-    record_rejection,
     ticket_hash,
 )
 from portal.kernel.models import ApiKey, Counter, Employee, KioskDevice, RatingTicket, Unit

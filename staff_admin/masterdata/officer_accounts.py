@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.citizen.flood import one_at_a_time
 from portal.citizen.forms import N_
-from portal.citizen.service import one_at_a_time
 from portal.kernel.models import Employee, Unit
 from portal.kernel.settings import Settings
 from staff_admin import audit

@@ -106,7 +106,9 @@ def effects(
             group=("employee", "excluded"),
             where=lambda dims, unit_id=unit_id: [dims["unit"] == unit_id],
         )
-        used: dict[int, Tally] = {employee: tally for (_, employee, excluded), tally in sums.items() if not excluded}
+        used: dict[int, Tally] = {
+            employee: tally for (_, employee, excluded), tally in sums.items() if not excluded
+        }
         unit_now = sum(used.values(), Tally.empty())
         for question in asked:
             decided = [w for w in question.waiting if start <= w.submitted_at < end]
@@ -117,7 +119,11 @@ def effects(
             officers: list[Figure | None] = [None, None, None]
             if question.employee_id is not None:
                 mine = used.get(question.employee_id, Tally.empty())
-                own = [mine, mine - _total(out, question.employee_id), mine + _total(back, question.employee_id)]
+                own = [
+                    mine,
+                    mine - _total(out, question.employee_id),
+                    mine + _total(back, question.employee_id),
+                ]
                 officers = [_officer(o, u, params) for o, u in zip(own, units, strict=True)]
             found[question.incident_id] = Effect(period.label, *officers, *(_unit(u) for u in units))
     return found

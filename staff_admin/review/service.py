@@ -20,11 +20,11 @@ from scoring.db.models import RatingDecision
 from scoring.params import ScoringParams
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
+from staff_admin.kit import tallies
 from staff_admin.kit.listing import Paging, local_time, paging
 from staff_admin.kit.notes import DecisionRefused, required_note
 from staff_admin.kit.reasons import MANUAL, Reason, explain, reason_codes
 from staff_admin.kit.records import all_or_nothing
-from staff_admin.kit import tallies
 from staff_admin.review.effect import Effect, Question, Waiting, effects
 from staff_admin.review.incidents import number_incidents, pending
 from staff_admin.review.models import IncidentRating

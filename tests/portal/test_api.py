@@ -171,8 +171,10 @@ def test_invalid_fields_are_a_400_problem_naming_the_field(
         (b"counter_id=1&service_type=KTP&ticket_number=1", "application/x-www-form-urlencoded"),
         (b"\xff\xfe", "text/plain"),
         (b"", "multipart/form-data; boundary=xyz"),
-        (b"--xyz\r\nContent-Disposition: form-data; name=\"counter_id\"\r\n\r\n1\r\n--xyz--\r\n",
-         "multipart/form-data; boundary=xyz"),
+        (
+            b'--xyz\r\nContent-Disposition: form-data; name="counter_id"\r\n\r\n1\r\n--xyz--\r\n',
+            "multipart/form-data; boundary=xyz",
+        ),
     ],
 )
 def test_a_malformed_body_is_a_4xx_problem(

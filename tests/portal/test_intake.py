@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from portal.citizen.flood import submit_flood_key
 from portal.citizen.followup import ComplaintCase
 from portal.citizen.forms import parse_rating_form
 from portal.citizen.intake import Submission, submit_ratings
@@ -23,7 +24,6 @@ from portal.citizen.service import (
     FormExpired,
     SubmitOutcome,
     UnknownCounter,
-    submit_flood_key,
 )
 from portal.citizen.writer import DatabaseStore, RatingIntake
 from portal.kernel.db import make_sessionmaker
