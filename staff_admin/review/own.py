@@ -33,7 +33,7 @@ from staff_admin.review.unlinkable import (
     when_for_day,
 )
 
-RATINGS_PER_PAGE = 200  # a page holds whole groups up to about this many ratings, at least one group
+RATINGS_PER_PAGE = 200  # a page holds whole groups up to this many ratings, or one part of a bigger group
 QUESTION_TITLES = [("overall", N_("Overall rating"))] + [(q.element, q.title) for q in SKM_QUESTIONS]
 
 
@@ -84,6 +84,8 @@ class OwnRating:
 class RatingGroup:
     when: When
     ratings: list[OwnRating]  # in the order of their references, which says nothing of time
+    part: int = 1  # a group of more than RATINGS_PER_PAGE ratings is shown in parts, a page each
+    parts: int = 1
 
 
 @dataclass(frozen=True)
@@ -231,16 +233,24 @@ def _over_groups(
     return members, sizes
 
 
-def _pages(groups: list[When], sizes: dict[When, int]) -> list[list[When]]:
-    """Whole groups, newest first, cut into pages of at most RATINGS_PER_PAGE ratings (a bigger group
-    is a page of its own): a busy officer's page stays as light as a quiet one's."""
-    pages: list[list[When]] = []
+Part = tuple[When, int, int]  # a group, which part of it (from 1), in how many parts
+
+
+def _pages(groups: list[When], sizes: dict[When, int]) -> list[list[Part]]:
+    """Whole groups, newest first, cut into pages of at most RATINGS_PER_PAGE ratings; a bigger group
+    fills pages of its own, a part on each: a busy officer's page stays as light as a quiet one's."""
+    pages: list[list[Part]] = []
     held = 0
     for when in groups:
+        parts = -(-sizes[when] // RATINGS_PER_PAGE)
+        if parts > 1:
+            pages += [[(when, part, parts)] for part in range(1, parts + 1)]
+            held = RATINGS_PER_PAGE  # the next group starts a page
+            continue
         if not pages or held + sizes[when] > RATINGS_PER_PAGE:
             pages.append([])
             held = 0
-        pages[-1].append(when)
+        pages[-1].append((when, 1, 1))
         held += sizes[when]
     return pages or [[]]
 
@@ -249,13 +259,16 @@ def _groups(
     session: Session,
     employee_id: int,
     members: dict[When, list[date]],
+    shown: list[Part],
     language: str,
     tz: str,
     secret_key: str,
 ) -> list[RatingGroup]:
-    """The ratings of these groups: read by their days, each rating in the group of its day."""
+    """The ratings of these groups (parts): their ids read by their days, each in the group of its
+    day and in the order of its reference (which says nothing of time), then only the ratings of the
+    parts shown read whole."""
     zone = ZoneInfo(tz)
-    group_of = {day: when for when, days in members.items() for day in days}
+    group_of = {day: when for when, _, _ in shown for day in members[when]}
     spans = [
         and_(
             Rating.submitted_at >= datetime.combine(day, time(0), zone),
@@ -263,21 +276,34 @@ def _groups(
         )
         for day in group_of
     ]
+    ids: dict[When, list[int]] = {when: [] for when, _, _ in shown}
+    if spans:
+        found = select(Rating.id, Rating.submitted_at).where(Rating.employee_id == employee_id, or_(*spans))
+        for rating_id, at in session.execute(found):
+            ids[group_of[at.astimezone(zone).date()]].append(rating_id)
+    chosen: dict[int, When] = {}
+    for when, part, parts in shown:
+        ordered = sorted(ids[when], key=lambda rating_id: rating_reference(secret_key, rating_id))
+        size = -(-len(ordered) // parts)
+        chosen |= dict.fromkeys(ordered[(part - 1) * size : part * size], when)
     rows = (
         session.execute(
             select(Rating, Counter.name)
             .join(Counter, Counter.id == Rating.counter_id)
-            .where(Rating.employee_id == employee_id, or_(*spans))
+            .where(Rating.id.in_(list(chosen)))
         ).all()
-        if spans
+        if chosen
         else []
     )
-    appeals = latest_appeals(session, [rating.id for rating, _ in rows])
-    by_group: dict[When, list[OwnRating]] = {when: [] for when in members}
+    appeals = latest_appeals(session, list(chosen))
+    by_group: dict[When, list[OwnRating]] = {when: [] for when, _, _ in shown}
     for rating, counter in rows:
-        when = group_of[rating.submitted_at.astimezone(zone).date()]
+        when = chosen[rating.id]
         by_group[when].append(_to_own(rating, counter, when, appeals, language, secret_key, tz))
-    return [RatingGroup(when, sorted(group, key=lambda r: r.reference)) for when, group in by_group.items()]
+    return [
+        RatingGroup(when, sorted(by_group[when], key=lambda r: r.reference), part, parts)
+        for when, part, parts in shown
+    ]
 
 
 def _averages(
@@ -361,7 +387,6 @@ def officer_page(
     month = month if month in months else None
     pages = _pages(newest_first(when for when in members if month is None or _month(when) == month), sizes)
     shown = paging(len(pages), page, 1)
-    on_page = {when: members[when] for when in pages[shown.page - 1]}
     questions_month = month or (months[0] if months else None)
     questions, used = (
         _question_averages(session, employee_id, questions_month, tz, today) if questions_month else ([], 0)
@@ -370,7 +395,7 @@ def officer_page(
     return OfficerPage(
         name=name,
         scores=scores,
-        groups=_groups(session, employee_id, on_page, language, tz, secret_key),
+        groups=_groups(session, employee_id, members, pages[shown.page - 1], language, tz, secret_key),
         paging=shown,
         months=months,
         month=month,

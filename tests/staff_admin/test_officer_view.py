@@ -77,6 +77,29 @@ def test_it_pages_through_every_group_of_the_officers_ratings(
     assert "Page 2 of 2" in second and 'rel="prev"' in second
 
 
+def test_it_shows_a_day_of_more_than_a_page_in_parts(
+    client: TestClient, db: Session, world: World, clock: FakeClock
+) -> None:
+    """A busy day of 250 ratings (one group) after two ordinary days: the ordinary days make the
+    first page, the busy day two pages of its own, each part in the order of the references; every
+    rating once, no page above RATINGS_PER_PAGE."""
+    counter = counter_for(db, world, "a")
+    busy = date(2026, 3, 2)
+    for i in range(RATINGS_PER_PAGE + 50):
+        rating(db, counter, world.officer, _at(busy, 8) + timedelta(seconds=60 * i), device=f"d{i}")
+    _busy_days(db, world, date(2026, 3, 3), 2)
+    clock.set(_at(date(2026, 3, 16), 9))
+    officer = signed_in(client, "officer")
+
+    pages = [officer.get(f"/admin/me?lang=en&page={n}").text for n in (1, 2, 3)]
+    shown = [re.findall(r'<tr id="rating-([^"]+)">', page) for page in pages]
+
+    assert [len(refs) for refs in shown] == [10, 125, 125]
+    assert "part 1 of 2" in _group_headings(pages[1])[0] and "part 2 of 2" in _group_headings(pages[2])[0]
+    assert "Page 3 of 3" in pages[2]
+    assert len(set(shown[1] + shown[2])) == 250 and shown[1] + shown[2] == sorted(shown[1] + shown[2])
+
+
 def test_it_filters_the_officers_ratings_by_month(
     client: TestClient, db: Session, world: World, clock: FakeClock, month_of_days: list[Rating]
 ) -> None:
