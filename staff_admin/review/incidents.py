@@ -143,6 +143,10 @@ def plan(fresh: Iterable[Flagged], known: dict[str, int]) -> Numbering:
 def _unnumbered(session: Session, principal: Principal, timezone: str) -> list[Flagged]:
     zone = ZoneInfo(timezone)
     numbered = exists().where(IncidentRating.rating_id == Rating.id)
+    unnumbered = [pending(), ~numbered, unit_scope(principal, Rating.unit_id)]
+    # Nearly always none: asked of the pending index alone first, the rows read only when some are.
+    if session.scalar(select(Rating.id).where(*unnumbered).limit(1)) is None:
+        return []
     rows = session.execute(
         select(
             Rating.id,
@@ -153,7 +157,7 @@ def _unnumbered(session: Session, principal: Principal, timezone: str) -> list[F
             Rating.network_hash,
             Rating.submitted_at,
             Rating.reasons,
-        ).where(pending(), ~numbered, unit_scope(principal, Rating.unit_id))
+        ).where(*unnumbered)
     )
     return [
         Flagged(

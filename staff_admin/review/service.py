@@ -148,15 +148,6 @@ def _reason_counts(ratings: list[Rating], language: str) -> list[ReasonCount]:
     return [ReasonCount(reason, tally[reason.code]) for reason in explain(order, language)]
 
 
-def _waiting_incidents(principal: Principal):
-    return (
-        select(IncidentRating.incident_id)
-        .join(Rating, Rating.id == IncidentRating.rating_id)
-        .where(pending(), unit_scope(principal, Rating.unit_id))
-        .distinct()
-    )
-
-
 def waiting_count(session: Session, principal: Principal) -> int:
     """How many ratings wait in the principal's review queue (the home page's to-do)."""
     _can_review(principal)
@@ -180,23 +171,19 @@ def review_queue(
     """One page of the incidents waiting in the principal's units, oldest number first."""
     _can_review(principal)
     number_incidents(session, principal, timezone, now)
-    waiting = _waiting_incidents(principal).subquery()
-    total = session.scalar(select(func.count()).select_from(waiting)) or 0
-    shown = paging(total, page, PAGE_SIZE)
-    numbers = list(
-        session.scalars(
-            select(waiting.c.incident_id)
-            .order_by(waiting.c.incident_id)
-            .offset(shown.offset)
-            .limit(shown.size)
-        )
+    # One pass over the waiting ratings: each incident's number and how many of its ratings wait.
+    waiting = dict(
+        session.execute(
+            select(IncidentRating.incident_id, func.count())
+            .join(Rating, Rating.id == IncidentRating.rating_id)
+            .where(pending(), unit_scope(principal, Rating.unit_id))
+            .group_by(IncidentRating.incident_id)
+            .order_by(IncidentRating.incident_id)
+        ).all()
     )
-    pending_ratings = session.scalar(  # every waiting rating has its number now: count those
-        select(func.count())
-        .select_from(IncidentRating)
-        .join(Rating, Rating.id == IncidentRating.rating_id)
-        .where(pending(), unit_scope(principal, Rating.unit_id))
-    )
+    shown = paging(len(waiting), page, PAGE_SIZE)
+    numbers = list(waiting)[shown.offset : shown.offset + shown.size]
+    pending_ratings = sum(waiting.values())
     rows = session.execute(
         select(IncidentRating.incident_id, Rating, Counter.name, Employee.name, Unit.name)
         .join(Rating, Rating.id == IncidentRating.rating_id)
@@ -224,7 +211,7 @@ def review_queue(
         for number, group in members.items()
         if group
     ]
-    return QueuePage(incidents, pending_ratings or 0, total, shown)
+    return QueuePage(incidents, pending_ratings, len(waiting), shown)
 
 
 def _question(number: int, group: list[tuple[Rating, str, str | None, str]], timezone: str) -> Question:
