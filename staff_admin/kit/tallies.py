@@ -59,21 +59,18 @@ class Tally:
         )
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(
-            self.n + other.n,
-            tuple(a + b for a, b in zip(self.sums, other.sums, strict=True)),
-            tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
-            self.ov6 + other.ov6,
-            self.ov6_squares + other.ov6_squares,
-        )
+        return self._plus(other, 1)
 
     def __sub__(self, other: Tally) -> Tally:
+        return self._plus(other, -1)
+
+    def _plus(self, other: Tally, sign: int) -> Tally:
         return Tally(
-            self.n - other.n,
-            tuple(a - b for a, b in zip(self.sums, other.sums, strict=True)),
-            tuple(a - b for a, b in zip(self.counts, other.counts, strict=True)),
-            self.ov6 - other.ov6,
-            self.ov6_squares - other.ov6_squares,
+            self.n + sign * other.n,
+            tuple(a + sign * b for a, b in zip(self.sums, other.sums, strict=True)),
+            tuple(a + sign * b for a, b in zip(self.counts, other.counts, strict=True)),
+            self.ov6 + sign * other.ov6,
+            self.ov6_squares + sign * other.ov6_squares,
         )
 
 
