@@ -12,9 +12,11 @@ download says what to install.
 from __future__ import annotations
 
 import mimetypes
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from portal.kernel.settings import REPO_ROOT
@@ -25,6 +27,9 @@ MISSING_LIBRARIES = (
     "PDF needs the Pango and HarfBuzz libraries: "
     "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 )
+
+
+Item = TypeVar("Item")
 
 
 class PdfResourceRefused(ValueError):
@@ -81,3 +86,46 @@ def pdf_per_h1(html: str) -> list[bytes]:
     return [
         laid_out.copy(laid_out.pages[start:end]).write_pdf() for start, end in zip(starts, ends, strict=True)
     ]
+
+
+class _Sink:
+    """What zipfile writes into, emptied after each batch: the ZIP leaves in pieces (zipfile writes
+    each entry's sizes after its data when it cannot seek back)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.written = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        taken, self.parts = b"".join(self.parts), []
+        return taken
+
+
+def zip_of_pdfs(
+    items: Sequence[Item],
+    render: Callable[[Sequence[Item]], str],
+    per_layout: int,
+    file_name: Callable[[Item], str],
+) -> Iterator[bytes]:
+    """A ZIP of one PDF per item, in pieces: `per_layout` items rendered to one HTML document by
+    `render` (an h1 each), laid out at once (pdf_per_h1), and sent before the next batch is laid out,
+    so memory stays bounded and the first bytes leave early however many items there are."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        for start in range(0, len(items), per_layout):
+            batch = items[start : start + per_layout]
+            for item, pdf in zip(batch, pdf_per_h1(render(batch)), strict=True):
+                archive.writestr(file_name(item), pdf)
+            yield sink.take()
+    yield sink.take()  # the central directory

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Employee
+from staff_admin.recognition import routes as recognition_routes
 from tests.staff_admin.conftest import World, signed_in
 from tests.staff_admin.recognition_world import RecognitionWorld, recognition_world
 
@@ -122,6 +123,23 @@ def test_it_zips_every_sheet_of_a_period_named_by_nip(client: TestClient, closed
         assert pages == 1 and name.removesuffix(".pdf") in text and text.count("NIP") == 1
     _, text = pdf_text(archive.read(f"{closed.dodi.nip}.pdf"))
     assert "Dodi Belajar" in text and "technical training on the service" in text
+
+
+def test_it_streams_the_zip_a_batch_of_sheets_at_a_time(
+    client: TestClient, closed: RecognitionWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Laid out two sheets at a time (a city's thousands of officers in batches): the same files,
+    each its officer's one page, and a ZIP that reads whole."""
+    monkeypatch.setattr(recognition_routes, "SHEETS_PER_LAYOUT", 2)
+    signed_in(client, "hr")
+    response = client.get(f"/admin/evidence/{closed.march.id}/sheets.zip?lang=en")
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.testzip() is None
+    officers = (closed.sari, closed.eka, closed.dodi, closed.fajar, closed.budi)
+    assert archive.namelist() == sorted(f"{officer.nip}.pdf" for officer in officers)
+    for name in archive.namelist():
+        pages, text = pdf_text(archive.read(name))
+        assert pages == 1 and name.removesuffix(".pdf") in text
 
 
 @pytest.mark.parametrize("persona", ["head_a", "head_b", "officer"])
