@@ -6,13 +6,16 @@ and the ratings CSV export's first byte and rows per second.
     DATABASE_URL=sqlite:////tmp/city.db .venv/bin/rating-portal demo-data --ratings 1000000
     DATABASE_URL=sqlite:////tmp/city.db .venv/bin/rating-portal demo-users
     DATABASE_URL=sqlite:////tmp/city.db .venv/bin/rating-portal demo-casework
-    .venv/bin/python bench/staff_pages.py --url sqlite:////tmp/city.db
+    .venv/bin/python bench/staff_pages.py --url sqlite:////tmp/city.db --think 1   # people reading
+    .venv/bin/python bench/staff_pages.py --url sqlite:////tmp/city.db             # back to back
 
 The server is started as `rating-portal serve` starts it (tests/live_server.py: uvicorn, its own
 process group, `--workers`); every user is a thread with its own HTTP client that signs in through the
 login form, then opens its persona's pages in a shuffled order for `--rounds` rounds after one warm-up
-round that is not counted. The personas: HR and an admin (every unit), the head of DUKCAPIL, and an
-officer of DUKCAPIL (their own page). The ratings browser is opened with several filters and deep
+round that is not counted, pausing before each page a random time of mean `--think` seconds (none by
+default: the users then saturate the server, and the pages served per second are its capacity). The
+personas: HR and an admin (every unit), the head of DUKCAPIL, and an officer of DUKCAPIL (their own
+page). The ratings browser is opened with several filters and deep
 pages. The export is HR's CSV of one month (`--export-period`, default the latest full month) and of
 everything (`--export-all`), read to the end.
 """
