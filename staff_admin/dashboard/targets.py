@@ -8,18 +8,18 @@ like the monthly trend (a semester or year need not have been scored as a period
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Counter
 from scoring.periods import Period
 from scoring.skm import ikm_from_sums, round_half_up
 from staff_admin.dashboard.charts import MonthValue
-from staff_admin.kit.tallies import Dims, Where, bucket_tallies
+from staff_admin.kit.tallies import Tally, bucket_tallies
 from staff_admin.targets.models import UnitTarget
 from staff_admin.targets.service import unit_target
 
@@ -65,26 +65,8 @@ def _percent(ikm: Decimal | None, target: Decimal | None) -> Decimal | None:
     return round_half_up(Fraction(ikm) / Fraction(target) * 100, 2)
 
 
-def _ikm(session: Session, where: Where, start: date, end: date, timezone: str) -> Decimal | None:
-    """The IKM of the kept ratings matching `where` in [start, end] (local days), from the day
-    rollups and the ratings beyond them (staff_admin.kit.tallies)."""
-    bounds = Period(start, end, "").bounds(timezone)
-    tallies = bucket_tallies(
-        session, [bounds], timezone, (), lambda dims: [dims["excluded"].is_(False), *where(dims)]
-    )
-    tally = tallies.get((0,))
-    return None if tally is None else ikm_from_sums(list(tally.sums), list(tally.counts))
-
-
-def _achievement(
-    session: Session,
-    where: Where,
-    label: str,
-    span: tuple[date, date],
-    target: Decimal | None,
-    timezone: str,
-) -> Achievement:
-    ikm = _ikm(session, where, *span, timezone)
+def _achievement(label: str, span: tuple[date, date], tally: Tally, target: Decimal | None) -> Achievement:
+    ikm = ikm_from_sums(list(tally.sums), list(tally.counts)) if tally.n else None
     percent = _percent(ikm, target)
     return Achievement(label, *span, ikm, percent, percent is not None and percent >= 100)
 
@@ -106,9 +88,6 @@ def target_progress(
     year = period_end.year
     target = unit_target(session, unit_id, year)
 
-    def in_unit(dims: Dims) -> list[ColumnElement[bool]]:
-        return [dims["unit"] == unit_id]
-
     first_half = period_end.month <= 6
     semester_start = date(year, 1 if first_half else 7, 1)
     semester_label = f"{year}-S{1 if first_half else 2}"
@@ -121,17 +100,32 @@ def target_progress(
         for m in monthly
         if m.month.year == year
     ]
+    # The kept ratings of the year so far per counter, before and within the semester: one read
+    # gives the semester, the year and each counter's year.
+    year_start = date(year, 1, 1)
+    spans = [(year_start, semester_start - timedelta(days=1)), (semester_start, period_end)]
+    spans = [(first, last) for first, last in spans if first <= last]
+    tallies = bucket_tallies(
+        session,
+        [Period(first, last, "").bounds(timezone) for first, last in spans],
+        timezone,
+        ("counter",),
+        lambda dims: [dims["unit"] == unit_id, dims["excluded"].is_(False)],
+    )
+    semester_bucket = len(spans) - 1
+    semester, whole_year, per_counter = Tally.empty(), Tally.empty(), {}
+    for (bucket, counter_id), tally in tallies.items():
+        whole_year += tally
+        per_counter[counter_id] = per_counter.get(counter_id, Tally.empty()) + tally
+        if bucket == semester_bucket:
+            semester += tally
+    year_span = (year_start, period_end)
     counters = [
         CounterProgress(
             name,
             Decimal(str(value)).quantize(Decimal("0.01")),
             _achievement(
-                session,
-                lambda dims, counter_id=counter_id: [dims["counter"] == counter_id],
-                str(year),
-                (date(year, 1, 1), period_end),
-                Decimal(str(value)),
-                timezone,
+                str(year), year_span, per_counter.get(counter_id, Tally.empty()), Decimal(str(value))
             ),
         )
         for counter_id, name, value in session.execute(
@@ -144,12 +138,8 @@ def target_progress(
     return TargetProgress(
         year=year,
         target=target,
-        semester=_achievement(
-            session, in_unit, semester_label, (semester_start, period_end), target, timezone
-        ),
-        whole_year=_achievement(
-            session, in_unit, str(year), (date(year, 1, 1), period_end), target, timezone
-        ),
+        semester=_achievement(semester_label, (semester_start, period_end), semester, target),
+        whole_year=_achievement(str(year), year_span, whole_year, target),
         months=months,
         counters=counters,
         direction=_direction(months),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.kernel.models import Counter
+from staff_admin.dashboard.targets import target_progress
 from staff_admin.models import AuditEntry
 from staff_admin.targets.service import counter_target, officer_target, unit_target
 from tests import factories
+from tests.staff_admin.casework import counter_for, rating
 from tests.staff_admin.conftest import PERSONAS, World, csrf_token, signed_in
 from tests.staff_admin.recognition_world import RecognitionWorld, recognition_world
 
@@ -176,3 +179,38 @@ def test_it_shows_the_semester_year_and_months_against_the_target_on_the_dashboa
     assert "2026-S1" in html and "Distance to the target" in html
     assert "February 2026" in html and "March 2026" in html and "Loket A" in html.split('id="target"')[1]
     assert "Achievement" in html and ('class="met"' in html or 'class="missed"' in html)
+
+
+def test_it_adds_up_the_semester_the_year_and_each_counters_year_from_the_kept_ratings(
+    client: TestClient, db: Session, world: World
+) -> None:
+    """The dashboard's target progress in the second half: the semester counts July onwards, the
+    year every month so far, each counter its own ratings, and an excluded rating none of them."""
+    first, second = counter_for(db, world, "a"), factories.counter(db, world.unit_a, "Loket A2")
+    for counter, month, day, value, excluded in [
+        (first, 3, 10, 4, False),
+        (first, 8, 5, 1, False),
+        (second, 8, 6, 3, False),
+        (second, 9, 1, 1, True),
+    ]:
+        made = rating(db, counter, None, datetime(2026, month, day, 3, tzinfo=UTC), overall=value)
+        for element in ("u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"):
+            setattr(made, element, value)
+        made.excluded = excluded
+    db.commit()
+    signed_in(client, "head_a")
+    for counter_id, target in ((None, 80), (first.id, 70), (second.id, 90)):
+        fields = {"counter_id": counter_id} if counter_id else {}
+        assert (
+            set_target(client, unit_id=world.unit_a.id, year=2026, ikm_target=target, **fields).status_code
+            == 303
+        )
+
+    progress = target_progress(db, world.unit_a.id, date(2026, 9, 30), "Asia/Jakarta", [])
+
+    assert (progress.semester.label, progress.semester.ikm) == ("2026-S2", Decimal("50.00"))  # 1 and 3
+    assert progress.whole_year.ikm == Decimal("66.67")  # 4, 1 and 3
+    assert progress.whole_year.percent == Decimal("83.34") and progress.whole_year.met is False
+    by_name = {c.name: c.year for c in progress.counters}
+    assert by_name[first.name].ikm == Decimal("62.50") and by_name[second.name].ikm == Decimal("75.00")
+    assert by_name[first.name].met is False and by_name[second.name].percent == Decimal("83.33")
