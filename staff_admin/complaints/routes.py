@@ -34,9 +34,11 @@ class ComplaintsController(StaffArea):
     path = "/admin/complaints"
 
     @get("/", name="complaints:list", sync_to_thread=True, opt=REPLICA_READS)
-    def list_cases(self, request: Request, staff: StaffDep, show: FromQuery[str] = "open") -> Template:
-        page = service.cases_page(staff.db, staff.principal, staff.now(), staff.timezone, show)
-        return staff_page(request, "complaints/list.html", staff.principal, page=page)
+    def list_cases(
+        self, request: Request, staff: StaffDep, show: FromQuery[str] = "open", page: FromQuery[int] = 1
+    ) -> Template:
+        cases = service.cases_page(staff.db, staff.principal, staff.now(), staff.timezone, show, page)
+        return staff_page(request, "complaints/list.html", staff.principal, page=cases)
 
     @get("/{case_id:int}", name="complaints:case", sync_to_thread=True)
     def case(self, request: Request, case_id: FromPath[int], staff: StaffDep) -> Template:

@@ -16,7 +16,7 @@ from portal.kernel.models import Counter, Employee, Rating, Unit
 from staff_admin import audit
 from staff_admin.access import ADMIN, HR, UNIT_HEAD, NotFound, Principal, require_role, unit_scope
 from staff_admin.complaints.answers import ReplyLinks, mail_status, queue_response, reply_links
-from staff_admin.kit.listing import local_time
+from staff_admin.kit.listing import Paging, local_time, paging
 from staff_admin.kit.notes import DecisionRefused, required_note
 
 STATUS_WORDS = {
@@ -31,7 +31,7 @@ TRANSITIONS = {
     "resolve": (OPEN_STATUSES, "resolved"),
     "dismiss": (OPEN_STATUSES, "dismissed"),
 }
-CASES_SHOWN = 500
+CASES_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,11 @@ class CaseRow:
 
 @dataclass(frozen=True)
 class CasesPage:
-    cases: list[CaseRow]
+    cases: list[CaseRow]  # this page's, the soonest due first
     overdue: int
     show: str  # "open" | "all"
+    total: int  # cases shown by `show`, on every page
+    paging: Paging
 
 
 def _can_work(principal: Principal) -> None:
@@ -121,19 +123,23 @@ def _row(row, today: date, tz: str, with_contact: bool) -> CaseRow:
 
 
 def cases_page(
-    session: Session, principal: Principal, now: datetime, tz: str, show: str = "open"
+    session: Session, principal: Principal, now: datetime, tz: str, show: str = "open", page: int = 1
 ) -> CasesPage:
     _can_work(principal)
     show = show if show in ("open", "all") else "open"
-    query = _query(principal)
-    if show == "open":
-        query = query.where(ComplaintCase.status.in_(OPEN_STATUSES))
-    rows = session.execute(query.order_by(ComplaintCase.due_on, ComplaintCase.id).limit(CASES_SHOWN)).all()
+    status = [ComplaintCase.status.in_(OPEN_STATUSES)] if show == "open" else []
+    in_scope = unit_scope(principal, ComplaintCase.unit_id)
+    total = session.scalar(select(func.count()).select_from(ComplaintCase).where(in_scope, *status)) or 0
+    shown = paging(total, page, CASES_PER_PAGE)
+    ordered = _query(principal).where(*status).order_by(ComplaintCase.due_on, ComplaintCase.id)
+    rows = session.execute(ordered.offset(shown.offset).limit(shown.size)).all()
     today = local_date(now, tz)
     return CasesPage(
         cases=[_row(row.tuple(), today, tz, with_contact=False) for row in rows],
         overdue=overdue_count(session, principal, today),
         show=show,
+        total=total,
+        paging=shown,
     )
 
 

@@ -4,7 +4,8 @@ highlighted, contact details purged after the retention period."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
@@ -14,11 +15,12 @@ from sqlalchemy.orm import Session
 from portal.citizen.followup import ComplaintCase, ContactDetails, add_working_days
 from staff_admin.access import Principal
 from staff_admin.complaints import cli as complaints_cli
-from staff_admin.complaints.service import overdue_count
+from staff_admin.complaints.service import CASES_PER_PAGE, overdue_count
 from staff_admin.models import AuditEntry
 from tests.conftest import FakeClock
 from tests.portal.citizen import Citizen
-from tests.staff_admin.casework import counter_for, other_officer, post_form
+from tests.staff_admin.alert_world import open_case
+from tests.staff_admin.casework import counter_for, other_officer, post_form, rating
 from tests.staff_admin.conftest import World, signed_in
 
 FRIDAY = datetime(2026, 3, 6, 3, 0, tzinfo=UTC)  # Friday 10:00 in Jakarta
@@ -205,3 +207,36 @@ def test_purge_contacts_deletes_details_after_the_retention_period(
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "contact.purge"))
     assert entry.object_id == str(first.id) and entry.actor_user_id is None
     assert "0812345678" not in str(entry.before) + str(entry.after)
+
+
+def test_it_pages_through_every_case_the_soonest_due_first(
+    client: TestClient, db: Session, world: World, clock: FakeClock
+) -> None:
+    """More open cases than a page holds, and some closed ones: every case reachable, the soonest due
+    first across the pages, the closed ones only with "show closed cases too", within the head's units."""
+    counter = counter_for(db, world, "a")
+    due = [date(2026, 3, 2) + timedelta(days=i % 40) for i in range(CASES_PER_PAGE + 30)]
+    for i, due_on in enumerate(due):
+        made = rating(db, counter, None, FRIDAY - timedelta(minutes=i), overall=1, device=f"d{i}")
+        open_case(db, made, due_on, status="resolved" if i % 13 == 0 else "new")
+    open_case(db, rating(db, counter_for(db, world, "b"), None, FRIDAY, overall=1), date(2026, 3, 1))
+    clock.set(FRIDAY)
+    signed_in(client, "head_a")
+
+    def cases(query: str) -> list[int]:
+        return [
+            int(n) for n in re.findall(r'<tr id="case-(\d+)"', client.get(f"/admin/complaints?{query}").text)
+        ]
+
+    open_ids = cases("lang=en") + cases("page=2")
+    every_id = cases("show=all") + cases("show=all&page=2")
+    page_one = client.get("/admin/complaints?lang=en").text
+
+    stored = {
+        c.id: c for c in db.scalars(select(ComplaintCase).where(ComplaintCase.unit_id == world.unit_a.id))
+    }
+    assert sorted(every_id) == sorted(stored) and len(every_id) == CASES_PER_PAGE + 30
+    assert sorted(open_ids) == sorted(i for i, c in stored.items() if c.status == "new")
+    assert [stored[i].due_on for i in every_id] == sorted(stored[i].due_on for i in every_id)
+    assert f"{len(open_ids)} open cases, the soonest due first." in page_one and "Page 1 of 2" in page_one
+    assert 'href="/admin/complaints?page=2&amp;show=all"' in client.get("/admin/complaints?show=all").text
