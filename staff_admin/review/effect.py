@@ -76,15 +76,12 @@ class Question:
     waiting: tuple[Waiting, ...]
 
 
-def period_of(session: Session, day: date) -> Period:
-    """The shortest scored period holding `day`, else its calendar month."""
-    runs = session.execute(
-        select(ScoringRun.period_start, ScoringRun.period_end, ScoringRun.period_label).where(
-            ScoringRun.period_start <= day, ScoringRun.period_end >= day
-        )
-    ).all()
-    if runs:
-        start, end, label = min(runs, key=lambda run: (run[1] - run[0], -run[0].toordinal()))
+def period_of(runs: list[tuple[date, date, str]], day: date) -> Period:
+    """The shortest scored period holding `day` (`runs`: scored periods' start, end and label), else
+    its calendar month."""
+    holding = [run for run in runs if run[0] <= day <= run[1]]
+    if holding:
+        start, end, label = min(holding, key=lambda run: (run[1] - run[0], -run[0].toordinal()))
         return Period(start, end, label)
     return parse_period(f"{day.year}-{day.month:02d}")
 
@@ -93,9 +90,11 @@ def effects(
     session: Session, questions: Iterable[Question], params: ScoringParams, timezone: str
 ) -> dict[int, Effect]:
     """incident id -> its Effect; a unit's sums of a period are read once for all its incidents."""
+    scored = select(ScoringRun.period_start, ScoringRun.period_end, ScoringRun.period_label).distinct()
+    runs = [tuple(run) for run in session.execute(scored)]
     by_table: dict[tuple[int, Period], list[Question]] = {}
     for question in questions:
-        by_table.setdefault((question.unit_id, period_of(session, question.first_day)), []).append(question)
+        by_table.setdefault((question.unit_id, period_of(runs, question.first_day)), []).append(question)
     found: dict[int, Effect] = {}
     for (unit_id, period), asked in by_table.items():
         start, end = period.bounds(timezone)

@@ -159,6 +159,20 @@ def waiting_count(session: Session, principal: Principal) -> int:
     )
 
 
+def _waiting_per_incident(session: Session, principal: Principal) -> dict[int | None, int]:
+    """One pass over the waiting ratings of the principal's units: how many wait per incident number,
+    in number order, and under None those without a number yet."""
+    rows = session.execute(
+        select(IncidentRating.incident_id, func.count())
+        .select_from(Rating)
+        .outerjoin(IncidentRating, IncidentRating.rating_id == Rating.id)
+        .where(pending(), unit_scope(principal, Rating.unit_id))
+        .group_by(IncidentRating.incident_id)
+        .order_by(IncidentRating.incident_id.is_(None), IncidentRating.incident_id)
+    )
+    return dict(rows.all())
+
+
 def review_queue(
     session: Session,
     principal: Principal,
@@ -170,17 +184,11 @@ def review_queue(
 ) -> QueuePage:
     """One page of the incidents waiting in the principal's units, oldest number first."""
     _can_review(principal)
-    number_incidents(session, principal, timezone, now)
-    # One pass over the waiting ratings: each incident's number and how many of its ratings wait.
-    waiting = dict(
-        session.execute(
-            select(IncidentRating.incident_id, func.count())
-            .join(Rating, Rating.id == IncidentRating.rating_id)
-            .where(pending(), unit_scope(principal, Rating.unit_id))
-            .group_by(IncidentRating.incident_id)
-            .order_by(IncidentRating.incident_id)
-        ).all()
-    )
+    waiting = _waiting_per_incident(session, principal)
+    if None in waiting:  # ratings flagged since the last numbering
+        number_incidents(session, principal, timezone, now)
+        waiting = _waiting_per_incident(session, principal)
+    waiting.pop(None, None)  # flagged between the numbering and the count: numbered next time
     shown = paging(len(waiting), page, PAGE_SIZE)
     numbers = list(waiting)[shown.offset : shown.offset + shown.size]
     pending_ratings = sum(waiting.values())
