@@ -21,17 +21,12 @@ from staff_admin.access import (
     can_see_employee,
     require_role,
 )
+from staff_admin.dashboard.labels import CATEGORY_NAMES
 from staff_admin.kit.listing import local_time
 from staff_admin.periods.models import ScoringPeriod
 from staff_admin.recognition import rules
 from staff_admin.recognition.standings import OfficerStanding, standings
 
-CATEGORY_NAMES = {
-    "di_atas_ekspektasi": N_("Above expectations"),
-    "sesuai_ekspektasi": N_("Meets expectations"),
-    "di_bawah_ekspektasi": N_("Below expectations"),
-    "insufficient": N_("Not enough ratings"),
-}
 IKI_CATEGORY_NAMES = {
     "sangat_baik": N_("Very good (Sangat Baik)"),
     "baik": N_("Good (Baik)"),

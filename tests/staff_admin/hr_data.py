@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import Counter, Employee, Rating
+from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Rating
 from tests import factories
 from tests.staff_admin.conftest import World
 
@@ -15,8 +15,19 @@ MONDAY_9_WIB = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
 def add_rating(
-    db: Session, counter: Counter, officer: Employee, at: datetime, overall: int, device: str
+    db: Session,
+    counter: Counter,
+    officer: Employee,
+    at: datetime,
+    overall: int,
+    device: str,
+    *,
+    u6: int | None = None,
+    u7: int | None = None,
+    network: str = "carrier",
 ) -> None:
+    """A rating whose every answer is `overall` but U6 and U7 when given."""
+    answers = {code: overall for code in SKM_ELEMENTS} | {"u6": u6 or overall, "u7": u7 or overall}
     db.add(
         Rating(
             submission_key=f"k{device}{at.timestamp()}",
@@ -27,10 +38,10 @@ def add_rating(
             channel="poster",
             submitted_at=at,
             overall=overall,
-            **{f"u{i}": overall for i in range(1, 10)},
+            **answers,
             form_seconds=25.0,
             device_hash=device,
-            network_hash="carrier",
+            network_hash=network,
             language="id",
         )
     )

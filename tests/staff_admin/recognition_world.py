@@ -18,11 +18,12 @@ from datetime import UTC, datetime, timedelta
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-from portal.kernel.models import SKM_ELEMENTS, Counter, Employee, Rating
+from portal.kernel.models import Counter, Employee
 from staff_admin.periods.models import ScoringPeriod
 from tests import factories
 from tests.conftest import FakeClock
 from tests.staff_admin.conftest import World, signed_in
+from tests.staff_admin.hr_data import add_rating
 from tests.staff_admin.report_world import weekdays
 from tests.staff_admin.scoring_jobs import run_jobs
 from tests.staff_admin.test_periods_lifecycle import open_period, post
@@ -51,23 +52,7 @@ def ratings(
         at = datetime.combine(days[k % len(days)], datetime.min.time(), UTC) + timedelta(
             hours=2 + (k // len(days)) * 2, minutes=k % 7
         )
-        db.add(
-            Rating(
-                submission_key=f"recognition-{key}",
-                counter_id=counter.id,
-                unit_id=counter.unit_id,
-                employee_id=officer.id,
-                attribution="roster",
-                channel="poster",
-                submitted_at=at,
-                overall=overall,
-                **{code: (u6 if code == "u6" else u7 if code == "u7" else overall) for code in SKM_ELEMENTS},
-                form_seconds=25.0,
-                device_hash=f"phone-{key}",
-                network_hash=f"network-{key}",
-                language="id",
-            )
-        )
+        add_rating(db, counter, officer, at, overall, f"phone-{key}", u6=u6, u7=u7, network=f"network-{key}")
     db.commit()
 
 

@@ -34,6 +34,7 @@ SIBLING_ARROWS = {
     ("mail", "alerts"),  # the outbox writes the alerts' mails to their recipients
     ("periods", "recognition"),  # closing keeps the officer items; the export carries the signals and IKI
     ("recognition", "periods"),  # recognition, development and evidence come from closed periods
+    ("recognition", "dashboard"),  # and names the SKP categories with the dashboard's labels
     ("recognition", "targets"),  # the IKI against the officer's target, the unit's IKM against its own
     ("review", "recognition"),  # the officer's own page explains their closed periods in plain words
     ("dashboard", "targets"),  # the dashboard shows the IKM against the unit's annual target
